@@ -1,0 +1,133 @@
+import type { FastifyInstance } from "fastify";
+import { demoConfig, DEMO_PORT } from "../../config/demo.js";
+import { buildApp, VERSION } from "../../http/build-app.js";
+import { createRuntime, type Runtime } from "../../main.js";
+import { loadCliConfig } from "../context.js";
+import { CliExit, EXIT, line, parse, usageError, type CliIo } from "../io.js";
+
+export const SERVE_HELP = `
+Usage: verity serve [--config FILE | --demo] [--port N] [--host ADDRESS]
+
+Runs the HTTP API (and, with development providers configured, the demo phone page). Stops
+cleanly on SIGINT or SIGTERM.
+
+Options:
+  -c, --config FILE   configuration file (default: $VERITY_CONFIG or ./verity.yaml)
+      --demo          serve the built-in DEMO configuration
+  -p, --port N        port (default: server.port, 8787)
+      --host ADDRESS  address to bind (default: server.host, 127.0.0.1)
+  -h, --help          show this help
+`;
+
+export const DEMO_HELP = `
+Usage: verity demo [--port N]     (what \`npm start\` runs)
+
+Starts a complete DEMO with no accounts: two fictional companies' directories, a console channel
+instead of SMS and email, a simulated push provider, and a demo phone page to read the codes and
+answer the pushes. It binds to 127.0.0.1, keeps its data in ./data/demo, and prints a fresh
+technician API token on every start.
+
+Options:
+  -p, --port N   port (default: 8787)
+  -h, --help     show this help
+`;
+
+const portOf = (value: string | undefined, help: string): number | undefined => {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw usageError("--port must be 0-65535.", help);
+  return port;
+};
+
+export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parse(
+    argv,
+    { config: { type: "string", short: "c" }, demo: { type: "boolean" }, port: { type: "string", short: "p" }, host: { type: "string" }, help: { type: "boolean", short: "h" } },
+    SERVE_HELP,
+  );
+  if (values.help === true) {
+    line(io.stdout, SERVE_HELP.trim());
+    return EXIT.ok;
+  }
+  const loaded = loadCliConfig(values, io);
+  const runtime = await createRuntime(loaded);
+  const port = portOf(values.port, SERVE_HELP) ?? loaded.config.server.port;
+  const host = values.host ?? loaded.config.server.host;
+  const app = await listen(runtime, host, port);
+  line(io.stdout, `Verity ${VERSION} listening on ${address(app)} (configuration: ${loaded.source})`);
+  return untilSignal(app, runtime);
+}
+
+export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parse(argv, { port: { type: "string", short: "p" }, help: { type: "boolean", short: "h" } }, DEMO_HELP);
+  if (values.help === true) {
+    line(io.stdout, DEMO_HELP.trim());
+    return EXIT.ok;
+  }
+  const loaded = demoConfig(io.env, io.cwd);
+  const runtime = await createRuntime(loaded, { print: (text) => line(io.stdout, text) });
+  const actor = { id: "cli:demo", name: "Verity demo", role: "admin" as const, tenants: null };
+  await runtime.tokens.revoke({ name: "demo technician" }, actor);
+  const { token } = await runtime.tokens.create({ name: "demo technician", role: "technician", tenants: null }, actor);
+  const app = await listen(runtime, "127.0.0.1", portOf(values.port, DEMO_HELP) ?? DEMO_PORT);
+  const url = address(app);
+  line(io.stdout, banner(url, token));
+  return untilSignal(app, runtime);
+}
+
+async function listen(runtime: Runtime, host: string, port: number): Promise<FastifyInstance> {
+  const app = await buildApp(runtime);
+  try {
+    await app.listen({ host, port });
+  } catch (error) {
+    await app.close();
+    await runtime.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new CliExit(EXIT.failure, `Port ${port} on ${host} is in use; pass --port with a free one.`);
+    throw error;
+  }
+  await runtime.startBackground();
+  return app;
+}
+
+function address(app: FastifyInstance): string {
+  const a = app.server.address();
+  if (a === null || typeof a === "string") return String(a);
+  return `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+}
+
+function untilSignal(app: FastifyInstance, runtime: Runtime): Promise<number> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      void app
+        .close()
+        .then(() => runtime.close())
+        .then(() => resolve(EXIT.ok));
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+function banner(url: string, token: string): string {
+  return `
+==================================== Verity DEMO ====================================
+Everything here is simulated: fictional users, a development-only console channel instead
+of SMS and email, and a simulated push provider. Nothing reaches a real phone.
+
+  Demo phone   ${url}/demo/phone      (open it: texts, emails and push prompts land here)
+  API          ${url}/api/openapi.json
+  API token    ${token}
+               (technician role; a new one is printed on every start)
+
+Try it from another terminal in this folder:
+  export VERITY_SERVER=${url} VERITY_TOKEN=${token}
+  npm run -s verity -- lookup jane.doe@acme.example
+  npm run -s verity -- verify --user jane.doe@acme.example --method sms --ticket 1042
+  npm run -s verity -- verify --user jane.doe@acme.example --method simulated-push
+  npm run -s verity -- audit verify --demo
+Press Ctrl+C to stop.
+======================================================================================`;
+}

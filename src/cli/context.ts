@@ -1,0 +1,91 @@
+import { readFileSync } from "node:fs";
+import { userInfo } from "node:os";
+import { Writable } from "node:stream";
+import { demoConfig } from "../config/demo.js";
+import { loadConfigFile, resolveConfigPath, type LoadedConfig } from "../config/load.js";
+import { createRuntime, type Runtime } from "../main.js";
+import type { Actor } from "../services/actor.js";
+import type { VerityClient } from "./client.js";
+import { CliExit, EXIT, line, type CliIo } from "./io.js";
+import { createRemoteClient } from "./remote-client.js";
+
+export interface CommonValues {
+  config?: string | undefined;
+  demo?: boolean | undefined;
+  server?: string | undefined;
+  token?: string | undefined;
+  "token-file"?: string | undefined;
+}
+
+/** The configuration a command runs with: --demo, else --config / VERITY_CONFIG / ./verity.yaml. */
+export function loadCliConfig(values: CommonValues, io: CliIo): LoadedConfig {
+  return values.demo === true ? demoConfig(io.env, io.cwd) : loadConfigFile(resolveConfigPath(values.config, io.env), io.env);
+}
+
+/** A runtime for commands that work on the local store; dev-channel output goes to stderr. */
+export async function openLocalRuntime(values: CommonValues, io: CliIo): Promise<Runtime> {
+  const loaded = loadCliConfig(values, io);
+  // Commands keep their stdout for results; operational logs go to stderr at warn and above.
+  const quiet = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      const text = chunk.toString("utf8");
+      if (/"level":(40|50|60)/.test(text)) io.stderr.write(text);
+      done();
+    },
+  });
+  return createRuntime(loaded, { logDestination: quiet, print: (text) => line(io.stderr, text) });
+}
+
+/** The person at the keyboard, as recorded in the audit log. */
+export function localActor(technician: string | undefined): Actor {
+  const user = safeUserName();
+  return { id: `cli:${user}`, name: technician ?? user, role: "admin", tenants: null };
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username || "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+export function remoteTarget(values: CommonValues, io: CliIo): { server: string; token: string } | null {
+  const server = values.server ?? io.env.VERITY_SERVER;
+  if (server === undefined || server === "") return null;
+  if (!/^https?:\/\//.test(server)) throw new CliExit(EXIT.usage, "--server must be an http:// or https:// URL.");
+  let token = values.token ?? io.env.VERITY_TOKEN;
+  if (values["token-file"] !== undefined) {
+    try {
+      token = readFileSync(values["token-file"], "utf8").trim();
+    } catch {
+      throw new CliExit(EXIT.usage, `Cannot read --token-file ${values["token-file"]}.`);
+    }
+  }
+  if (token === undefined || token === "") {
+    throw new CliExit(EXIT.usage, "Talking to a server needs a token: --token-file FILE or VERITY_TOKEN.");
+  }
+  if (values.token !== undefined) {
+    line(io.stderr, "verity: warning: --token is visible to other users of this machine; prefer --token-file or VERITY_TOKEN.");
+  }
+  return { server, token };
+}
+
+/** A client for verification commands: the server when one is named, else the local store. */
+export async function openClient(values: CommonValues, io: CliIo, technician?: string): Promise<VerityClient> {
+  const remote = remoteTarget(values, io);
+  if (remote !== null) return createRemoteClient(remote.server, remote.token);
+  const runtime = await openLocalRuntime(values, io);
+  const actor = localActor(technician);
+  const { engine } = runtime;
+  return {
+    start: (input) => engine.start(actor, { ...input, technician: input.technician ?? actor.name }),
+    get: (id) => engine.get(actor, id),
+    check: (id, code) => engine.check(actor, id, code),
+    resend: (id) => engine.resend(actor, id),
+    cancel: (id, reason) => engine.cancel(actor, id, reason),
+    lookup: (query, tenant) => engine.lookup(actor, query, tenant),
+    watch: (id, listener) => engine.watch(actor, id, listener, 500),
+    close: () => runtime.close(),
+  };
+}

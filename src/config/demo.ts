@@ -1,0 +1,41 @@
+import { fileURLToPath } from "node:url";
+import { parseConfig, type LoadedConfig } from "./load.js";
+
+/** The package's own folder (this file is dist/src/config/demo.js once built). */
+export const PACKAGE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export const DEMO_PORT = 8787;
+
+/**
+ * The built-in DEMO: two fictional client organisations of an MSP, a console channel instead of
+ * SMS and email, and a simulated push/passcode provider answered from the demo phone page.
+ * Data goes to ./data/demo under the working directory.
+ */
+export function demoConfig(env: NodeJS.ProcessEnv, cwd: string): LoadedConfig {
+  const raw = {
+    dataDir: "./data/demo",
+    server: { host: "127.0.0.1", port: DEMO_PORT },
+    providers: {
+      console: { kind: "console" },
+      "demo-phone": { kind: "simulated" },
+    },
+    tenants: [
+      {
+        id: "acme",
+        name: "Acme Widgets",
+        domains: ["acme.example"],
+        directory: { kind: "file", path: `${PACKAGE_ROOT}demo/acme-directory.yaml` },
+        methods: { sms: "console", email: "console", "simulated-push": "demo-phone", "simulated-passcode": "demo-phone" },
+      },
+      {
+        id: "globex",
+        name: "Globex Corporation",
+        domains: ["globex.example"],
+        directory: { kind: "file", path: `${PACKAGE_ROOT}demo/globex-directory.csv` },
+        methods: { sms: "console", email: "console", "simulated-push": "demo-phone" },
+        policy: { default: "warn", rules: { privileged: "block" } },
+      },
+    ],
+  };
+  return parseConfig(raw, { env, baseDir: cwd, source: "built-in demo", demo: true });
+}

@@ -1,0 +1,109 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { VerityError } from "../domain/errors.js";
+import { interpolate } from "./interpolate.js";
+import { configSchema, type Config } from "./schema.js";
+
+export interface ConfigProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** The file it came from, or `built-in demo`. */
+  readonly source: string;
+  readonly demo: boolean;
+}
+
+export const DEFAULT_CONFIG_PATH = "./verity.yaml";
+
+/** `--config` wins, then VERITY_CONFIG, then ./verity.yaml. */
+export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return resolve(flag ?? env.VERITY_CONFIG ?? DEFAULT_CONFIG_PATH);
+}
+
+export function configProblems(error: unknown): ConfigProblem[] | undefined {
+  if (error instanceof VerityError && error.code === "CONFIG_INVALID") return error.details as ConfigProblem[];
+  return undefined;
+}
+
+const invalid = (problems: ConfigProblem[], source: string) =>
+  new VerityError("CONFIG_INVALID", {
+    message: `${source}: ${problems.length} problem${problems.length === 1 ? "" : "s"} in the configuration`,
+    details: problems,
+  });
+
+/**
+ * Reads, interpolates and validates a YAML configuration file. Every problem is reported at once
+ * (VerityError CONFIG_INVALID, details = the problems). Paths in the file are relative to it.
+ */
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv): LoadedConfig {
+  if (!existsSync(path)) {
+    throw invalid([{ path: "(file)", message: `${path} does not exist; pass --config or set VERITY_CONFIG` }], path);
+  }
+  const doc = parseDocument(readFileSync(path, "utf8"), { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw invalid(
+      doc.errors.map((e) => ({
+        path: `(yaml line ${e.linePos?.[0]?.line ?? "?"})`,
+        message: e.message.split("\n")[0] ?? "not valid YAML",
+      })),
+      path,
+    );
+  }
+  return parseConfig(doc.toJS({ maxAliasCount: 50 }) ?? {}, { env, baseDir: dirname(path), source: path, demo: false });
+}
+
+/** Validates an already-parsed configuration tree (a file's content, or the built-in demo). */
+export function parseConfig(
+  raw: unknown,
+  options: { env: NodeJS.ProcessEnv; baseDir: string; source: string; demo: boolean },
+): LoadedConfig {
+  const { value, problems } = interpolate(raw, options.env);
+  const parsed = configSchema.safeParse(value);
+  const all: ConfigProblem[] = [...problems];
+  if (!parsed.success) all.push(...parsed.error.issues.map(toProblem));
+  if (all.length > 0 || !parsed.success) throw invalid(dedupe(all), options.source);
+  const config = resolvePaths(parsed.data, options.baseDir);
+  return { config: deepFreeze(config), source: options.source, demo: options.demo };
+}
+
+function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
+  const path = issue.path
+    .map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`))
+    .join("");
+  return { path: path === "" ? "(root)" : path, message: issue.message };
+}
+
+function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function resolvePaths(config: Config, baseDir: string): Config {
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const dataDir = at(config.dataDir);
+  const url = config.database.url ?? `sqlite:${resolve(dataDir, "verity.db")}`;
+  return {
+    ...config,
+    dataDir,
+    database: { url: url.startsWith("sqlite:") && url !== "sqlite::memory:" ? `sqlite:${at(url.slice(7))}` : url },
+    tenants: config.tenants.map((t) => ({ ...t, directory: { ...t.directory, path: at(t.directory.path) } })),
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

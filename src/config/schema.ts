@@ -1,0 +1,219 @@
+import { z } from "zod";
+import { CODE_CHANNELS } from "../domain/methods.js";
+import { isMethodId, parseMethod } from "../domain/methods.js";
+import { POLICY_ACTIONS } from "../domain/policy.js";
+import { Secret } from "./secret.js";
+
+const secret = z
+  .string()
+  .min(1, "must not be empty")
+  .transform((value) => new Secret(value));
+
+const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "use lowercase letters, digits and hyphens (at most 63)");
+
+const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const limitRule = z.strictObject({ max: z.number().int().min(1).max(1000), windowSeconds: seconds(1, 7 * 86_400) });
+
+const VERIFICATION_FIELDS = {
+  codeLength: z.number().int().min(6).max(10),
+  codeTtlSeconds: seconds(60, 3600),
+  maxChecks: z.number().int().min(1).max(10),
+  maxSends: z.number().int().min(1).max(10),
+  pushTimeoutSeconds: seconds(30, 600),
+};
+
+/** The top-level `verification` block: defaults for every tenant. */
+const verificationSettings = z.strictObject({
+  codeLength: VERIFICATION_FIELDS.codeLength.default(6),
+  codeTtlSeconds: VERIFICATION_FIELDS.codeTtlSeconds.default(600),
+  maxChecks: VERIFICATION_FIELDS.maxChecks.default(5),
+  maxSends: VERIFICATION_FIELDS.maxSends.default(3),
+  pushTimeoutSeconds: VERIFICATION_FIELDS.pushTimeoutSeconds.default(120),
+  limits: z
+    .strictObject({
+      pushes: limitRule.default({ max: 3, windowSeconds: 900 }),
+      sends: limitRule.default({ max: 6, windowSeconds: 3600 }),
+      failures: limitRule.default({ max: 10, windowSeconds: 86_400 }),
+    })
+    .prefault({}),
+});
+
+/** A tenant's overrides: only what it sets differs from the defaults. */
+const tenantVerificationOverrides = z.strictObject({
+  codeLength: VERIFICATION_FIELDS.codeLength.optional(),
+  codeTtlSeconds: VERIFICATION_FIELDS.codeTtlSeconds.optional(),
+  maxChecks: VERIFICATION_FIELDS.maxChecks.optional(),
+  maxSends: VERIFICATION_FIELDS.maxSends.optional(),
+  pushTimeoutSeconds: VERIFICATION_FIELDS.pushTimeoutSeconds.optional(),
+  limits: z
+    .strictObject({ pushes: limitRule.optional(), sends: limitRule.optional(), failures: limitRule.optional() })
+    .optional(),
+});
+
+const consoleProvider = z.strictObject({
+  kind: z.literal("console"),
+  channels: z.array(z.enum(CODE_CHANNELS)).min(1).default(["sms", "email"]),
+});
+
+const simulatedProvider = z.strictObject({
+  kind: z.literal("simulated"),
+});
+
+export const providerSchema = z.discriminatedUnion("kind", [consoleProvider, simulatedProvider]);
+export type ProviderConfig = z.output<typeof providerSchema>;
+
+/** Which code channels each provider kind can carry. */
+const CHANNELS_OF_KIND: Record<ProviderConfig["kind"], readonly string[]> = { console: CODE_CHANNELS, simulated: [] };
+/** Which push/passcode kinds each provider kind serves. */
+const PUSH_OF_KIND: Record<ProviderConfig["kind"], readonly ("push" | "passcode")[]> = {
+  console: [],
+  simulated: ["push", "passcode"],
+};
+
+const fileDirectory = z.strictObject({
+  kind: z.literal("file"),
+  path: z.string().min(1),
+  defaultCountry: z
+    .string()
+    .regex(/^[A-Z]{2}$/, "an ISO 3166 country code such as GB or US")
+    .optional(),
+});
+
+const directorySchema = z.discriminatedUnion("kind", [fileDirectory]);
+
+const template = (placeholder: string) =>
+  z.string().min(1).max(1000).refine((t) => t.includes(placeholder), `must contain ${placeholder}`);
+
+const messagesSchema = z.strictObject({
+  sms: template("{code}").optional(),
+  emailSubject: z.string().min(1).max(200).optional(),
+  email: template("{code}").optional(),
+  pushTitle: z.string().min(1).max(100).optional(),
+  pushMessage: z.string().min(1).max(250).optional(),
+});
+
+const policySchema = z.strictObject({
+  default: z.enum(POLICY_ACTIONS).default("warn"),
+  rules: z.record(z.string().regex(/^[a-z_]+$/), z.enum(POLICY_ACTIONS)).default({ privileged: "second_method" }),
+});
+
+const tenantSchema = z.strictObject({
+  id: slug,
+  name: z.string().min(1).max(100),
+  domains: z
+    .array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, "a domain such as contoso.com"))
+    .default([])
+    .transform((d) => d.map((x) => x.toLowerCase())),
+  directory: directorySchema,
+  methods: z
+    .record(
+      z.string().refine(isMethodId, "use sms, email, <provider>-push or <provider>-passcode"),
+      z.string().min(1),
+    )
+    .refine((m) => Object.keys(m).length > 0, "enable at least one method"),
+  policy: policySchema.prefault({}),
+  verification: tenantVerificationOverrides.default({}),
+  messages: messagesSchema.default({}),
+});
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+export const configSchema = z
+  .strictObject({
+    dataDir: z.string().min(1).default("./data"),
+    server: z
+      .strictObject({
+        host: z.string().min(1).default("127.0.0.1"),
+        port: z.number().int().min(0).max(65_535).default(8787),
+        publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+        trustProxy: z.boolean().default(false),
+        bodyLimitBytes: z.number().int().min(1024).max(1_048_576).default(65_536),
+        requestsPerMinute: z.number().int().min(1).max(100_000).default(300),
+      })
+      .prefault({}),
+    database: z.strictObject({ url: z.string().min(1).optional() }).prefault({}),
+    log: z.strictObject({ level: z.enum(LOG_LEVELS).default("info") }).prefault({}),
+    security: z
+      .strictObject({
+        hashKey: secret
+          .refine((s) => s.reveal().length >= 32, "must be at least 32 characters of random data")
+          .optional(),
+      })
+      .prefault({}),
+    verification: verificationSettings.prefault({}),
+    providers: z.record(slug, providerSchema).default({}),
+    tenants: z.array(tenantSchema).min(1, "configure at least one tenant"),
+  })
+  .superRefine((config, ctx) => {
+    const seenIds = new Map<string, number>();
+    const seenDomains = new Map<string, string>();
+    config.tenants.forEach((tenant, index) => {
+      const earlier = seenIds.get(tenant.id);
+      if (earlier !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["tenants", index, "id"], message: `duplicates tenants[${earlier}].id` });
+      }
+      seenIds.set(tenant.id, index);
+      for (const domain of tenant.domains) {
+        const owner = seenDomains.get(domain);
+        if (owner !== undefined && owner !== tenant.id) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["tenants", index, "domains"],
+            message: `domain ${domain} is already claimed by tenant ${owner}`,
+          });
+        }
+        seenDomains.set(domain, tenant.id);
+      }
+      for (const [methodId, providerName] of Object.entries(tenant.methods)) {
+        const path = ["tenants", index, "methods", methodId];
+        const provider = config.providers[providerName];
+        if (provider === undefined) {
+          ctx.addIssue({ code: "custom", path, message: `provider '${providerName}' is not defined under providers` });
+          continue;
+        }
+        if (!isMethodId(methodId)) continue;
+        const method = parseMethod(methodId);
+        const ok =
+          method.kind === "code"
+            ? CHANNELS_OF_KIND[provider.kind].includes(method.channel) &&
+              (provider.kind !== "console" || provider.channels.includes(method.channel))
+            : method.provider === provider.kind && PUSH_OF_KIND[provider.kind].includes(method.kind);
+        if (!ok) {
+          ctx.addIssue({ code: "custom", path, message: `provider '${providerName}' (${provider.kind}) cannot serve ${methodId}` });
+        }
+      }
+    });
+    const url = config.database.url;
+    if (url !== undefined && /^postgres(ql)?:\/\//.test(url) && config.security.hashKey === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["security", "hashKey"],
+        message: "is required with PostgreSQL: every instance must share one key",
+      });
+    }
+    if (url !== undefined && !/^(postgres(ql)?:\/\/|sqlite:)/.test(url)) {
+      ctx.addIssue({ code: "custom", path: ["database", "url"], message: "must start with sqlite: or postgres://" });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type TenantConfig = Config["tenants"][number];
+export type VerificationSettings = z.output<typeof verificationSettings>;
+
+/** A tenant's effective settings: the defaults with the tenant's overrides on top. */
+export function effectiveSettings(config: Config, tenant: TenantConfig): VerificationSettings {
+  const { limits, ...overrides } = tenant.verification;
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  return {
+    ...config.verification,
+    ...defined,
+    limits: {
+      pushes: limits?.pushes ?? config.verification.limits.pushes,
+      sends: limits?.sends ?? config.verification.limits.sends,
+      failures: limits?.failures ?? config.verification.limits.failures,
+    },
+  };
+}

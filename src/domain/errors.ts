@@ -1,0 +1,102 @@
+/**
+ * The one registry of errors Verity raises. Every failure that reaches a caller carries a stable
+ * UPPER_SNAKE code from this table, its HTTP status, and whether retrying the same request later
+ * could succeed. Messages are written for the person who has to act on them.
+ */
+export const ERRORS = {
+  // Request shape
+  INVALID_JSON: { status: 400, message: "The request body is not valid JSON." },
+  BAD_REQUEST: { status: 400, message: "The request is malformed." },
+  VALIDATION_FAILED: { status: 422, message: "The request is not valid." },
+  PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large." },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send the request body as application/json." },
+  INVALID_CODE_FORMAT: { status: 422, message: "The code must be the digits the caller read out." },
+
+  // Authentication and authorisation
+  UNAUTHENTICATED: { status: 401, message: "A valid bearer token is required." },
+  FORBIDDEN: { status: 403, message: "This token is not allowed to do that." },
+  POLICY_BLOCKED: { status: 403, message: "The tenant's policy does not allow this verification." },
+
+  // Lookup
+  NOT_FOUND: { status: 404, message: "Not found." },
+  VERIFICATION_NOT_FOUND: { status: 404, message: "No such verification." },
+  USER_NOT_FOUND: { status: 404, message: "No such user in the directory." },
+  TENANT_NOT_FOUND: { status: 404, message: "No tenant matches." },
+  TENANT_REQUIRED: { status: 422, message: "Several tenants are configured; say which one." },
+
+  // Factors and methods
+  METHOD_NOT_ENABLED: { status: 422, message: "That method is not enabled for this tenant." },
+  NO_USABLE_FACTOR: { status: 422, message: "The user has no factor registered for that method." },
+  INVALID_PHONE_NUMBER: { status: 422, message: "The phone number is not valid." },
+
+  // State
+  INVALID_TRANSITION: { status: 409, message: "The verification cannot do that in its current state." },
+  VERIFICATION_NOT_PENDING: { status: 409, message: "The verification is no longer waiting for a code." },
+  VERIFICATION_EXPIRED: { status: 409, message: "The verification has expired; start a new one." },
+  CHECK_LIMIT_REACHED: { status: 409, message: "Too many codes were tried; start a new verification." },
+  CODE_ALREADY_USED: { status: 409, message: "The code was already used." },
+  NOT_A_CODE_METHOD: { status: 409, message: "This verification does not take a code." },
+  RESEND_LIMIT_REACHED: { status: 429, message: "No more resends are allowed for this verification." },
+
+  // Limits
+  RATE_LIMITED: { status: 429, message: "Too many requests; slow down.", retryable: true },
+  SUBJECT_LOCKED: {
+    status: 429,
+    message: "Too many failed checks for this user recently; escalate to a supervisor.",
+    retryable: true,
+  },
+  PUSH_LIMIT_REACHED: {
+    status: 429,
+    message: "Too many pushes were sent to this user recently (MFA-fatigue protection).",
+    retryable: true,
+  },
+  SEND_LIMIT_REACHED: { status: 429, message: "Too many messages were sent to this user recently.", retryable: true },
+
+  // Delivery and providers
+  CHANNEL_REJECTED: { status: 502, message: "The provider refused to deliver the message." },
+  CHANNEL_UNAVAILABLE: { status: 503, message: "The provider could not be reached.", retryable: true },
+  DELIVERY_UNKNOWN: { status: 504, message: "The provider did not say whether it accepted the message." },
+  PROVIDER_ERROR: { status: 502, message: "The provider returned an error." },
+  PROVIDER_UNAVAILABLE: { status: 503, message: "The provider could not be reached.", retryable: true },
+  DIRECTORY_UNAVAILABLE: { status: 503, message: "The directory could not be reached.", retryable: true },
+
+  // Configuration and internals
+  CONFIG_INVALID: { status: 500, message: "The configuration is not valid." },
+  DIRECTORY_INVALID: { status: 500, message: "The directory file is not valid." },
+  AUDIT_CHAIN_BROKEN: { status: 500, message: "The audit chain does not verify." },
+  INTERNAL_ERROR: { status: 500, message: "Something went wrong on our side." },
+} as const satisfies Record<string, { status: number; message: string; retryable?: boolean }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface VerityErrorOptions {
+  /** Replaces the registry's message; never put a secret, a code or a full phone number here. */
+  message?: string;
+  /** Structured, non-secret detail returned to the caller (for example validation issues). */
+  details?: unknown;
+  /** Seconds after which retrying makes sense (sent as Retry-After on 429 and 503). */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+/** The only error type Verity throws on purpose. */
+export class VerityError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly details: unknown;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ErrorCode, options: VerityErrorOptions = {}) {
+    const entry = ERRORS[code];
+    super(options.message ?? entry.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "VerityError";
+    this.code = code;
+    this.status = entry.status;
+    this.retryable = "retryable" in entry ? entry.retryable : false;
+    this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export const isVerityError = (value: unknown): value is VerityError => value instanceof VerityError;

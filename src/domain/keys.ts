@@ -1,0 +1,22 @@
+import { createHmac, hkdfSync } from "node:crypto";
+
+/** Purpose-separated keys derived from the one configured secret, so no key serves two jobs. */
+export interface KeyRing {
+  /** Keys the stored hash of each one-time code. */
+  readonly code: Buffer;
+  /** Keys the pseudonymous hash of a destination (phone number or email). */
+  readonly destination: Buffer;
+}
+
+export function deriveKeyRing(secret: Buffer): KeyRing {
+  const derive = (info: string): Buffer => Buffer.from(hkdfSync("sha256", secret, "verity-v1", info, 32));
+  return Object.freeze({ code: derive("otp-code"), destination: derive("destination") });
+}
+
+/**
+ * A stable pseudonym for a destination: the same number always hashes the same under one key, so
+ * an auditor can correlate events without the number itself being stored.
+ */
+export function hashDestination(keys: KeyRing, destination: string): string {
+  return createHmac("sha256", keys.destination).update(destination.trim().toLowerCase()).digest("base64url");
+}

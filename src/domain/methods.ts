@@ -1,0 +1,37 @@
+import { VerityError } from "./errors.js";
+
+/** Channels that carry a Verity-generated one-time code to the caller. */
+export const CODE_CHANNELS = ["sms", "email"] as const;
+export type CodeChannel = (typeof CODE_CHANNELS)[number];
+
+/**
+ * A method id as technicians type it: `sms`, `email`, `<provider>-push` or `<provider>-passcode`
+ * (for example `vip-push`, `duo-passcode`, `simulated-push`).
+ */
+export type MethodSpec =
+  | { readonly id: string; readonly kind: "code"; readonly channel: CodeChannel }
+  | { readonly id: string; readonly kind: "push" | "passcode"; readonly provider: string };
+
+const PROVIDER_METHOD = /^([a-z][a-z0-9]{1,30})-(push|passcode)$/;
+
+export function parseMethod(id: string): MethodSpec {
+  if ((CODE_CHANNELS as readonly string[]).includes(id)) {
+    return { id, kind: "code", channel: id as CodeChannel };
+  }
+  const match = PROVIDER_METHOD.exec(id);
+  if (match?.[1] !== undefined && (match[2] === "push" || match[2] === "passcode")) {
+    return { id, kind: match[2], provider: match[1] };
+  }
+  throw new VerityError("VALIDATION_FAILED", {
+    message: `'${id.slice(0, 40)}' is not a method; use sms, email, <provider>-push or <provider>-passcode.`,
+  });
+}
+
+export const isMethodId = (id: string): boolean => {
+  try {
+    parseMethod(id);
+    return true;
+  } catch {
+    return false;
+  }
+};

@@ -1,0 +1,158 @@
+import type { CodeChannel } from "./methods.js";
+import type { NormalisedPhone } from "./phone.js";
+
+/** Time comes from here, never from `new Date()` in domain or services, so tests can move it. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+// ---------------------------------------------------------------------------------------------
+// Directory
+
+export const PHONE_TYPES = ["mobile", "alternateMobile", "office"] as const;
+export type PhoneType = (typeof PHONE_TYPES)[number];
+
+export interface DirectoryPhone {
+  readonly type: PhoneType;
+  readonly phone: NormalisedPhone;
+}
+
+/** A factor the directory lists but Verity cannot use, with the reason (shown to technicians). */
+export interface UnusableFactor {
+  readonly type: string;
+  readonly reason: string;
+}
+
+/** A caller's directory entry with the factors registered for them. */
+export interface DirectoryUser {
+  /** The directory's immutable id (Entra object id, or the file's `id`). */
+  readonly id: string;
+  readonly upn: string;
+  readonly displayName: string;
+  readonly phones: readonly DirectoryPhone[];
+  /** Registered alternate (security) email addresses; never the mailbox the caller may have lost. */
+  readonly emails: readonly string[];
+  readonly groups: readonly string[];
+  readonly privileged: boolean;
+  /** This user's id at each push/passcode provider, keyed by provider kind (`vip`, `duo`…). */
+  readonly providerIds: Readonly<Record<string, string>>;
+  readonly unusable: readonly UnusableFactor[];
+}
+
+export interface RiskSignal {
+  /** Stable machine name, e.g. `privileged`, `recent_security_info_change`. */
+  readonly code: string;
+  /** A sentence for the technician and the ticket. */
+  readonly detail: string;
+}
+
+/** Where callers and their factors are looked up: one per tenant. */
+export interface Directory {
+  /**
+   * Finds a user by directory id, UPN or email, case-insensitively.
+   * @returns the user, or `null` when the directory has no such user.
+   * @throws VerityError DIRECTORY_UNAVAILABLE when the directory cannot answer.
+   */
+  findUser(query: string): Promise<DirectoryUser | null>;
+  /** Signals the tenant's policy weighs (recent factor changes, privileged roles). */
+  riskSignals(user: DirectoryUser): Promise<RiskSignal[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Channels that carry Verity's own codes
+
+export interface OutboundMessage {
+  readonly channel: CodeChannel;
+  /** E.164 number or email address, taken from the directory only. */
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly verificationId: string;
+  readonly tenantId: string;
+}
+
+export interface DeliveryReceipt {
+  /** The provider's id for the message (a Twilio SID, an SMTP queue id…), if any. */
+  readonly providerRef?: string;
+}
+
+/**
+ * Delivers a message over one or more code channels.
+ *
+ * `send` resolves once the provider accepted the message. It rejects with VerityError
+ * CHANNEL_REJECTED (the provider refused; nothing was sent), CHANNEL_UNAVAILABLE (known not
+ * sent) or DELIVERY_UNKNOWN (the request may have been processed: never resend on our own).
+ */
+export interface MessageChannel {
+  readonly name: string;
+  /** Channels that exist only for development say so everywhere they appear. */
+  readonly developmentOnly: boolean;
+  readonly channels: readonly CodeChannel[];
+  send(message: OutboundMessage): Promise<DeliveryReceipt>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Providers that prove possession themselves (push approval, provider-checked passcodes)
+
+export interface PushContext {
+  readonly organisation: string;
+  readonly technician: string;
+  readonly ticket: string | null;
+}
+
+export interface PushRequest {
+  readonly verificationId: string;
+  readonly tenantId: string;
+  readonly user: DirectoryUser;
+  /** The user's id at the provider, from the tenant's mapping rule. */
+  readonly providerUserId: string;
+  readonly title: string;
+  readonly message: string;
+  readonly context: PushContext;
+  readonly timeoutSeconds: number;
+}
+
+export interface PushStarted {
+  /** Opaque to Verity; stored so polling can resume after a restart. */
+  readonly transactionRef: string;
+  /** A number the technician reads to the caller, when the provider uses number matching. */
+  readonly numberChallenge?: string;
+}
+
+export type PushOutcome = "waiting" | "approved" | "denied" | "fraud" | "timeout";
+
+export interface PushStatus {
+  readonly outcome: PushOutcome;
+  /** Provider wording, safe to show and store. */
+  readonly detail?: string;
+  /** A provider that long-polls asks for the next poll at once (0). */
+  readonly nextPollAfterMs?: number;
+}
+
+export interface PasscodeRequest {
+  readonly verificationId: string;
+  readonly tenantId: string;
+  readonly user: DirectoryUser;
+  readonly providerUserId: string;
+  readonly passcode: string;
+}
+
+/**
+ * A push/passcode provider. `pollPush` never reports approval it did not see: a transport error
+ * rejects with PROVIDER_UNAVAILABLE or PROVIDER_ERROR and the engine keeps polling until its
+ * deadline.
+ */
+export interface PushProvider {
+  readonly name: string;
+  readonly kind: string;
+  readonly developmentOnly: boolean;
+  /** How often to poll a waiting push; providers that long-poll say 0. */
+  readonly pollIntervalMs?: number;
+  startPush(request: PushRequest): Promise<PushStarted>;
+  pollPush(transactionRef: string): Promise<PushStatus>;
+  cancelPush(transactionRef: string): Promise<void>;
+  /** Absent when the provider cannot check passcodes. */
+  checkPasscode?(request: PasscodeRequest): Promise<{ readonly valid: boolean; readonly detail?: string }>;
+}

@@ -1,0 +1,30 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { VerityError } from "../domain/errors.js";
+import type { Actor } from "../services/actor.js";
+import type { TokenService } from "../services/token-service.js";
+import type { Role } from "../store/token-dal.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+}
+
+/** A preHandler that admits a valid bearer token with one of `roles` and sets request.actor. */
+export function requireToken(tokens: TokenService, ...roles: Role[]) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const header = request.headers.authorization;
+    const match = header === undefined ? null : /^Bearer ([^\s]+)$/i.exec(header);
+    const actor = match?.[1] === undefined ? null : await tokens.authenticate(match[1]);
+    if (actor === null) throw new VerityError("UNAUTHENTICATED");
+    if (roles.length > 0 && !roles.includes(actor.role)) {
+      throw new VerityError("FORBIDDEN", { message: `This needs the ${roles.join(" or ")} role.` });
+    }
+    request.actor = actor;
+  };
+}
+
+export function actorOf(request: FastifyRequest): Actor {
+  if (request.actor === null) throw new VerityError("UNAUTHENTICATED");
+  return request.actor;
+}

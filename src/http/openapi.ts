@@ -1,0 +1,109 @@
+import { z } from "zod";
+import {
+  auditPage,
+  cancelBody,
+  chainReport,
+  checkBody,
+  checkView,
+  errorView,
+  healthView,
+  lookupView,
+  startBody,
+  tokenBody,
+  tokenCreated,
+  verificationView,
+} from "./api-schemas.js";
+
+type Schema = z.ZodType;
+
+const json = (schema: Schema) => ({ "application/json": { schema: z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }) } });
+const input = (schema: Schema) => ({ required: true, content: { "application/json": { schema: z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) } } });
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [String(s), { description: "Error", content: json(errorView) }]));
+const ok = (schema: Schema, description = "OK", status = "200") => ({ [status]: { description, content: json(schema) } });
+const idParam = [{ name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } }];
+const secured = [{ bearer: [] }];
+
+/** The OpenAPI 3.1 document, built from the same zod schemas that parse requests. */
+export function buildOpenApi(version: string): Record<string, unknown> {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Verity API",
+      version,
+      description:
+        "Caller identity verification for service desks. Every error is JSON {code, message} with a stable UPPER_SNAKE code. " +
+        "Responses never contain a one-time code, a full phone number or a full email address.",
+    },
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API token from `verity token create`" } } },
+    paths: {
+      "/api/v1/verifications": {
+        post: {
+          summary: "Start a verification: look the caller up and send a code or push to a registered factor",
+          security: secured,
+          requestBody: input(startBody),
+          responses: { ...ok(verificationView, "Started", "201"), ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429) },
+        },
+      },
+      "/api/v1/verifications/{id}": {
+        get: { summary: "Read a verification", security: secured, parameters: idParam, responses: { ...ok(verificationView), ...errors(401, 403, 404) } },
+      },
+      "/api/v1/verifications/{id}/check": {
+        post: {
+          summary: "Check the code the caller read back (or a provider passcode)",
+          security: secured,
+          parameters: idParam,
+          requestBody: input(checkBody),
+          responses: { ...ok(checkView), ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429) },
+        },
+      },
+      "/api/v1/verifications/{id}/resend": {
+        post: { summary: "Send a new code (the old one stops working)", security: secured, parameters: idParam, responses: { ...ok(verificationView), ...errors(401, 403, 404, 409, 429) } },
+      },
+      "/api/v1/verifications/{id}/cancel": {
+        post: {
+          summary: "Cancel a verification",
+          security: secured,
+          parameters: idParam,
+          requestBody: { ...input(cancelBody), required: false },
+          responses: { ...ok(verificationView), ...errors(401, 403, 404, 409, 422) },
+        },
+      },
+      "/api/v1/verifications/{id}/events": {
+        get: {
+          summary: "Server-Sent Events: `state` events carrying the verification after each change; the stream ends after a final state",
+          security: secured,
+          parameters: idParam,
+          responses: { 200: { description: "text/event-stream", content: { "text/event-stream": { schema: { type: "string" } } } }, ...errors(401, 403, 404) },
+        },
+      },
+      "/api/v1/directory/users/{idOrEmail}": {
+        get: {
+          summary: "Look a user up: masked factors, available methods and risk",
+          security: secured,
+          parameters: [
+            { name: "idOrEmail", in: "path", required: true, schema: { type: "string" } },
+            { name: "tenant", in: "query", required: false, schema: { type: "string" } },
+          ],
+          responses: { ...ok(lookupView), ...errors(401, 403, 404, 422) },
+        },
+      },
+      "/api/v1/audit/events": {
+        get: {
+          summary: "Audit events in chain order (auditor or admin)",
+          security: secured,
+          parameters: ["afterSeq", "since", "tenant", "verification", "limit"].map((name) => ({ name, in: "query", required: false, schema: { type: "string" } })),
+          responses: { ...ok(auditPage), ...errors(401, 403, 422) },
+        },
+      },
+      "/api/v1/audit/verify": {
+        get: { summary: "Check the audit hash chain", security: secured, responses: { ...ok(chainReport), ...errors(401, 403) } },
+      },
+      "/api/v1/tokens": {
+        post: { summary: "Create an API token (admin)", security: secured, requestBody: input(tokenBody), responses: { ...ok(tokenCreated, "Created", "201"), ...errors(401, 403, 422) } },
+      },
+      "/healthz": { get: { summary: "Liveness", responses: ok(healthView) } },
+      "/readyz": { get: { summary: "Readiness (database reachable)", responses: { ...ok(healthView), 503: { description: "Not ready", content: json(healthView) } } } },
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from "fastify";
+
+const COMMON = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+  "cross-origin-resource-policy": "same-origin",
+  "cross-origin-opener-policy": "same-origin",
+} as const;
+
+const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+/** Pages load their script and style from this origin only; nothing inline, nothing framed. */
+const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "form-action 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+export const SSE_HEADERS = {
+  ...COMMON,
+  "content-security-policy": API_CSP,
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-store",
+  connection: "keep-alive",
+  "x-accel-buffering": "no",
+};
+
+/** Security headers on every response; HSTS only when Verity is served over HTTPS. */
+export function installSecurityHeaders(app: FastifyInstance, options: { https: boolean }): void {
+  app.addHook("onSend", async (request, reply) => {
+    for (const [name, value] of Object.entries(COMMON)) reply.header(name, value);
+    const type = String(reply.getHeader("content-type") ?? "");
+    reply.header("content-security-policy", type.startsWith("text/html") ? PAGE_CSP : API_CSP);
+    if (!request.url.startsWith("/demo/static/")) reply.header("cache-control", "no-store");
+    if (options.https) reply.header("strict-transport-security", "max-age=31536000; includeSubDomains");
+  });
+}

@@ -1,0 +1,62 @@
+import { VerityError } from "../domain/errors.js";
+import { maskEmail, maskPhone } from "../domain/masking.js";
+import { decidePolicy } from "../domain/policy.js";
+import type { RiskSignal } from "../domain/ports.js";
+import { assertRole, assertTenantAccess, type Actor } from "./actor.js";
+import type { EngineDeps } from "./engine-deps.js";
+import { chooseTarget } from "./targets.js";
+
+export interface UserLookupView {
+  readonly tenant: { readonly id: string; readonly name: string };
+  readonly user: { readonly id: string; readonly displayName: string; readonly upn: string; readonly privileged: boolean };
+  /** Every factor the directory holds, masked, with whether Verity can use it. */
+  readonly factors: readonly { readonly type: string; readonly destination: string; readonly usable: boolean; readonly note: string | null }[];
+  /** Each method enabled for the tenant, and whether it can reach this user. */
+  readonly methods: readonly { readonly method: string; readonly available: boolean; readonly destination: string | null; readonly detail: string }[];
+  readonly risk: { readonly decision: string; readonly signals: readonly { code: string; detail: string; action: string }[] };
+}
+
+/** What a technician sees before choosing a method: masked factors, available methods, risk. */
+export async function lookupUser(
+  deps: Pick<EngineDeps, "tenants" | "keys">,
+  actor: Actor,
+  query: string,
+  tenantId?: string,
+): Promise<UserLookupView> {
+  assertRole(actor, "admin", "technician");
+  const tenant = deps.tenants.resolve(tenantId, query);
+  assertTenantAccess(actor, tenant.id);
+  const user = await tenant.directory.findUser(query);
+  if (user === null) throw new VerityError("USER_NOT_FOUND", { message: `No user matches that id or email in ${tenant.name}'s directory.` });
+  const directorySignals = await tenant.directory.riskSignals(user);
+  const signals: RiskSignal[] = [...directorySignals];
+  if (user.privileged && !signals.some((s) => s.code === "privileged")) {
+    signals.push({ code: "privileged", detail: "The account is privileged (administrator)." });
+  }
+  const decision = decidePolicy(signals, tenant.policy);
+  const factors = [
+    ...user.phones.map((p) => ({
+      type: p.type,
+      destination: maskPhone(p.phone),
+      usable: p.type !== "office",
+      note: p.type === "office" ? "office numbers are never texted" : null,
+    })),
+    ...user.emails.map((e) => ({ type: "alternateEmail", destination: maskEmail(e), usable: true, note: null })),
+    ...user.unusable.map((u) => ({ type: u.type, destination: "", usable: false, note: u.reason })),
+  ];
+  const methods = [...tenant.methods.values()].map((binding) => {
+    try {
+      const target = chooseTarget(binding, user, deps.keys);
+      return { method: binding.spec.id, available: true, destination: target.masked, detail: target.label };
+    } catch (error) {
+      return { method: binding.spec.id, available: false, destination: null, detail: error instanceof Error ? error.message : "unavailable" };
+    }
+  });
+  return {
+    tenant: { id: tenant.id, name: tenant.name },
+    user: { id: user.id, displayName: user.displayName, upn: maskEmail(user.upn), privileged: user.privileged },
+    factors,
+    methods,
+    risk: { decision: decision.action, signals: decision.reasons },
+  };
+}

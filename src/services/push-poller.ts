@@ -1,0 +1,124 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { isVerityError } from "../domain/errors.js";
+import type { PushOutcome, PushProvider } from "../domain/ports.js";
+import { isTerminal, transition, type Verification } from "../domain/verification.js";
+import { findVerification, listWaitingPushes } from "../store/verification-dal.js";
+import type { PushTracker } from "./deliver.js";
+import { changeVerification, eventBase, type EngineDeps } from "./engine-deps.js";
+import { expireIfDue } from "./lifecycle.js";
+
+export interface PushPoller extends PushTracker {
+  /** Picks up pushes still waiting in the store (after a restart). */
+  resume(): Promise<number>;
+  /** Stops every loop; resolves when they have ended. */
+  stop(): Promise<void>;
+  /** How many pushes are being watched now. */
+  readonly active: number;
+}
+
+const ACTIONS: Record<Exclude<PushOutcome, "waiting">, { event: "approved" | "denied" | "expire"; action: string }> = {
+  approved: { event: "approved", action: "push.approved" },
+  denied: { event: "denied", action: "push.denied" },
+  fraud: { event: "denied", action: "push.fraud_reported" },
+  timeout: { event: "expire", action: "push.timed_out" },
+};
+
+/**
+ * Polls each waiting push until the provider reports an answer or the verification's deadline
+ * passes. A poll that fails is logged and retried after a pause; it never counts as an answer.
+ * An answer that arrives after the verification was cancelled or expired changes nothing and is
+ * audited as ignored.
+ */
+export function createPushPoller(deps: EngineDeps, options: { defaultIntervalMs?: number; maxIntervalMs?: number } = {}): PushPoller {
+  const loops = new Map<string, Promise<void>>();
+  const abort = new AbortController();
+  const baseInterval = options.defaultIntervalMs ?? 1000;
+  const maxInterval = options.maxIntervalMs ?? 5000;
+
+  const providerFor = (v: Verification): PushProvider | undefined => {
+    const binding = deps.tenants.get(v.tenantId)?.methods.get(v.method);
+    return binding !== undefined && "provider" in binding ? binding.provider : undefined;
+  };
+
+  const settle = async (v: Verification, outcome: Exclude<PushOutcome, "waiting">, detail: string | null) => {
+    const { event, action } = ACTIONS[outcome];
+    const now = deps.clock.now().toISOString();
+    const state = transition("sent", event);
+    const after = await changeVerification(
+      deps,
+      v.id,
+      { states: ["sent"], ...(v.providerRef === null ? {} : { providerRef: v.providerRef }) },
+      { state, state_reason: outcome, completed_at: now, updated_at: now },
+      (a) => [{ ...eventBase(a, "system"), action, outcome: state, reason: detail }],
+    );
+    if (after !== undefined) return;
+    const current = await findVerification(deps.db, v.id);
+    if (current !== undefined && (current.state === "cancelled" || current.state === "expired") && outcome !== "timeout") {
+      await deps.audit.append([
+        {
+          ...eventBase(current, "system"),
+          action: "push.answer_ignored",
+          outcome,
+          reason: `answered '${outcome}' after the verification was ${current.state}`,
+        },
+      ]);
+    }
+  };
+
+  const run = async (initial: Verification) => {
+    const provider = providerFor(initial);
+    const ref = initial.providerRef;
+    if (provider === undefined || ref === null) return;
+    let interval = provider.pollIntervalMs ?? baseInterval;
+    let failures = 0;
+    while (!abort.signal.aborted) {
+      const fresh = await findVerification(deps.db, initial.id);
+      if (fresh === undefined || fresh.providerRef !== ref || isTerminal(fresh.state)) return;
+      const current = await expireIfDue(deps, fresh);
+      if (current.state !== "sent") return;
+      try {
+        const status = await provider.pollPush(ref);
+        failures = 0;
+        if (status.outcome !== "waiting") {
+          await settle(current, status.outcome, status.detail ?? null);
+          return;
+        }
+        interval = status.nextPollAfterMs ?? provider.pollIntervalMs ?? baseInterval;
+      } catch (error) {
+        failures += 1;
+        interval = Math.min(maxInterval, baseInterval * 2 ** Math.min(failures, 6));
+        deps.log.warn(
+          { verificationId: initial.id, code: isVerityError(error) ? error.code : "UNEXPECTED", failures },
+          "push poll failed; will retry until the deadline",
+        );
+      }
+      const untilDeadline = Date.parse(current.expiresAt) - deps.clock.now().getTime();
+      await sleep(Math.max(0, Math.min(interval, untilDeadline)), undefined, { signal: abort.signal }).catch(() => undefined);
+    }
+  };
+
+  const track = (v: Verification) => {
+    const key = `${v.id}:${v.providerRef ?? ""}`;
+    if (loops.has(key) || abort.signal.aborted) return;
+    const loop = run(v)
+      .catch((error: unknown) => deps.log.error({ err: error, verificationId: v.id }, "push polling stopped on an error"))
+      .finally(() => loops.delete(key));
+    loops.set(key, loop);
+  };
+
+  return {
+    track,
+    async resume() {
+      const waiting = await listWaitingPushes(deps.db);
+      waiting.forEach(track);
+      return waiting.length;
+    },
+    async stop() {
+      abort.abort();
+      await Promise.all(loops.values());
+    },
+    get active() {
+      return loops.size;
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from "node:crypto";
+import { VerityError } from "../domain/errors.js";
+import { generateCode, hashCode } from "../domain/otp.js";
+import { decidePolicy } from "../domain/policy.js";
+import type { RiskSignal } from "../domain/ports.js";
+import type { Verification } from "../domain/verification.js";
+import { insertVerification } from "../store/verification-dal.js";
+import { assertRole, assertTenantAccess, type Actor } from "./actor.js";
+import { deliver, type PushTracker } from "./deliver.js";
+import { isoAfter, type EngineDeps } from "./engine-deps.js";
+import { checkSubjectLimits } from "./limits.js";
+import { chooseTarget } from "./targets.js";
+
+export interface StartInput {
+  /** Tenant id; when absent the user's email domain decides. */
+  readonly tenant?: string | undefined;
+  /** Directory id, UPN or email of the caller's account. */
+  readonly user: string;
+  readonly method: string;
+  readonly ticket?: string | null | undefined;
+  readonly reason?: string | null | undefined;
+  /** Who is on the phone; integrations (admin tokens) may name the agent, others are themselves. */
+  readonly technician?: string | undefined;
+}
+
+/**
+ * Starts a verification: finds the caller in the tenant's directory, picks the registered factor,
+ * weighs risk against policy, checks the caller's limits, records the start, then sends.
+ */
+export async function startVerification(
+  deps: EngineDeps & { pushes: PushTracker },
+  actor: Actor,
+  input: StartInput,
+): Promise<Verification> {
+  assertRole(actor, "admin", "technician");
+  const tenant = deps.tenants.resolve(input.tenant, input.user);
+  assertTenantAccess(actor, tenant.id);
+  const binding = tenant.methods.get(input.method);
+  if (binding === undefined) {
+    throw new VerityError("METHOD_NOT_ENABLED", {
+      message: `${input.method} is not enabled for ${tenant.name}; enabled: ${[...tenant.methods.keys()].join(", ")}.`,
+    });
+  }
+  const user = await tenant.directory.findUser(input.user);
+  if (user === null) throw new VerityError("USER_NOT_FOUND", { message: `No user matches that id or email in ${tenant.name}'s directory.` });
+  const target = chooseTarget(binding, user, deps.keys);
+
+  const directorySignals = await tenant.directory.riskSignals(user);
+  const signals: RiskSignal[] = [...directorySignals];
+  if (user.privileged && !signals.some((s) => s.code === "privileged")) {
+    signals.push({ code: "privileged", detail: "The account is privileged (administrator)." });
+  }
+  const decision = decidePolicy(signals, tenant.policy);
+
+  const now = deps.clock.now();
+  const id = randomUUID();
+  const kind = binding.spec.kind;
+  const code = kind === "code" ? generateCode(tenant.settings.codeLength) : null;
+  const technician = actor.role === "admin" && input.technician !== undefined ? input.technician : actor.name;
+  const verification: Verification = {
+    id,
+    tenantId: tenant.id,
+    subjectId: user.id,
+    subjectName: user.displayName,
+    method: binding.spec.id,
+    state: "pending",
+    stateReason: null,
+    technician,
+    createdBy: actor.id,
+    ticket: input.ticket ?? null,
+    reason: input.reason ?? null,
+    codeHash: code === null ? null : hashCode(deps.keys.code, id, code),
+    codeLength: code === null ? null : code.length,
+    attempts: 0,
+    maxAttempts: tenant.settings.maxChecks,
+    sends: kind === "passcode" ? 0 : 1,
+    destinationMasked: target.masked,
+    destinationHash: target.hash,
+    providerRef: null,
+    challenge: null,
+    risk: { decision: decision.action, signals: decision.reasons },
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    expiresAt: isoAfter(now, kind === "push" ? tenant.settings.pushTimeoutSeconds : tenant.settings.codeTtlSeconds),
+    completedAt: null,
+    version: 1,
+  };
+  const base = {
+    actor: actor.id,
+    tenantId: tenant.id,
+    subjectId: user.id,
+    verificationId: id,
+    ticket: verification.ticket,
+    method: verification.method,
+    destinationMasked: target.masked,
+    destinationHash: target.hash,
+  };
+  const riskData = { decision: decision.action, signals: decision.reasons.map((r) => `${r.code}:${r.action}`) };
+
+  const { result: refusal } = await deps.audit.transaction(async (trx, record) => {
+    const refused =
+      decision.action === "block"
+        ? new VerityError("POLICY_BLOCKED", {
+            message: `Blocked by ${tenant.name}'s policy: ${decision.reasons.map((r) => r.detail).join(" ")}`,
+          })
+        : await checkSubjectLimits(trx, { tenant, subjectId: user.id, kind, settings: tenant.settings, now });
+    if (refused !== null) {
+      record({ ...base, verificationId: null, action: "verification.refused", outcome: "refused", reason: refused.code, data: riskData });
+      return refused;
+    }
+    await insertVerification(trx, verification);
+    record({
+      ...base,
+      action: "verification.started",
+      outcome: "pending",
+      reason: verification.reason,
+      data: { ...riskData, technician, target: target.label },
+    });
+    return null;
+  });
+  if (refusal !== null) throw refusal;
+  deps.bus.publish(verification);
+  return deliver(deps, { tenant, binding, verification, user, target, code, actor });
+}

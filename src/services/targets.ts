@@ -1,0 +1,59 @@
+import { VerityError } from "../domain/errors.js";
+import { hashDestination, type KeyRing } from "../domain/keys.js";
+import { maskEmail, maskPhone } from "../domain/masking.js";
+import type { DirectoryUser } from "../domain/ports.js";
+import type { MethodBinding } from "./tenant-registry.js";
+
+/** Where a verification goes: a destination Verity sends to, or the user's id at a provider. */
+export type Target =
+  | { readonly kind: "destination"; readonly to: string; readonly masked: string; readonly hash: string; readonly label: string }
+  | { readonly kind: "provider"; readonly providerUserId: string; readonly masked: null; readonly hash: null; readonly label: string };
+
+/** Phone types that may receive a text, in order of preference. Office lines take voice only. */
+const SMS_PHONE_ORDER = ["mobile", "alternateMobile"] as const;
+
+/**
+ * Picks the registered factor a method uses. Only directory data is consulted: there is no way
+ * to send to a number or address that a caller or technician supplies.
+ * @throws NO_USABLE_FACTOR saying what the user lacks
+ */
+export function chooseTarget(binding: MethodBinding, user: DirectoryUser, keys: KeyRing): Target {
+  const spec = binding.spec;
+  if (spec.kind === "code" && spec.channel === "sms") {
+    for (const type of SMS_PHONE_ORDER) {
+      const phone = user.phones.find((p) => p.type === type);
+      if (phone !== undefined) {
+        return {
+          kind: "destination",
+          to: phone.phone.e164,
+          masked: maskPhone(phone.phone),
+          hash: hashDestination(keys, phone.phone.e164),
+          label: type === "mobile" ? "mobile phone" : "alternate mobile phone",
+        };
+      }
+    }
+    const office = user.phones.some((p) => p.type === "office");
+    throw new VerityError("NO_USABLE_FACTOR", {
+      message: office
+        ? `${user.displayName} has only an office phone registered, and office numbers are never texted; register a mobile number or use another method.`
+        : `${user.displayName} has no mobile or alternate mobile phone registered; register one or use another method.`,
+    });
+  }
+  if (spec.kind === "code") {
+    const email = user.emails[0];
+    if (email === undefined) {
+      throw new VerityError("NO_USABLE_FACTOR", {
+        message: `${user.displayName} has no alternate email address registered; register one or use another method.`,
+      });
+    }
+    return {
+      kind: "destination",
+      to: email,
+      masked: maskEmail(email),
+      hash: hashDestination(keys, email),
+      label: "alternate email",
+    };
+  }
+  const providerUserId = user.providerIds[spec.provider] ?? user.upn;
+  return { kind: "provider", providerUserId, masked: null, hash: null, label: `${spec.provider} account` };
+}

@@ -1,0 +1,88 @@
+import { findVerification } from "../store/verification-dal.js";
+import { assertCanRead, type Actor } from "./actor.js";
+import { checkVerification } from "./check-verification.js";
+import { loadVerification, type EngineDeps } from "./engine-deps.js";
+import { cancelVerification, expireDue, expireIfDue, resendVerification } from "./lifecycle.js";
+import { lookupUser, type UserLookupView } from "./lookup.js";
+import { createPushPoller, type PushPoller } from "./push-poller.js";
+import { startVerification, type StartInput } from "./start-verification.js";
+import { presentVerification, type VerificationView } from "./views.js";
+
+export interface CheckView {
+  readonly outcome: "verified" | "incorrect" | "rejected";
+  readonly attemptsRemaining: number;
+  readonly verification: VerificationView;
+}
+
+/** Everything a technician can do, whoever asks: the HTTP API, the CLI, an integration. */
+export interface VerificationEngine {
+  start(actor: Actor, input: StartInput): Promise<VerificationView>;
+  get(actor: Actor, id: string): Promise<VerificationView>;
+  check(actor: Actor, id: string, code: unknown): Promise<CheckView>;
+  resend(actor: Actor, id: string): Promise<VerificationView>;
+  cancel(actor: Actor, id: string, reason: string | null): Promise<VerificationView>;
+  lookup(actor: Actor, query: string, tenantId?: string): Promise<UserLookupView>;
+  /**
+   * Calls `listener` with the current view, then on every change until the returned function is
+   * called. Changes from this process arrive at once; from other processes within `pollMs`.
+   */
+  watch(actor: Actor, id: string, listener: (view: VerificationView) => void, pollMs?: number): Promise<() => void>;
+  /** Expires open verifications past their deadline. */
+  expireDue(): Promise<number>;
+  readonly pushes: PushPoller;
+}
+
+export function createVerificationEngine(deps: EngineDeps, options: { pushPollMs?: number } = {}): VerificationEngine {
+  const pushes = createPushPoller(deps, { defaultIntervalMs: options.pushPollMs ?? 1000 });
+  const full = { ...deps, pushes };
+  const present = (v: Parameters<typeof presentVerification>[1]) => presentVerification(deps, v);
+
+  return {
+    pushes,
+    async start(actor, input) {
+      return present(await startVerification(full, actor, input));
+    },
+    async get(actor, id) {
+      const v = await loadVerification(deps, id);
+      assertCanRead(actor, v);
+      return present(await expireIfDue(deps, v));
+    },
+    async check(actor, id, code) {
+      const result = await checkVerification(deps, actor, id, code);
+      return { outcome: result.outcome, attemptsRemaining: result.attemptsRemaining, verification: await present(result.verification) };
+    },
+    async resend(actor, id) {
+      return present(await resendVerification(full, actor, id));
+    },
+    async cancel(actor, id, reason) {
+      return present(await cancelVerification(deps, actor, id, reason));
+    },
+    lookup: (actor, query, tenantId) => lookupUser(deps, actor, query, tenantId),
+    async watch(actor, id, listener, pollMs = 1000) {
+      const first = await loadVerification(deps, id);
+      assertCanRead(actor, first);
+      let lastVersion = 0;
+      let closed = false;
+      const emit = async (v: typeof first) => {
+        if (closed || v.version <= lastVersion) return;
+        lastVersion = v.version;
+        listener(await present(v));
+      };
+      await emit(await expireIfDue(deps, first));
+      const unsubscribe = deps.bus.subscribe(id, (v) => void emit(v));
+      const timer = setInterval(() => {
+        void findVerification(deps.db, id)
+          .then((v) => (v === undefined ? undefined : expireIfDue(deps, v)))
+          .then((v) => (v === undefined ? undefined : emit(v)))
+          .catch((error: unknown) => deps.log.warn({ err: error, verificationId: id }, "watch poll failed"));
+      }, pollMs);
+      timer.unref();
+      return () => {
+        closed = true;
+        unsubscribe();
+        clearInterval(timer);
+      };
+    },
+    expireDue: () => expireDue(deps),
+  };
+}

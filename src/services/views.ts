@@ -1,0 +1,89 @@
+import type { Kysely } from "kysely";
+import { parseMethod } from "../domain/methods.js";
+import { isTerminal, type Verification, type VerificationState } from "../domain/verification.js";
+import type { Database } from "../store/schema.js";
+import type { TenantRegistry } from "./tenant-registry.js";
+
+/** A verification as the API, the CLI and SSE show it: masked, no code, no full destination. */
+export interface VerificationView {
+  readonly id: string;
+  readonly tenant: { readonly id: string; readonly name: string };
+  readonly subject: { readonly id: string; readonly displayName: string };
+  readonly method: string;
+  readonly methodKind: "code" | "push" | "passcode";
+  readonly state: VerificationState;
+  readonly stateReason: string | null;
+  readonly final: boolean;
+  readonly technician: string;
+  readonly ticket: string | null;
+  readonly reason: string | null;
+  readonly destination: string | null;
+  readonly challenge: string | null;
+  readonly checks: { readonly used: number; readonly max: number; readonly remaining: number };
+  readonly sends: number;
+  readonly risk: Verification["risk"];
+  /** Present when policy asks for a second method: which verification, if any, satisfied it. */
+  readonly secondMethod: { readonly required: true; readonly satisfiedBy: string | null } | null;
+  readonly developmentOnly: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly expiresAt: string;
+  readonly completedAt: string | null;
+}
+
+/** How long a second method's success counts towards a first one, either way round. */
+const SECOND_METHOD_WINDOW_MS = 60 * 60 * 1000;
+
+export async function presentVerification(
+  deps: { db: Kysely<Database>; tenants: TenantRegistry },
+  v: Verification,
+): Promise<VerificationView> {
+  const tenant = deps.tenants.get(v.tenantId);
+  const binding = tenant?.methods.get(v.method);
+  const developmentOnly =
+    binding === undefined ? false : "channel" in binding ? binding.channel.developmentOnly : binding.provider.developmentOnly;
+  let secondMethod: VerificationView["secondMethod"] = null;
+  if (v.risk.decision === "second_method") {
+    secondMethod = { required: true, satisfiedBy: v.state === "verified" ? await findSecondMethod(deps.db, v) : null };
+  }
+  return {
+    id: v.id,
+    tenant: { id: v.tenantId, name: tenant?.name ?? v.tenantId },
+    subject: { id: v.subjectId, displayName: v.subjectName },
+    method: v.method,
+    methodKind: parseMethod(v.method).kind,
+    state: v.state,
+    stateReason: v.stateReason,
+    final: isTerminal(v.state),
+    technician: v.technician,
+    ticket: v.ticket,
+    reason: v.reason,
+    destination: v.destinationMasked,
+    challenge: isTerminal(v.state) ? null : v.challenge,
+    checks: { used: v.attempts, max: v.maxAttempts, remaining: Math.max(0, v.maxAttempts - v.attempts) },
+    sends: v.sends,
+    risk: v.risk,
+    secondMethod,
+    developmentOnly,
+    createdAt: v.createdAt,
+    updatedAt: v.updatedAt,
+    expiresAt: v.expiresAt,
+    completedAt: v.completedAt,
+  };
+}
+
+async function findSecondMethod(db: Kysely<Database>, v: Verification): Promise<string | null> {
+  const anchor = Date.parse(v.completedAt ?? v.updatedAt);
+  const row = await db
+    .selectFrom("verifications")
+    .select("id")
+    .where("tenant_id", "=", v.tenantId)
+    .where("subject_id", "=", v.subjectId)
+    .where("state", "=", "verified")
+    .where("method", "!=", v.method)
+    .where("completed_at", ">=", new Date(anchor - SECOND_METHOD_WINDOW_MS).toISOString())
+    .where("completed_at", "<=", new Date(anchor + SECOND_METHOD_WINDOW_MS).toISOString())
+    .orderBy("completed_at", "desc")
+    .executeTakeFirst();
+  return row?.id ?? null;
+}

@@ -1,0 +1,71 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { VerityError } from "../domain/errors.js";
+import { migrationProvider } from "./migrations.js";
+import type { Database } from "./schema.js";
+
+export type DialectName = "sqlite" | "postgres";
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** Where the data lives, for people: a file path, or the PostgreSQL host and database. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+/** `sqlite:<path>` (or `sqlite::memory:`) and `postgres://…` / `postgresql://…` URLs. */
+export function openDatabase(url: string): DatabaseHandle {
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  if (url.startsWith("sqlite:")) return openSqlite(url.slice("sqlite:".length));
+  throw new VerityError("CONFIG_INVALID", { message: "database.url must start with sqlite: or postgres://" });
+}
+
+function openSqlite(path: string): DatabaseHandle {
+  const memory = path === ":memory:";
+  const file = memory ? path : resolve(path);
+  if (!memory) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("foreign_keys = ON");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: "sqlite", location: file, close: () => db.destroy() };
+}
+
+const INT8_OID = 20;
+
+const int8AsNumber = ((oid: number, format?: "text" | "binary"): unknown =>
+  oid === INT8_OID ? (value: string) => Number(value) : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser;
+
+function openPostgres(url: string): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 10_000,
+    // int8 is a JS-safe counter here (audit sequence numbers); parse it for this pool only.
+    types: { getTypeParser: int8AsNumber },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const parsed = new URL(url);
+  return {
+    db,
+    dialect: "postgres",
+    location: `postgres://${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`,
+    close: () => db.destroy(),
+  };
+}
+
+/** Brings the schema up to date; safe to run from several instances at once. */
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new VerityError("INTERNAL_ERROR", { message: `Database migration ${failed} failed.`, cause: error });
+  }
+}

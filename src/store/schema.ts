@@ -1,0 +1,77 @@
+/**
+ * Table shapes shared by SQLite and PostgreSQL. Times are ISO-8601 UTC strings of fixed width
+ * (`2026-11-23T05:26:00.000Z`) so they compare correctly as text in both databases; JSON is
+ * stored as text. Integers are plain numbers on both (PostgreSQL int8 is parsed to number).
+ */
+export interface Database {
+  verifications: VerificationRow;
+  audit_events: AuditEventRow;
+  audit_head: AuditHeadRow;
+  api_tokens: ApiTokenRow;
+}
+
+export interface VerificationRow {
+  id: string;
+  tenant_id: string;
+  subject_id: string;
+  subject_name: string;
+  method: string;
+  state: string;
+  state_reason: string | null;
+  technician: string;
+  created_by: string;
+  ticket: string | null;
+  reason: string | null;
+  code_hash: string | null;
+  code_length: number | null;
+  attempts: number;
+  max_attempts: number;
+  sends: number;
+  destination_masked: string | null;
+  destination_hash: string | null;
+  provider_ref: string | null;
+  challenge: string | null;
+  risk: string;
+  created_at: string;
+  updated_at: string;
+  expires_at: string;
+  completed_at: string | null;
+  version: number;
+}
+
+export interface AuditEventRow {
+  seq: number;
+  id: string;
+  at: string;
+  tenant_id: string | null;
+  actor: string;
+  action: string;
+  subject_id: string | null;
+  verification_id: string | null;
+  ticket: string | null;
+  method: string | null;
+  destination_masked: string | null;
+  destination_hash: string | null;
+  outcome: string | null;
+  reason: string | null;
+  data: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadRow {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface ApiTokenRow {
+  id: string;
+  name: string;
+  role: string;
+  token_hash: string;
+  tenants: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}

@@ -1,0 +1,151 @@
+import type { Kysely, Updateable } from "kysely";
+import type { RiskSnapshot, Verification, VerificationState } from "../domain/verification.js";
+import type { Database, VerificationRow } from "./schema.js";
+
+type Db = Kysely<Database>;
+
+export function toVerification(row: VerificationRow): Verification {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    subjectId: row.subject_id,
+    subjectName: row.subject_name,
+    method: row.method,
+    state: row.state as VerificationState,
+    stateReason: row.state_reason,
+    technician: row.technician,
+    createdBy: row.created_by,
+    ticket: row.ticket,
+    reason: row.reason,
+    codeHash: row.code_hash,
+    codeLength: row.code_length,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    sends: row.sends,
+    destinationMasked: row.destination_masked,
+    destinationHash: row.destination_hash,
+    providerRef: row.provider_ref,
+    challenge: row.challenge,
+    risk: JSON.parse(row.risk) as RiskSnapshot,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+    completedAt: row.completed_at,
+    version: row.version,
+  };
+}
+
+export async function insertVerification(db: Db, v: Verification): Promise<void> {
+  await db
+    .insertInto("verifications")
+    .values({
+      id: v.id,
+      tenant_id: v.tenantId,
+      subject_id: v.subjectId,
+      subject_name: v.subjectName,
+      method: v.method,
+      state: v.state,
+      state_reason: v.stateReason,
+      technician: v.technician,
+      created_by: v.createdBy,
+      ticket: v.ticket,
+      reason: v.reason,
+      code_hash: v.codeHash,
+      code_length: v.codeLength,
+      attempts: v.attempts,
+      max_attempts: v.maxAttempts,
+      sends: v.sends,
+      destination_masked: v.destinationMasked,
+      destination_hash: v.destinationHash,
+      provider_ref: v.providerRef,
+      challenge: v.challenge,
+      risk: JSON.stringify(v.risk),
+      created_at: v.createdAt,
+      updated_at: v.updatedAt,
+      expires_at: v.expiresAt,
+      completed_at: v.completedAt,
+      version: v.version,
+    })
+    .execute();
+}
+
+export async function findVerification(db: Db, id: string): Promise<Verification | undefined> {
+  const row = await db.selectFrom("verifications").selectAll().where("id", "=", id).executeTakeFirst();
+  return row === undefined ? undefined : toVerification(row);
+}
+
+/** Conditions a conditional update must still meet when it runs. */
+export interface UpdateGuard {
+  readonly states: readonly VerificationState[];
+  /** The code hash read before deciding; a resend in between makes the update miss. */
+  readonly codeHash?: string;
+  readonly attemptsBelowMax?: boolean;
+  /** The update misses if the verification has expired by this time. */
+  readonly notExpiredAt?: string;
+  /** The update misses unless the verification has expired by this time. */
+  readonly expiredBy?: string;
+  /** The push transaction read before deciding; a resend in between makes the update miss. */
+  readonly providerRef?: string;
+}
+
+export type VerificationPatch = Omit<Updateable<VerificationRow>, "id" | "version" | "attempts" | "sends"> & {
+  readonly updated_at: string;
+  readonly addAttempt?: boolean;
+  readonly addSend?: boolean;
+};
+
+/**
+ * The one way a verification changes: a single `UPDATE … WHERE <guard> RETURNING *`. Of two
+ * racing updates with the same guard, exactly one gets the row; the other gets `undefined` and
+ * must re-read to learn why.
+ */
+export async function updateVerificationIf(
+  db: Db,
+  id: string,
+  guard: UpdateGuard,
+  patch: VerificationPatch,
+): Promise<Verification | undefined> {
+  const { addAttempt, addSend, ...columns } = patch;
+  let query = db
+    .updateTable("verifications")
+    .set((eb) => ({
+      ...columns,
+      version: eb("version", "+", 1),
+      ...(addAttempt === true ? { attempts: eb("attempts", "+", 1) } : {}),
+      ...(addSend === true ? { sends: eb("sends", "+", 1) } : {}),
+    }))
+    .where("id", "=", id)
+    .where("state", "in", [...guard.states]);
+  if (guard.codeHash !== undefined) query = query.where("code_hash", "=", guard.codeHash);
+  if (guard.attemptsBelowMax === true) query = query.whereRef("attempts", "<", "max_attempts");
+  if (guard.notExpiredAt !== undefined) query = query.where("expires_at", ">", guard.notExpiredAt);
+  if (guard.providerRef !== undefined) query = query.where("provider_ref", "=", guard.providerRef);
+  if (guard.expiredBy !== undefined) query = query.where("expires_at", "<=", guard.expiredBy);
+  const row = await query.returningAll().executeTakeFirst();
+  return row === undefined ? undefined : toVerification(row);
+}
+
+/** Open verifications whose deadline has passed, oldest first. */
+export async function listDueForExpiry(db: Db, now: string, limit: number): Promise<Verification[]> {
+  const rows = await db
+    .selectFrom("verifications")
+    .selectAll()
+    .where("state", "in", ["pending", "sent", "delivery_unknown"])
+    .where("expires_at", "<=", now)
+    .orderBy("expires_at")
+    .limit(limit)
+    .execute();
+  return rows.map(toVerification);
+}
+
+/** Push verifications still waiting for the caller: polling resumes on these after a restart. */
+export async function listWaitingPushes(db: Db): Promise<Verification[]> {
+  const rows = await db
+    .selectFrom("verifications")
+    .selectAll()
+    .where("state", "=", "sent")
+    .where("method", "like", "%-push")
+    .where("provider_ref", "is not", null)
+    .execute();
+  return rows.map(toVerification);
+}

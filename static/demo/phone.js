@@ -1,0 +1,99 @@
+"use strict";
+// DEMO phone: polls the demo API and renders with textContent only (message text is untrusted).
+const $ = (id) => document.getElementById(id);
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+async function post(path, body) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return response.json();
+}
+
+function renderMessages(messages) {
+  const list = $("messages");
+  list.replaceChildren();
+  if (messages.length === 0) list.append(el("li", "empty", "No messages yet."));
+  for (const m of messages) {
+    const item = el("li", "message");
+    item.dataset.verification = m.verificationId;
+    const when = new Date(m.at).toLocaleTimeString();
+    item.append(el("div", "meta", `${m.channel.toUpperCase()} to ${m.toMasked} · ${when}`));
+    if (m.channel === "email") item.append(el("div", "meta", `Subject: ${m.subject}`));
+    item.append(el("div", "text", m.text));
+    list.append(item);
+  }
+}
+
+function renderPrompts(prompts) {
+  const list = $("prompts");
+  list.replaceChildren();
+  if (prompts.length === 0) list.append(el("li", "empty", "No prompts waiting."));
+  for (const p of prompts) {
+    const item = el("li", "prompt");
+    item.dataset.prompt = p.id;
+    item.append(el("div", "title", p.title));
+    item.append(el("div", "meta", `For ${p.displayName} (${p.providerUserId})`));
+    item.append(el("p", "text", p.message));
+    item.append(el("div", "meta", "Tap the number the service desk reads to you:"));
+    const choices = el("div", "choices");
+    for (const number of p.choices) {
+      const button = el("button", "choice", number);
+      button.type = "button";
+      button.setAttribute("aria-label", `Approve with number ${number}`);
+      button.addEventListener("click", () => answer(p.id, { decision: "approve", number }));
+      choices.append(button);
+    }
+    item.append(choices);
+    const deny = el("button", "deny", "Deny");
+    deny.type = "button";
+    deny.addEventListener("click", () => answer(p.id, { decision: "deny" }));
+    const fraud = el("button", "deny", "Report fraud");
+    fraud.type = "button";
+    fraud.addEventListener("click", () => answer(p.id, { decision: "fraud" }));
+    item.append(deny, document.createTextNode(" "), fraud);
+    list.append(item);
+  }
+}
+
+async function answer(id, body) {
+  const result = await post(`/demo/api/prompts/${encodeURIComponent(id)}`, body);
+  $("status").textContent = `Answered: ${result.result ?? result.message}`;
+  await refresh();
+}
+
+let lastPrompts = "";
+async function refresh() {
+  try {
+    const response = await fetch("/demo/api/inbox", { cache: "no-store" });
+    const data = await response.json();
+    renderMessages(data.messages);
+    const key = JSON.stringify(data.prompts.map((p) => p.id));
+    if (key !== lastPrompts) {
+      renderPrompts(data.prompts);
+      lastPrompts = key;
+    }
+    $("status").textContent = `Updated ${new Date().toLocaleTimeString()}`;
+  } catch {
+    $("status").textContent = "Cannot reach the demo server.";
+  }
+}
+
+$("passcode-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const user = $("passcode-user").value.trim();
+  const response = await fetch(`/demo/api/passcode?user=${encodeURIComponent(user)}`, { cache: "no-store" });
+  const data = await response.json();
+  $("passcode").textContent = data.passcode ?? data.message;
+});
+
+refresh();
+setInterval(refresh, 1000);
