@@ -44,7 +44,7 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv): LoadedConf
   if (!existsSync(path)) {
     throw invalid([{ path: "(file)", message: `${path} does not exist; pass --config or set VERITY_CONFIG` }], path);
   }
-  const doc = parseDocument(readFileSync(path, "utf8"), { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(readFileSync(path, "utf8"), { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw invalid(
       doc.errors.map((e) => ({

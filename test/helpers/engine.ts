@@ -1,0 +1,102 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { createFileDirectory } from "../../src/adapters/directory/file/file-directory.js";
+import type { VerificationSettings } from "../../src/config/schema.js";
+import { deriveKeyRing } from "../../src/domain/keys.js";
+import { parseMethod } from "../../src/domain/methods.js";
+import type { MessageChannel, PushProvider } from "../../src/domain/ports.js";
+import { createAuditWriter } from "../../src/services/audit-service.js";
+import { createChangeBus } from "../../src/services/change-bus.js";
+import { createTenantRegistry, DEFAULT_MESSAGES, type MethodBinding } from "../../src/services/tenant-registry.js";
+import { createVerificationEngine, type VerificationEngine } from "../../src/services/verification-engine.js";
+import { migrate, openDatabase, type DatabaseHandle } from "../../src/store/connect.js";
+import { createFakeClock, type FakeClock } from "./clock.js";
+import { TEST_DIRECTORY_YAML } from "./fixtures.js";
+import { captureLogs } from "./logs.js";
+
+export const SETTINGS: VerificationSettings = {
+  codeLength: 6,
+  codeTtlSeconds: 600,
+  maxChecks: 5,
+  maxSends: 3,
+  pushTimeoutSeconds: 60,
+  limits: {
+    pushes: { max: 3, windowSeconds: 900 },
+    sends: { max: 6, windowSeconds: 3600 },
+    failures: { max: 10, windowSeconds: 86_400 },
+  },
+};
+
+/**
+ * The real engine and store, wired by hand around channels and providers written in the test:
+ * for failure modes (ambiguous sends, failing polls) that the development adapters never show.
+ */
+export async function createEngineWith(options: {
+  channel?: MessageChannel;
+  provider?: PushProvider;
+  databaseUrl?: string;
+  settings?: Partial<VerificationSettings>;
+}): Promise<{ engine: VerificationEngine; handle: DatabaseHandle; clock: FakeClock; logs: string[]; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "verity-engine-"));
+  writeFileSync(join(dir, "directory.yaml"), TEST_DIRECTORY_YAML);
+  const handle = openDatabase(options.databaseUrl ?? `sqlite:${join(dir, "v.db")}`);
+  await migrate(handle.db);
+  const directory = createFileDirectory({ path: join(dir, "directory.yaml") });
+  await directory.load();
+  const methods = new Map<string, MethodBinding>();
+  if (options.channel !== undefined) {
+    for (const id of options.channel.channels) {
+      const spec = parseMethod(id);
+      if (spec.kind === "code") methods.set(id, { spec, channel: options.channel });
+    }
+  }
+  if (options.provider !== undefined) {
+    for (const id of [`${options.provider.kind}-push`, `${options.provider.kind}-passcode`]) {
+      const spec = parseMethod(id);
+      if (spec.kind !== "code") methods.set(id, { spec, provider: options.provider });
+    }
+  }
+  const tenants = createTenantRegistry([
+    {
+      id: "acme",
+      name: "Acme Test",
+      domains: ["acme.test"],
+      directory,
+      methods,
+      policy: { default: "warn", rules: { privileged: "second_method" } },
+      settings: { ...SETTINGS, ...options.settings },
+      messages: DEFAULT_MESSAGES,
+    },
+  ]);
+  const clock = createFakeClock();
+  const { stream, lines } = captureLogs();
+  const log = pino({ level: "debug" }, stream);
+  const audit = createAuditWriter({ db: handle.db, clock });
+  const engine = createVerificationEngine(
+    { db: handle.db, clock, keys: deriveKeyRing(Buffer.from("engine-test-key-engine-test-key-0123")), tenants, audit, bus: createChangeBus(), log },
+    { pushPollMs: 10 },
+  );
+  return {
+    engine,
+    handle,
+    clock,
+    logs: lines,
+    async close() {
+      await engine.pushes.stop();
+      await handle.close();
+    },
+  };
+}
+
+/** Resolves when `predicate` holds, polling every 10 ms; rejects after `timeoutMs`. */
+export async function waitFor<T>(predicate: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await predicate();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error("waitFor timed out");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
