@@ -67,6 +67,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       level: config.log.level,
       base: { service: "verity" },
       redact: { paths: ["req.headers.authorization", "*.token", "*.code", "*.passcode", "*.secret"], censor: "[redacted]" },
+      serializers: { req: serializeRequest },
     },
     options.logDestination ?? pino.destination(1),
   );
@@ -117,6 +118,15 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     await database.close();
     throw error;
   }
+}
+
+/**
+ * What a request log line says about the request: method, route-shaped URL, remote address.
+ * The path of a directory lookup holds the user's email, so it is logged as the route.
+ */
+function serializeRequest(request: { method?: string; url?: string; ip?: string; socket?: { remoteAddress?: string } }) {
+  const url = (request.url ?? "").replace(/^(\/api\/v1\/directory\/users\/)[^?]*/, "$1:idOrEmail").replace(/\?.*$/, "?…");
+  return { method: request.method, url, remoteAddress: request.ip ?? request.socket?.remoteAddress };
 }
 
 /**

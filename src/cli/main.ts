@@ -1,22 +1,20 @@
 import { configProblems } from "../config/load.js";
 import { isVerityError } from "../domain/errors.js";
-import { VERSION } from "../http/build-app.js";
-import { auditCommand, AUDIT_HELP } from "./commands/audit.js";
-import { configCommand, CONFIG_HELP } from "./commands/config.js";
-import { lookupCommand, LOOKUP_HELP } from "./commands/lookup.js";
-import { demoCommand, DEMO_HELP, serveCommand, SERVE_HELP } from "./commands/serve.js";
-import { tokenCommand, TOKEN_HELP } from "./commands/token.js";
-import { verifyCommand, VERIFY_HELP } from "./commands/verify.js";
+import { VERSION } from "../version.js";
 import { CliExit, EXIT, line, type CliIo } from "./io.js";
 
-const COMMANDS: Record<string, { run: (argv: string[], io: CliIo) => Promise<number>; help: string; summary: string }> = {
-  serve: { run: serveCommand, help: SERVE_HELP, summary: "run the HTTP API" },
-  demo: { run: demoCommand, help: DEMO_HELP, summary: "run the no-accounts DEMO (npm start)" },
-  verify: { run: verifyCommand, help: VERIFY_HELP, summary: "verify a caller (code, passcode or push)" },
-  lookup: { run: lookupCommand, help: LOOKUP_HELP, summary: "show a user's registered factors, masked" },
-  audit: { run: auditCommand, help: AUDIT_HELP, summary: "verify or export the audit log" },
-  config: { run: configCommand, help: CONFIG_HELP, summary: "check the configuration" },
-  token: { run: tokenCommand, help: TOKEN_HELP, summary: "create, list or revoke API tokens" },
+
+type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+/** Each command loads only what it needs, so `verity verify` does not pay for the HTTP server. */
+const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
+  serve: { load: async () => (await import("./commands/serve.js")).serveCommand, summary: "run the HTTP API" },
+  demo: { load: async () => (await import("./commands/serve.js")).demoCommand, summary: "run the no-accounts DEMO (npm start)" },
+  verify: { load: async () => (await import("./commands/verify.js")).verifyCommand, summary: "verify a caller (code, passcode or push)" },
+  lookup: { load: async () => (await import("./commands/lookup.js")).lookupCommand, summary: "show a user's registered factors, masked" },
+  audit: { load: async () => (await import("./commands/audit.js")).auditCommand, summary: "verify or export the audit log" },
+  config: { load: async () => (await import("./commands/config.js")).configCommand, summary: "check the configuration" },
+  token: { load: async () => (await import("./commands/token.js")).tokenCommand, summary: "create, list or revoke API tokens" },
 };
 
 export const MAIN_HELP = `
@@ -50,7 +48,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       line(io.stderr, `verity: unknown command '${name}'.\n\n${MAIN_HELP.trim()}`);
       return EXIT.usage;
     }
-    return await command.run(rest, io);
+    return await (await command.load())(rest, io);
   } catch (error) {
     return report(error, io);
   }

@@ -14,6 +14,7 @@ export const DEMO_PORT = 8787;
 export function demoConfig(env: NodeJS.ProcessEnv, cwd: string): LoadedConfig {
   const raw = {
     dataDir: "./data/demo",
+    log: { level: "warn" },
     server: { host: "127.0.0.1", port: DEMO_PORT },
     providers: {
       console: { kind: "console" },

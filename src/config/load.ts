@@ -4,7 +4,7 @@ import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { VerityError } from "../domain/errors.js";
 import { interpolate } from "./interpolate.js";
-import { configSchema, type Config } from "./schema.js";
+import { configSchema, referenceProblems, type Config } from "./schema.js";
 
 export interface ConfigProblem {
   readonly path: string;
@@ -65,7 +65,10 @@ export function parseConfig(
   const { value, problems } = interpolate(raw, options.env);
   const parsed = configSchema.safeParse(value);
   const all: ConfigProblem[] = [...problems];
-  if (!parsed.success) all.push(...parsed.error.issues.map(toProblem));
+  // A reference that did not resolve is reported once, not again as an empty value.
+  const unresolved = new Set(problems.map((p) => p.path));
+  if (!parsed.success) all.push(...parsed.error.issues.map(toProblem).filter((p) => !unresolved.has(p.path)));
+  all.push(...referenceProblems(value));
   if (all.length > 0 || !parsed.success) throw invalid(dedupe(all), options.source);
   const config = resolvePaths(parsed.data, options.baseDir);
   return { config: deepFreeze(config), source: options.source, demo: options.demo };

@@ -146,57 +146,6 @@ export const configSchema = z
     verification: verificationSettings.prefault({}),
     providers: z.record(slug, providerSchema).default({}),
     tenants: z.array(tenantSchema).min(1, "configure at least one tenant"),
-  })
-  .superRefine((config, ctx) => {
-    const seenIds = new Map<string, number>();
-    const seenDomains = new Map<string, string>();
-    config.tenants.forEach((tenant, index) => {
-      const earlier = seenIds.get(tenant.id);
-      if (earlier !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["tenants", index, "id"], message: `duplicates tenants[${earlier}].id` });
-      }
-      seenIds.set(tenant.id, index);
-      for (const domain of tenant.domains) {
-        const owner = seenDomains.get(domain);
-        if (owner !== undefined && owner !== tenant.id) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["tenants", index, "domains"],
-            message: `domain ${domain} is already claimed by tenant ${owner}`,
-          });
-        }
-        seenDomains.set(domain, tenant.id);
-      }
-      for (const [methodId, providerName] of Object.entries(tenant.methods)) {
-        const path = ["tenants", index, "methods", methodId];
-        const provider = config.providers[providerName];
-        if (provider === undefined) {
-          ctx.addIssue({ code: "custom", path, message: `provider '${providerName}' is not defined under providers` });
-          continue;
-        }
-        if (!isMethodId(methodId)) continue;
-        const method = parseMethod(methodId);
-        const ok =
-          method.kind === "code"
-            ? CHANNELS_OF_KIND[provider.kind].includes(method.channel) &&
-              (provider.kind !== "console" || provider.channels.includes(method.channel))
-            : method.provider === provider.kind && PUSH_OF_KIND[provider.kind].includes(method.kind);
-        if (!ok) {
-          ctx.addIssue({ code: "custom", path, message: `provider '${providerName}' (${provider.kind}) cannot serve ${methodId}` });
-        }
-      }
-    });
-    const url = config.database.url;
-    if (url !== undefined && /^postgres(ql)?:\/\//.test(url) && config.security.hashKey === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["security", "hashKey"],
-        message: "is required with PostgreSQL: every instance must share one key",
-      });
-    }
-    if (url !== undefined && !/^(postgres(ql)?:\/\/|sqlite:)/.test(url)) {
-      ctx.addIssue({ code: "custom", path: ["database", "url"], message: "must start with sqlite: or postgres://" });
-    }
   });
 
 export type Config = z.output<typeof configSchema>;
@@ -216,4 +165,62 @@ export function effectiveSettings(config: Config, tenant: TenantConfig): Verific
       failures: limits?.failures ?? config.verification.limits.failures,
     },
   };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Problems that span settings: duplicate tenants and domains, methods whose provider is missing
+ * or of the wrong kind, PostgreSQL without a shared key. Runs on the raw tree, so they are
+ * reported together with shape problems rather than only after those are fixed.
+ */
+export function referenceProblems(raw: unknown): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  if (!isRecord(raw)) return problems;
+  const providers = isRecord(raw.providers) ? raw.providers : {};
+  const tenants = Array.isArray(raw.tenants) ? (raw.tenants as unknown[]) : [];
+  const seenIds = new Map<string, number>();
+  const seenDomains = new Map<string, string>();
+  tenants.forEach((tenant, index) => {
+    if (!isRecord(tenant)) return;
+    const id = typeof tenant.id === "string" ? tenant.id : `#${index}`;
+    const earlier = seenIds.get(id);
+    if (earlier !== undefined) problems.push({ path: `tenants[${index}].id`, message: `duplicates tenants[${earlier}].id` });
+    seenIds.set(id, index);
+    for (const domain of Array.isArray(tenant.domains) ? tenant.domains : []) {
+      if (typeof domain !== "string") continue;
+      const owner = seenDomains.get(domain.toLowerCase());
+      if (owner !== undefined && owner !== id) {
+        problems.push({ path: `tenants[${index}].domains`, message: `domain ${domain} is already claimed by tenant ${owner}` });
+      }
+      seenDomains.set(domain.toLowerCase(), id);
+    }
+    const methods = isRecord(tenant.methods) ? tenant.methods : {};
+    for (const [methodId, providerName] of Object.entries(methods)) {
+      if (typeof providerName !== "string" || !isMethodId(methodId)) continue;
+      const path = `tenants[${index}].methods.${methodId}`;
+      const provider = providerSchema.safeParse(providers[providerName]);
+      if (providers[providerName] === undefined) {
+        problems.push({ path, message: `provider '${providerName}' is not defined under providers` });
+        continue;
+      }
+      if (!provider.success) continue;
+      const method = parseMethod(methodId);
+      const kind = provider.data.kind;
+      const ok =
+        method.kind === "code"
+          ? CHANNELS_OF_KIND[kind].includes(method.channel) && (provider.data.kind !== "console" || provider.data.channels.includes(method.channel))
+          : method.provider === kind && PUSH_OF_KIND[kind].includes(method.kind);
+      if (!ok) problems.push({ path, message: `provider '${providerName}' (${kind}) cannot serve ${methodId}` });
+    }
+  });
+  const database = isRecord(raw.database) ? raw.database : {};
+  const security = isRecord(raw.security) ? raw.security : {};
+  if (typeof database.url === "string" && /^postgres(ql)?:\/\//.test(database.url) && security.hashKey === undefined) {
+    problems.push({ path: "security.hashKey", message: "is required with PostgreSQL: every instance must share one key" });
+  }
+  if (typeof database.url === "string" && database.url !== "" && !/^(postgres(ql)?:\/\/|sqlite:)/.test(database.url)) {
+    problems.push({ path: "database.url", message: "must start with sqlite: or postgres://" });
+  }
+  return problems;
 }

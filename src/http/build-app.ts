@@ -12,8 +12,8 @@ import { healthRoutes } from "./routes/health.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { verificationRoutes } from "./routes/verifications.js";
 import { installSecurityHeaders } from "./security-headers.js";
+import { VERSION } from "../version.js";
 
-export const VERSION = "0.1.0";
 
 /**
  * The HTTP app, not listening: `verity serve` listens, tests call `app.inject()`. Request logs

@@ -50,7 +50,7 @@ function nestingDepth(text: string): number {
 }
 
 export function registerStrictJson(app: FastifyInstance): void {
-  app.removeContentTypeParser(["application/json"]);
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body, done) => {
     try {
       done(null, parseStrictJson(body as Buffer));

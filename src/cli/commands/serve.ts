@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { demoConfig, DEMO_PORT } from "../../config/demo.js";
-import { buildApp, VERSION } from "../../http/build-app.js";
+import { buildApp } from "../../http/build-app.js";
+import { VERSION } from "../../version.js";
 import { createRuntime, type Runtime } from "../../main.js";
 import { loadCliConfig } from "../context.js";
 import { CliExit, EXIT, line, parse, usageError, type CliIo } from "../io.js";
