@@ -63,7 +63,7 @@ describe("HTTP API", () => {
   });
 
   it("serves an OpenAPI 3.1 document covering every API route", async () => {
-    const doc = (await call("GET", "/api/openapi.json")).json() as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await call("GET", "/api/openapi.json")).json<{ openapi: string; paths: Record<string, unknown> }>();
     assert.equal(doc.openapi, "3.1.0");
     for (const path of [
       "/api/v1/verifications",
