@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
@@ -301,5 +302,23 @@ describe("verity token and audit", () => {
     const broken = await cli(["audit", "verify"]);
     assert.equal(broken.code, 1);
     assert.match(broken.stdout, /Audit chain BROKEN at event 4 /);
+  });
+});
+
+describe("the shipped examples", () => {
+  it("examples/verity.example.yaml passes config check", async () => {
+    const example = fileURLToPath(new URL("../../../examples/verity.example.yaml", import.meta.url));
+    const result = await runCli(["config", "check", "--config", example], { cwd: dir, env: { VERITY_HASH_KEY: "an-example-key-that-is-long-enough-0123456789" } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /contoso \(Contoso Ltd\): 2 users/);
+  });
+
+  it("the CSV example describes the same users as the YAML one", async () => {
+    const { createFileDirectory } = await import("../../src/adapters/directory/file/file-directory.js");
+    const examples = fileURLToPath(new URL("../../../examples/", import.meta.url));
+    const yaml = createFileDirectory({ path: join(examples, "contoso-directory.yaml") });
+    const csv = createFileDirectory({ path: join(examples, "contoso-directory.csv") });
+    assert.equal(await yaml.load(), await csv.load());
+    assert.deepEqual(await csv.findUser("megan@contoso.com"), await yaml.findUser("MEGAN.BOWEN@contoso.com"));
   });
 });

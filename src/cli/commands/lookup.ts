@@ -35,7 +35,8 @@ export async function lookupCommand(argv: string[], io: CliIo): Promise<number> 
     for (const f of view.factors) line(io.stdout, `  ${f.type.padEnd(16)} ${f.destination}${f.note === null ? "" : `  (${f.note})`}`);
     line(io.stdout, "Methods:");
     for (const m of view.methods) {
-      line(io.stdout, `  ${m.method.padEnd(20)} ${m.available ? `yes  ${m.destination ?? ""} ${m.destination === null ? m.detail : `(${m.detail})`}` : `no   ${m.detail}`}`.trimEnd());
+      const how = m.destination === null ? m.detail : `${m.destination} (${m.detail})`;
+      line(io.stdout, `  ${m.method.padEnd(20)} ${m.available ? "yes" : "no "}  ${how}`);
     }
     line(io.stdout, `Policy: ${view.risk.decision.replace("_", " ")}`);
     for (const s of view.risk.signals) line(io.stdout, `  ${s.code}: ${s.detail} -> ${s.action.replace("_", " ")}`);
