@@ -3,10 +3,10 @@ import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { buildApp } from "../../src/http/build-app.js";
+import { listen } from "../helpers/server.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
 import { createTestRuntime, ROOMY_LIMITS, type TestRuntime } from "../helpers/runtime.js";
-import { waitFor } from "../helpers/engine.js";
+import { waitFor, waitForFinal } from "../helpers/engine.js";
 
 const CHROMIUM = process.env.VERITY_CHROMIUM ?? "/usr/bin/chromium";
 const missing = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (install Debian's chromium or set VERITY_CHROMIUM)`;
@@ -22,10 +22,7 @@ describe("the demo phone page", { skip: missing }, () => {
 
   before(async () => {
     t = await createTestRuntime({ overrides: ROOMY_LIMITS });
-    app = await buildApp(t.runtime);
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
+    ({ app, base } = await listen(t.runtime));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
@@ -64,10 +61,7 @@ describe("the demo phone page", { skip: missing }, () => {
     await prompt.waitFor();
     assert.match(await prompt.innerText(), /Terry at the service desk is checking your identity \(ticket 1042\)/);
     await prompt.getByRole("button", { name: `Approve with number ${view.challenge ?? ""}` }).click();
-    const final = await waitFor(async () => {
-      const v = await t.runtime.engine.get(t.technician, view.id);
-      return v.final ? v : undefined;
-    });
+    const final = await waitForFinal(t.runtime.engine, t.technician, view.id);
     assert.equal(final.state, "verified");
     await page.locator("#prompts li.empty").waitFor();
   });

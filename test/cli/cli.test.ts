@@ -12,7 +12,7 @@ import { createSimulatedPushProvider } from "../../src/adapters/push/simulated/s
 import { csvCell } from "../../src/cli/audit-format.js";
 import { loadConfigFile } from "../../src/config/load.js";
 import { systemClock } from "../../src/domain/ports.js";
-import { buildApp } from "../../src/http/build-app.js";
+import { listen } from "../helpers/server.js";
 import { createRuntime, type Runtime } from "../../src/main.js";
 import { runCli } from "../helpers/cli.js";
 import { waitFor } from "../helpers/engine.js";
@@ -200,10 +200,7 @@ describe("verity against a running server", () => {
 
   before(async () => {
     runtime = await createRuntime(loadConfigFile(configPath, {}), { logDestination: captureLogs().stream, print: () => {} });
-    app = await buildApp(runtime);
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const address = app.server.address();
-    server = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
+    ({ app, base: server } = await listen(runtime));
     token = (await runtime.tokens.create({ name: "Remote Rita", role: "technician", tenants: null }, { id: "cli:t", name: "t", role: "admin", tenants: null })).token;
   });
   after(async () => {

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { readOutbox } from "../../src/adapters/channel/console/console-channel.js";
-import { buildApp } from "../../src/http/build-app.js";
+import { listen } from "../helpers/server.js";
 import { waitFor } from "../helpers/engine.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
 import { createTestRuntime, ROOMY_LIMITS } from "../helpers/runtime.js";
@@ -18,10 +18,7 @@ import { createTestRuntime, ROOMY_LIMITS } from "../helpers/runtime.js";
 describe("no codes or full destinations leak", () => {
   it("finds none in the database, the logs or any API response", async () => {
     const t = await createTestRuntime({ overrides: { ...ROOMY_LIMITS, log: { level: "debug" } } });
-    const app = await buildApp(t.runtime);
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const address = app.server.address();
-    const base = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
+    const { app, base } = await listen(t.runtime);
     const { token } = await t.runtime.tokens.create({ name: "Scan Tech", role: "technician", tenants: null }, t.admin);
     const { token: auditorToken } = await t.runtime.tokens.create({ name: "Scan Auditor", role: "auditor", tenants: null }, t.admin);
     const responses: string[] = [];

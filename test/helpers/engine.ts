@@ -100,3 +100,16 @@ export async function waitFor<T>(predicate: () => Promise<T | undefined | false>
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** Waits until the verification reaches a final state and returns it. */
+export function waitForFinal(
+  engine: Pick<VerificationEngine, "get">,
+  actor: Parameters<VerificationEngine["get"]>[0],
+  id: string,
+  timeoutMs = 5000,
+): ReturnType<VerificationEngine["get"]> {
+  return waitFor(async () => {
+    const view = await engine.get(actor, id);
+    return view.final ? view : undefined;
+  }, timeoutMs);
+}

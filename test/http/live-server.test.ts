@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "../../src/http/build-app.js";
+import { listen } from "../helpers/server.js";
 import { findVerification } from "../../src/store/verification-dal.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
 import { createTestRuntime, ROOMY_LIMITS, type TestRuntime } from "../helpers/runtime.js";
@@ -33,10 +33,7 @@ describe("a listening server", () => {
 
   before(async () => {
     t = await createTestRuntime({ overrides: ROOMY_LIMITS });
-    app = await buildApp(t.runtime);
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
+    ({ app, base } = await listen(t.runtime));
     token = (await t.runtime.tokens.create({ name: "sse", role: "technician", tenants: null }, t.admin)).token;
   });
   after(async () => {

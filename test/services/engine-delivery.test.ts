@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { VerityError } from "../../src/domain/errors.js";
 import type { MessageChannel, OutboundMessage, PushOutcome, PushProvider } from "../../src/domain/ports.js";
 import { listAuditEvents } from "../../src/store/audit-dal.js";
-import { createEngineWith, waitFor } from "../helpers/engine.js";
+import { createEngineWith, waitFor, waitForFinal } from "../helpers/engine.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
 import { TECHNICIAN } from "../helpers/runtime.js";
 
@@ -118,10 +118,7 @@ describe("push polling", () => {
       await waitFor(() => provider.polls >= 4);
       assert.equal((await e.engine.get(TECHNICIAN, v.id)).state, "sent");
       e.clock.advance(61_000);
-      const final = await waitFor(async () => {
-        const x = await e.engine.get(TECHNICIAN, v.id);
-        return x.final ? x : undefined;
-      });
+      const final = await waitForFinal(e.engine, TECHNICIAN, v.id);
       assert.equal(final.state, "expired");
       assert.ok(e.logs.some((l) => l.includes("push poll failed")));
       assert.equal(provider.cancelled.length, 1, "the provider is told to drop the expired push");
@@ -135,17 +132,15 @@ describe("push polling", () => {
     const e = await createEngineWith({ provider });
     try {
       const v = await e.engine.start(TECHNICIAN, { user: TEST_USERS.jane.upn, method: "scripted-push" });
-      const final = await waitFor(async () => {
-        const x = await e.engine.get(TECHNICIAN, v.id);
-        return x.final ? x : undefined;
-      });
+      const final = await waitForFinal(e.engine, TECHNICIAN, v.id);
       assert.equal(final.state, "verified");
     } finally {
       await e.close();
     }
   });
 
-  it("ignores and audits an approval that arrives after the verification was cancelled", async () => {
+  /** Starts a push whose first poll hangs until released, ends it with `endIt`, then releases an approval. */
+  async function lateApproval(endIt: (e: Awaited<ReturnType<typeof createEngineWith>>, id: string) => Promise<unknown>) {
     let release: (outcome: PushOutcome) => void = () => {};
     const inFlight = new Promise<PushOutcome>((resolve) => {
       release = resolve;
@@ -155,39 +150,30 @@ describe("push polling", () => {
     try {
       const v = await e.engine.start(TECHNICIAN, { user: TEST_USERS.jane.upn, method: "scripted-push" });
       await waitFor(() => provider.polls >= 1);
-      await e.engine.cancel(TECHNICIAN, v.id, "technician changed their mind");
+      await endIt(e, v.id);
       release("approved");
       const events = await waitFor(async () => {
         const list = await listAuditEvents(e.handle.db, { verificationId: v.id, limit: 20 });
         return list.some((x) => x.action === "push.answer_ignored") ? list : undefined;
       });
-      assert.equal((await e.engine.get(TECHNICIAN, v.id)).state, "cancelled");
-      assert.match(events.at(-1)?.reason ?? "", /answered 'approved' after the verification was cancelled/);
+      return { state: (await e.engine.get(TECHNICIAN, v.id)).state, reason: events.at(-1)?.reason ?? "" };
     } finally {
       await e.close();
     }
+  }
+
+  it("ignores and audits an approval that arrives after the verification was cancelled", async () => {
+    const { state, reason } = await lateApproval((e, id) => e.engine.cancel(TECHNICIAN, id, "technician changed their mind"));
+    assert.equal(state, "cancelled");
+    assert.match(reason, /answered 'approved' after the verification was cancelled/);
   });
 
   it("ignores and audits an approval that arrives after the verification expired", async () => {
-    let release: (outcome: PushOutcome) => void = () => {};
-    const inFlight = new Promise<PushOutcome>((resolve) => {
-      release = resolve;
-    });
-    const provider = scriptedProvider([() => inFlight]);
-    const e = await createEngineWith({ provider });
-    try {
-      const v = await e.engine.start(TECHNICIAN, { user: TEST_USERS.jane.upn, method: "scripted-push" });
-      await waitFor(() => provider.polls >= 1);
+    const { state, reason } = await lateApproval((e) => {
       e.clock.advance(61_000);
-      await e.engine.expireDue();
-      release("approved");
-      await waitFor(async () => {
-        const list = await listAuditEvents(e.handle.db, { verificationId: v.id, limit: 20 });
-        return list.some((x) => x.action === "push.answer_ignored");
-      });
-      assert.equal((await e.engine.get(TECHNICIAN, v.id)).state, "expired");
-    } finally {
-      await e.close();
-    }
+      return e.engine.expireDue();
+    });
+    assert.equal(state, "expired");
+    assert.match(reason, /after the verification was expired/);
   });
 });

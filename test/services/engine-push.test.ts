@@ -4,7 +4,7 @@ import { createRuntime } from "../../src/main.js";
 import { parseConfig } from "../../src/config/load.js";
 import { listAuditEvents } from "../../src/store/audit-dal.js";
 import { findVerification } from "../../src/store/verification-dal.js";
-import { waitFor } from "../helpers/engine.js";
+import { waitForFinal } from "../helpers/engine.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
 import { captureLogs } from "../helpers/logs.js";
 import { createTestRuntime, ROOMY_LIMITS, testConfig, type TestRuntime } from "../helpers/runtime.js";
@@ -22,11 +22,7 @@ describe("push verification (simulated provider)", () => {
     const row = await findVerification(t.runtime.database.db, view.id);
     return { view, promptId: row?.providerRef ?? "" };
   };
-  const settled = (id: string) =>
-    waitFor(async () => {
-      const v = await t.runtime.engine.get(t.technician, id);
-      return v.final ? v : undefined;
-    });
+  const settled = (id: string) => waitForFinal(t.runtime.engine, t.technician, id);
 
   it("sends a push with number matching and the context of the call", async () => {
     const { view, promptId } = await startPush();
@@ -99,10 +95,7 @@ describe("restarts", () => {
       await restarted.startBackground();
       assert.equal(restarted.engine.pushes.active, 1);
       await restarted.dev.simulated.get("phone")!.answer(promptId, { decision: "approve", number: view.challenge ?? "" });
-      const final = await waitFor(async () => {
-        const v = await restarted.engine.get(t.technician, view.id);
-        return v.final ? v : undefined;
-      });
+      const final = await waitForFinal(restarted.engine, t.technician, view.id);
       assert.equal(final.state, "verified");
     } finally {
       await restarted.close();

@@ -68,8 +68,8 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
   const loaded = demoConfig(io.env, io.cwd);
   const runtime = await createRuntime(loaded, { print: (text) => line(io.stdout, text) });
   const actor = { id: "cli:demo", name: "Verity demo", role: "admin" as const, tenants: null };
-  await runtime.tokens.revoke({ name: "demo technician" }, actor);
-  const { token } = await runtime.tokens.create({ name: "demo technician", role: "technician", tenants: null }, actor);
+  await runtime.tokens.revoke({ name: "Demo Technician" }, actor);
+  const { token } = await runtime.tokens.create({ name: "Demo Technician", role: "technician", tenants: null }, actor);
   const app = await listen(runtime, "127.0.0.1", portOf(values.port, DEMO_HELP) ?? DEMO_PORT);
   const url = address(app);
   line(io.stdout, banner(url, token));
