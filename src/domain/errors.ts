@@ -59,6 +59,14 @@ export const ERRORS = {
   PROVIDER_ERROR: { status: 502, message: "The provider returned an error." },
   PROVIDER_UNAVAILABLE: { status: 503, message: "The provider could not be reached.", retryable: true },
   DIRECTORY_UNAVAILABLE: { status: 503, message: "The directory could not be reached.", retryable: true },
+  UPSTREAM_AUTH_FAILED: {
+    status: 502,
+    message: "A provider refused Verity's credentials or permissions; an administrator must fix the configuration.",
+  },
+  TICKETING_UNAVAILABLE: { status: 503, message: "The ticketing system could not be reached.", retryable: true },
+  TICKETING_ERROR: { status: 502, message: "The ticketing system refused the request." },
+  TICKET_NOT_FOUND: { status: 404, message: "No such ticket in the ticketing system." },
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, message: "The webhook's signature or credentials are not valid." },
 
   // Configuration and internals
   CONFIG_INVALID: { status: 500, message: "The configuration is not valid." },
