@@ -59,6 +59,7 @@ export const ERRORS = {
   PROVIDER_ERROR: { status: 502, message: "The provider returned an error." },
   PROVIDER_UNAVAILABLE: { status: 503, message: "The provider could not be reached.", retryable: true },
   DIRECTORY_UNAVAILABLE: { status: 503, message: "The directory could not be reached.", retryable: true },
+  DIRECTORY_ERROR: { status: 502, message: "The directory refused the request or answered something Verity cannot read." },
   UPSTREAM_AUTH_FAILED: {
     status: 502,
     message: "A provider refused Verity's credentials or permissions; an administrator must fix the configuration.",

@@ -179,7 +179,9 @@ function classify(service: string, error: unknown, limitMs: number): OutboundErr
   return new OutboundError(
     service,
     "ambiguous",
-    timedOut ? `${service} did not answer within ${Math.round(limitMs / 1000)} s.` : `The connection to ${service} failed (${code ?? "reset"}).`,
+    timedOut
+      ? `${service} did not answer within ${limitMs < 1000 ? `${limitMs} ms` : `${Math.round(limitMs / 1000)} s`}.`
+      : `The connection to ${service} failed (${code ?? "reset"}).`,
     { cause: error },
   );
 }

@@ -1,0 +1,265 @@
+import type { Logger } from "pino";
+import type { Clock, Directory, DirectoryUser, RiskSignal } from "../../../domain/ports.js";
+import { createOutboundClient } from "../../http/outbound.js";
+import type { EntraDirectoryConfig } from "./entra-config.js";
+import { compositeId, isObjectId, parseCompositeId, toDirectoryUser } from "./entra-mapping.js";
+import { directoryAuditsPath, disabledSignal, privilegedSignal, securityInfoSignal } from "./entra-risk.js";
+import {
+  authenticatorMethodSchema,
+  directoryAuditSchema,
+  directoryRoleSchema,
+  emailMethodSchema,
+  graphUserSchema,
+  phoneMethodSchema,
+  type DirectoryAudit,
+  type DirectoryRole,
+  type GraphUser,
+} from "./entra-schemas.js";
+import { createGraphClient, type GraphClient } from "./graph-client.js";
+import { cloudOfLoginUrl, createTenantResolver, isDomainName } from "./tenant-resolver.js";
+import { createTokenProvider } from "./token-provider.js";
+
+/** A Microsoft Authenticator registration, kept for the Entra push integration. */
+export interface EntraAuthenticatorMethod {
+  readonly id: string;
+  readonly displayName: string | null;
+  readonly deviceTag: string | null;
+  readonly phoneAppVersion: string | null;
+  readonly createdDateTime: string | null;
+}
+
+export interface EntraDirectory extends Directory {
+  /**
+   * The user's Microsoft Authenticator registrations. Served from the reads `findUser` started
+   * when they are still fresh (60 s), otherwise read from Graph.
+   */
+  authenticatorMethods(user: DirectoryUser): Promise<readonly EntraAuthenticatorMethod[]>;
+  /** Closes the HTTP connection pools. */
+  close(): Promise<void>;
+}
+
+export interface EntraDirectoryDeps {
+  readonly clock: Clock;
+  readonly log: Pick<Logger, "warn" | "debug" | "info">;
+  /**
+   * The domain whose Entra tenant this directory serves, when `tenantId` is not pinned. Without
+   * either, the tenant is resolved from each query's email domain (an MSP's catch-all tenant):
+   * then any tenant that consented to the app can be reached, so only a `*` tenant may do that.
+   */
+  readonly tenantDomain?: string;
+}
+
+/** Reads started together for one user, so later calls await what is already in flight. */
+interface UserReads {
+  readonly accountEnabled: boolean | null | undefined;
+  readonly roles: Promise<DirectoryRole[]>;
+  readonly audits: Promise<DirectoryAudit[]>;
+  readonly authenticator: Promise<EntraAuthenticatorMethod[]>;
+  readonly expiresAt: number;
+}
+
+const READS_TTL_MS = 60_000;
+const MAX_CACHED_USERS = 5_000;
+const USER_FIELDS = "id,displayName,userPrincipalName,mail,accountEnabled";
+const PERMISSION = {
+  users: "User.Read.All",
+  phone: "UserAuthenticationMethod.Read.All (or UserAuthMethod-Phone.Read.All)",
+  email: "UserAuthenticationMethod.Read.All (or UserAuthMethod-Email.Read.All)",
+  authenticator: "UserAuthenticationMethod.Read.All (or UserAuthMethod-MicrosoftAuthApp.Read.All)",
+  roles: "RoleManagement.Read.Directory",
+  audits: "AuditLog.Read.All (Microsoft lists Directory.Read.All with it for directoryAudits)",
+} as const;
+
+/**
+ * A Directory backed by Microsoft Entra ID through Microsoft Graph.
+ *
+ * Users are found by UPN or mail with one `$filter` call, or by the composite id
+ * (`"<tenant GUID>:<object id>"`) this adapter returns as `DirectoryUser.id`. The tenant is the
+ * configured `tenantId`, or the one that verified the caller's email domain. After the user is
+ * found, their phone, email and Authenticator methods, directory roles and recent audit events
+ * are read in parallel; `riskSignals` awaits the reads already in flight.
+ *
+ * @example
+ * ```ts
+ * const directory = createEntraDirectory(entraDirectoryConfigSchema.parse(raw), { clock: systemClock, log });
+ * const user = await directory.findUser("jane.doe@contoso.com");
+ * const signals = user === null ? [] : await directory.riskSignals(user);
+ * ```
+ */
+export function createEntraDirectory(config: EntraDirectoryConfig, deps: EntraDirectoryDeps): EntraDirectory {
+  const log = deps.log;
+  const login = createOutboundClient({ name: "Microsoft Entra login", timeoutMs: config.timeoutMs, log });
+  const http = createOutboundClient({ name: "Microsoft Graph", timeoutMs: config.timeoutMs, log });
+  const resolver = createTenantResolver({
+    http: login,
+    loginUrl: config.loginUrl,
+    cloud: cloudOfLoginUrl(config.loginUrl, config.cloudInstanceName),
+    clock: deps.clock,
+    log,
+  });
+  const tokens = createTokenProvider({ http: login, ...config, clock: deps.clock, log });
+  const graph: GraphClient = createGraphClient({ http, tokens, ...config });
+  const privilegedIds = new Set(config.privilegedRoleTemplateIds);
+  const reads = new Map<string, UserReads>();
+
+  const fresh = (id: string): UserReads | undefined => {
+    const entry = reads.get(id);
+    if (entry !== undefined && entry.expiresAt > deps.clock.now().getTime()) return entry;
+    reads.delete(id);
+    return undefined;
+  };
+
+  const handled = <T>(promise: Promise<T>): Promise<T> => {
+    promise.catch(() => undefined);
+    return promise;
+  };
+
+  const startReads = (tenant: string, user: GraphUser) => {
+    const base = `/users/${encodeURIComponent(user.id)}`;
+    const list = <T extends Parameters<GraphClient["list"]>[1]>(path: string, permission: string, item: T) =>
+      handled(graph.list({ tenant, path: `${base}${path}`, permission }, item));
+    const now = deps.clock.now();
+    const started = {
+      phones: list("/authentication/phoneMethods", PERMISSION.phone, phoneMethodSchema),
+      emails: list("/authentication/emailMethods", PERMISSION.email, emailMethodSchema),
+      authenticator: list("/authentication/microsoftAuthenticatorMethods", PERMISSION.authenticator, authenticatorMethodSchema).then(
+        (methods) => methods.map(toAuthenticatorMethod),
+      ),
+      roles: list("/transitiveMemberOf/microsoft.graph.directoryRole?$select=displayName,roleTemplateId", PERMISSION.roles, directoryRoleSchema),
+      audits:
+        config.recentChangeDays === 0
+          ? Promise.resolve([])
+          : handled(
+              graph.list(
+                { tenant, path: directoryAuditsPath(user.id, new Date(now.getTime() - config.recentChangeDays * 86_400_000)), permission: PERMISSION.audits },
+                directoryAuditSchema,
+              ),
+            ),
+    };
+    started.authenticator.catch((error: unknown) =>
+      log.debug({ tenant, reason: error instanceof Error ? error.message : "unknown" }, "Microsoft Authenticator methods could not be read"),
+    );
+    if (reads.size >= MAX_CACHED_USERS) {
+      for (const [key, entry] of reads) if (entry.expiresAt <= now.getTime() || reads.size >= MAX_CACHED_USERS) reads.delete(key);
+    }
+    reads.set(compositeId(tenant, user.id), {
+      accountEnabled: user.accountEnabled,
+      roles: started.roles,
+      audits: started.audits,
+      authenticator: started.authenticator,
+      expiresAt: now.getTime() + READS_TTL_MS,
+    });
+    return started;
+  };
+
+  const userById = (tenant: string, objectId: string) =>
+    graph.get({ tenant, path: `/users/${encodeURIComponent(objectId)}?$select=${USER_FIELDS}`, permission: PERMISSION.users }, graphUserSchema);
+
+  const userByName = async (tenant: string, name: string): Promise<GraphUser | null> => {
+    const literal = name.replace(/'/g, "''");
+    const filter = `userPrincipalName eq '${literal}' or mail eq '${literal}'`;
+    const path = `/users?$filter=${encodeURIComponent(filter)}&$select=${USER_FIELDS}`;
+    const found = await graph.list({ tenant, path, permission: PERMISSION.users }, graphUserSchema);
+    const wanted = name.toLowerCase();
+    // A UPN and another user's mail can coincide; the UPN is the account the caller named.
+    return found.find((u) => u.userPrincipalName.toLowerCase() === wanted) ?? found.find((u) => u.mail?.toLowerCase() === wanted) ?? null;
+  };
+
+  // The one Entra tenant this directory may read, or undefined for a catch-all directory.
+  const fixedTenant = async (): Promise<string | undefined> =>
+    config.tenantId ?? (deps.tenantDomain === undefined ? undefined : resolver.resolve(deps.tenantDomain));
+
+  const locate = async (query: string): Promise<{ tenant: string; user: GraphUser } | null> => {
+    const composite = parseCompositeId(query);
+    const fixed = await fixedTenant();
+    if (composite !== undefined) {
+      if (fixed !== undefined && composite.tenant !== fixed) return null;
+      const user = await userById(composite.tenant, composite.objectId);
+      return user === null ? null : { tenant: composite.tenant, user };
+    }
+    if (fixed !== undefined && isObjectId(query)) {
+      const user = await userById(fixed, query.toLowerCase());
+      return user === null ? null : { tenant: fixed, user };
+    }
+    const at = query.lastIndexOf("@");
+    const domain = query.slice(at + 1).toLowerCase();
+    if (at <= 0 || !isDomainName(domain)) return null;
+    const tenant = fixed ?? (await resolver.resolve(domain));
+    const user = await userByName(tenant, query);
+    return user === null ? null : { tenant, user };
+  };
+
+  const readsFor = async (user: DirectoryUser): Promise<UserReads | undefined> => {
+    const cached = fresh(user.id);
+    if (cached !== undefined) return cached;
+    const id = parseCompositeId(user.id);
+    if (id === undefined || (config.tenantId !== undefined && id.tenant !== config.tenantId)) return undefined;
+    const graphUser = await userById(id.tenant, id.objectId);
+    if (graphUser === null) return undefined;
+    startReads(id.tenant, graphUser);
+    return fresh(user.id);
+  };
+
+  return {
+    async findUser(query) {
+      const found = await locate(query.trim());
+      if (found === null) return null;
+      const started = startReads(found.tenant, found.user);
+      try {
+        const [phoneMethods, emailMethods, roles] = await Promise.all([started.phones, started.emails, started.roles]);
+        log.debug({ tenant: found.tenant, objectId: found.user.id }, "found an Entra user");
+        return toDirectoryUser({ tenant: found.tenant, user: found.user, phoneMethods, emailMethods, roles, privilegedTemplateIds: privilegedIds });
+      } catch (error) {
+        reads.delete(compositeId(found.tenant, found.user.id));
+        throw error;
+      }
+    },
+
+    async riskSignals(user) {
+      const entry = await readsFor(user);
+      if (entry === undefined) return [];
+      try {
+        const [roles, audits] = await Promise.all([entry.roles, entry.audits]);
+        return [
+          disabledSignal(entry.accountEnabled),
+          privilegedSignal(roles, privilegedIds),
+          securityInfoSignal(audits, deps.clock.now(), config.recentChangeDays),
+        ].filter((signal): signal is RiskSignal => signal !== undefined);
+      } catch (error) {
+        reads.delete(user.id);
+        throw error;
+      }
+    },
+
+    async authenticatorMethods(user) {
+      const entry = await readsFor(user);
+      if (entry === undefined) return [];
+      try {
+        return await entry.authenticator;
+      } catch (error) {
+        reads.delete(user.id);
+        throw error;
+      }
+    },
+
+    async close() {
+      await Promise.all([login.close(), http.close()]);
+    },
+  };
+}
+
+function toAuthenticatorMethod(method: {
+  id: string;
+  displayName?: string | null | undefined;
+  deviceTag?: string | null | undefined;
+  phoneAppVersion?: string | null | undefined;
+  createdDateTime?: string | null | undefined;
+}): EntraAuthenticatorMethod {
+  return {
+    id: method.id,
+    displayName: method.displayName ?? null,
+    deviceTag: method.deviceTag ?? null,
+    phoneAppVersion: method.phoneAppVersion ?? null,
+    createdDateTime: method.createdDateTime ?? null,
+  };
+}

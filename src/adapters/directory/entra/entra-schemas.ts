@@ -1,0 +1,87 @@
+import { z } from "zod";
+
+/**
+ * zod shapes of the Microsoft identity platform and Microsoft Graph responses the Entra adapter
+ * reads. Unknown fields are dropped on parse, so nothing Verity does not use (audit
+ * `modifiedProperties` with old and new phone numbers, for one) is kept in memory past parsing.
+ */
+
+/** `/{tenant}/v2.0/.well-known/openid-configuration`. */
+export const openIdConfigurationSchema = z.object({
+  issuer: z.string(),
+  token_endpoint: z.string(),
+  cloud_instance_name: z.string().optional(),
+  msgraph_host: z.string().optional(),
+});
+
+/** The error body of the login endpoints (token and discovery). */
+export const loginErrorSchema = z.object({
+  error: z.string(),
+  error_description: z.string().optional(),
+  error_codes: z.array(z.number()).optional(),
+});
+
+/** A client-credentials token; `expires_in` arrives as a number (v2) or a string (v1). */
+export const tokenResponseSchema = z.object({
+  token_type: z.string().refine((t) => t.toLowerCase() === "bearer", "token_type must be Bearer"),
+  expires_in: z.coerce.number().int().positive(),
+  access_token: z.string().min(1),
+});
+
+/** The Graph error envelope. */
+export const graphErrorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string().optional(),
+    innerError: z.object({ "request-id": z.string().optional() }).optional(),
+  }),
+});
+
+/** A page of a Graph collection. */
+export function graphPageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ value: z.array(item), "@odata.nextLink": z.string().optional() });
+}
+
+export const graphUserSchema = z.object({
+  id: z.string().min(1),
+  displayName: z.string().nullish(),
+  userPrincipalName: z.string().min(1),
+  mail: z.string().nullish(),
+  accountEnabled: z.boolean().nullish(),
+});
+export type GraphUser = z.output<typeof graphUserSchema>;
+
+export const phoneMethodSchema = z.object({
+  id: z.string(),
+  phoneNumber: z.string().nullish(),
+  phoneType: z.string().nullish(),
+  smsSignInState: z.string().nullish(),
+});
+export type PhoneMethod = z.output<typeof phoneMethodSchema>;
+
+export const emailMethodSchema = z.object({ id: z.string(), emailAddress: z.string().nullish() });
+export type EmailMethod = z.output<typeof emailMethodSchema>;
+
+export const authenticatorMethodSchema = z.object({
+  id: z.string(),
+  displayName: z.string().nullish(),
+  deviceTag: z.string().nullish(),
+  phoneAppVersion: z.string().nullish(),
+  createdDateTime: z.string().nullish(),
+});
+
+/** An item of `transitiveMemberOf/microsoft.graph.directoryRole`. */
+export const directoryRoleSchema = z.object({
+  id: z.string(),
+  displayName: z.string().nullish(),
+  roleTemplateId: z.string().nullish(),
+});
+export type DirectoryRole = z.output<typeof directoryRoleSchema>;
+
+export const directoryAuditSchema = z.object({
+  id: z.string(),
+  activityDateTime: z.string(),
+  activityDisplayName: z.string(),
+  result: z.string().nullish(),
+});
+export type DirectoryAudit = z.output<typeof directoryAuditSchema>;
