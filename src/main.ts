@@ -2,29 +2,28 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino, type Logger, type DestinationStream } from "pino";
-import { createConsoleChannel } from "./adapters/channel/console/console-channel.js";
-import { createFileDirectory } from "./adapters/directory/file/file-directory.js";
-import { createSimulatedPushProvider, type SimulatedPushProvider } from "./adapters/push/simulated/simulated-push.js";
+import type { HaloWebhookAuthConfig } from "./adapters/ticketing/halopsa/halopsa-config.js";
 import type { LoadedConfig } from "./config/load.js";
-import { effectiveSettings, type Config, type ProviderConfig, type TenantConfig } from "./config/schema.js";
+import { effectiveSettings, type Config, type TenantConfig } from "./config/schema.js";
 import { VerityError } from "./domain/errors.js";
 import { deriveKeyRing } from "./domain/keys.js";
-import { maskEmail, maskPhone } from "./domain/masking.js";
 import { parseMethod } from "./domain/methods.js";
-import { normalisePhone } from "./domain/phone.js";
-import { systemClock, type Clock, type Directory, type MessageChannel, type PushProvider } from "./domain/ports.js";
+import { systemClock, type Clock } from "./domain/ports.js";
+import type { TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
+import { HALO_VERIFY_JOB, haloVerifyJob } from "./integrations/halopsa/halopsa-verify-job.js";
+import { buildDirectory, buildProviders, buildTicketing, type Adapter, type Closeable, type DevTools, type TicketingSystems } from "./main-adapters.js";
 import { createAuditWriter, type AuditWriter } from "./services/audit-service.js";
 import { createChangeBus } from "./services/change-bus.js";
-import {
-  createTenantRegistry,
-  DEFAULT_MESSAGES,
-  type MethodBinding,
-  type TenantRegistry,
-  type TenantRuntime,
-} from "./services/tenant-registry.js";
+import { createJobQueue, type JobKind, type JobQueue } from "./services/job-queue.js";
+import { createVerificationLinks, type VerificationLinks } from "./services/links.js";
+import { createCodeRevealer } from "./services/reveal.js";
+import { createTenantRegistry, DEFAULT_MESSAGES, type MethodBinding, type TenantRegistry, type TenantRuntime } from "./services/tenant-registry.js";
+import { createTicketNotesObserver, NOTE_JOB, ticketNoteJob } from "./services/ticket-notes.js";
 import { createTokenService, type TokenService } from "./services/token-service.js";
 import { createVerificationEngine, type VerificationEngine } from "./services/verification-engine.js";
 import { migrate, openDatabase, type DatabaseHandle } from "./store/connect.js";
+
+export type { DevTools } from "./main-adapters.js";
 
 export interface RuntimeOptions {
   readonly clock?: Clock;
@@ -34,12 +33,6 @@ export interface RuntimeOptions {
   readonly print?: (line: string) => void;
   /** How often waiting pushes are polled, for providers that do not say. */
   readonly pushPollMs?: number;
-}
-
-/** The development tools the demo pages need, present only when such providers are configured. */
-export interface DevTools {
-  readonly outboxPath: string | null;
-  readonly simulated: ReadonlyMap<string, SimulatedPushProvider>;
 }
 
 export interface Runtime {
@@ -52,13 +45,19 @@ export interface Runtime {
   readonly audit: AuditWriter;
   readonly engine: VerificationEngine;
   readonly tokens: TokenService;
+  readonly queue: JobQueue;
+  readonly links: VerificationLinks;
   readonly dev: DevTools;
-  /** Starts the expiry sweeper and resumes polling of waiting pushes. */
+  /** Webhook credentials of each configured HaloPSA instance, by name. */
+  readonly haloWebhooks: ReadonlyMap<string, HaloWebhookAuthConfig>;
+  /** Twilio accounts whose status callbacks are accepted (only with server.publicUrl). */
+  readonly twilioCallbacks: readonly TwilioCallbackAccount[];
+  /** Starts the expiry sweeper, the job workers, and resumes polling of waiting pushes. */
   startBackground(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The composition root: the only place that knows every concrete adapter. */
+/** The composition root (with main-adapters.ts): the only place that knows every concrete adapter. */
 export async function createRuntime(loaded: LoadedConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   const { config } = loaded;
   const clock = options.clock ?? systemClock;
@@ -76,16 +75,40 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
 
   const keys = deriveKeyRing(loadHashKey(config));
   const database = openDatabase(config.database.url ?? `sqlite:${join(config.dataDir, "verity.db")}`);
+  const closers: Closeable[] = [];
   try {
     await migrate(database.db);
-    const { adapters, dev } = buildProviders(config, clock, print);
-    const tenants = createTenantRegistry(await Promise.all(config.tenants.map((t) => buildTenant(config, t, adapters))));
-    const audit = createAuditWriter({ db: database.db, clock });
+    const { adapters, dev, twilioCallbacks } = buildProviders(config, { clock, log, print, closers });
+    const ticketing = buildTicketing(config, { clock, log, closers });
+    const tenants = createTenantRegistry(
+      await Promise.all(config.tenants.map((t) => buildTenant(config, t, adapters, ticketing, { clock, log, closers }))),
+    );
+    const links = createVerificationLinks({ publicUrl: config.server.publicUrl, keys, clock });
+    // Job kinds are registered after the engine exists; the queue reads them when it runs.
+    const kinds: Record<string, JobKind> = {};
+    const queue = createJobQueue({ db: database.db, clock, log, kinds });
+    const audit = createAuditWriter({
+      db: database.db,
+      clock,
+      observers: [createTicketNotesObserver({ tenants, queue, link: (v) => links.url(v) })],
+    });
     const bus = createChangeBus();
+    const revealing = tenants.all().some((t) => t.ticketing?.codeHandling === "reveal");
     const engine = createVerificationEngine(
-      { db: database.db, clock, keys, tenants, audit, bus, log },
+      {
+        db: database.db,
+        clock,
+        keys,
+        tenants,
+        audit,
+        bus,
+        log,
+        ...(revealing ? { revealCode: createCodeRevealer({ audit, links, clock, log }) } : {}),
+      },
       options.pushPollMs === undefined ? {} : { pushPollMs: options.pushPollMs },
     );
+    kinds[NOTE_JOB] = ticketNoteJob({ systems: ticketing.systems, audit, log });
+    kinds[HALO_VERIFY_JOB] = haloVerifyJob({ clients: ticketing.haloClients, tenants, engine, audit, queue });
     const tokens = createTokenService({ db: database.db, clock, audit });
     let sweeper: NodeJS.Timeout | undefined;
     return {
@@ -98,10 +121,15 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       audit,
       engine,
       tokens,
+      queue,
+      links,
       dev,
+      haloWebhooks: ticketing.haloWebhooks,
+      twilioCallbacks,
       async startBackground() {
         const resumed = await engine.pushes.resume();
         if (resumed > 0) log.info({ resumed }, "resumed polling of waiting pushes");
+        queue.start();
         sweeper = setInterval(() => {
           engine.expireDue().catch((error: unknown) => log.error({ err: error }, "expiry sweep failed"));
         }, 5000);
@@ -110,11 +138,14 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       async close() {
         if (sweeper !== undefined) clearInterval(sweeper);
         await engine.pushes.stop();
+        await queue.stop();
+        await Promise.all(closers.map((c) => c.close().catch(() => undefined)));
         await database.close();
         log.flush();
       },
     };
   } catch (error) {
+    await Promise.all(closers.map((c) => c.close().catch(() => undefined)));
     await database.close();
     throw error;
   }
@@ -145,46 +176,14 @@ function loadHashKey(config: Config): Buffer {
   return Buffer.from(readFileSync(path, "utf8").trim(), "utf8");
 }
 
-type Adapter = MessageChannel | PushProvider;
-
-function buildProviders(
+async function buildTenant(
   config: Config,
-  clock: Clock,
-  print: (line: string) => void,
-): { adapters: ReadonlyMap<string, Adapter>; dev: DevTools } {
-  const adapters = new Map<string, Adapter>();
-  const simulated = new Map<string, SimulatedPushProvider>();
-  let outboxPath: string | null = null;
-  for (const [name, provider] of Object.entries<ProviderConfig>(config.providers)) {
-    switch (provider.kind) {
-      case "console": {
-        outboxPath = join(config.dataDir, "dev-outbox.jsonl");
-        adapters.set(
-          name,
-          createConsoleChannel({
-            name,
-            channels: provider.channels,
-            outboxPath,
-            clock,
-            print,
-            mask: (m) => (m.channel === "sms" ? maskPhone(normalisePhone(m.to)) : maskEmail(m.to)),
-          }),
-        );
-        break;
-      }
-      case "simulated": {
-        const adapter = createSimulatedPushProvider({ name, dir: join(config.dataDir, "dev-simulated", name), clock });
-        adapters.set(name, adapter);
-        simulated.set(name, adapter);
-        break;
-      }
-    }
-  }
-  return { adapters, dev: { outboxPath, simulated } };
-}
-
-async function buildTenant(config: Config, tenant: TenantConfig, adapters: ReadonlyMap<string, Adapter>): Promise<TenantRuntime> {
-  const directory = await buildDirectory(tenant);
+  tenant: TenantConfig,
+  adapters: ReadonlyMap<string, Adapter>,
+  ticketing: TicketingSystems,
+  deps: { clock: Clock; log: Logger; closers: Closeable[] },
+): Promise<TenantRuntime> {
+  const directory = await buildDirectory(tenant, deps);
   const methods = new Map<string, MethodBinding>();
   for (const [methodId, providerName] of Object.entries(tenant.methods)) {
     const spec = parseMethod(methodId);
@@ -194,6 +193,7 @@ async function buildTenant(config: Config, tenant: TenantConfig, adapters: Reado
     else if (spec.kind !== "code" && "startPush" in adapter) methods.set(methodId, { spec, provider: adapter });
     else throw new VerityError("CONFIG_INVALID", { message: `provider ${providerName} cannot serve ${methodId}` });
   }
+  const system = tenant.ticketing === undefined ? undefined : ticketing.systems.get(tenant.ticketing.system);
   return {
     id: tenant.id,
     name: tenant.name,
@@ -203,11 +203,15 @@ async function buildTenant(config: Config, tenant: TenantConfig, adapters: Reado
     policy: tenant.policy,
     settings: effectiveSettings(config, tenant),
     messages: { ...DEFAULT_MESSAGES, ...Object.fromEntries(Object.entries(tenant.messages).filter(([, v]) => v !== undefined)) },
+    ...(tenant.ticketing === undefined || system === undefined
+      ? {}
+      : {
+          ticketing: {
+            systemName: tenant.ticketing.system,
+            system,
+            codeHandling: tenant.ticketing.codeHandling,
+            method: tenant.ticketing.method,
+          },
+        }),
   };
-}
-
-async function buildDirectory(tenant: TenantConfig): Promise<Directory> {
-  const directory = createFileDirectory({ path: tenant.directory.path, defaultCountry: tenant.directory.defaultCountry });
-  await directory.load();
-  return directory;
 }

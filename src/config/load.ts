@@ -99,7 +99,7 @@ function resolvePaths(config: Config, baseDir: string): Config {
     ...config,
     dataDir,
     database: { url: url.startsWith("sqlite:") && url !== "sqlite::memory:" ? `sqlite:${at(url.slice(7))}` : url },
-    tenants: config.tenants.map((t) => ({ ...t, directory: { ...t.directory, path: at(t.directory.path) } })),
+    tenants: config.tenants.map((t) => (t.directory.kind === "file" ? { ...t, directory: { ...t.directory, path: at(t.directory.path) } } : t)),
   };
 }
 

@@ -3,6 +3,9 @@ import { CODE_CHANNELS } from "../domain/methods.js";
 import { isMethodId, parseMethod } from "../domain/methods.js";
 import { POLICY_ACTIONS } from "../domain/policy.js";
 import { Secret } from "./secret.js";
+import { twilioConfigSchema } from "../adapters/channel/twilio-sms/twilio-config.js";
+import { entraDirectoryConfigSchema } from "../adapters/directory/entra/entra-config.js";
+import { haloConfigSchema } from "../adapters/ticketing/halopsa/halopsa-config.js";
 
 const secret = z
   .string()
@@ -62,16 +65,23 @@ const simulatedProvider = z.strictObject({
   kind: z.literal("simulated"),
 });
 
-export const providerSchema = z.discriminatedUnion("kind", [consoleProvider, simulatedProvider]);
+export const providerSchema = z.discriminatedUnion("kind", [consoleProvider, simulatedProvider, twilioConfigSchema]);
 export type ProviderConfig = z.output<typeof providerSchema>;
 
 /** Which code channels each provider kind can carry. */
-const CHANNELS_OF_KIND: Record<ProviderConfig["kind"], readonly string[]> = { console: CODE_CHANNELS, simulated: [] };
+const CHANNELS_OF_KIND: Record<ProviderConfig["kind"], readonly string[]> = { console: CODE_CHANNELS, simulated: [], twilio: ["sms"] };
 /** Which push/passcode kinds each provider kind serves. */
 const PUSH_OF_KIND: Record<ProviderConfig["kind"], readonly ("push" | "passcode")[]> = {
   console: [],
   simulated: ["push", "passcode"],
+  twilio: [],
 };
+
+/** Provider kinds that reach no real person: labelled development-only everywhere. */
+export const DEVELOPMENT_KINDS: ReadonlySet<string> = new Set(["console", "simulated"]);
+
+export const ticketingSchema = z.discriminatedUnion("kind", [haloConfigSchema]);
+export type TicketingConfig = z.output<typeof ticketingSchema>;
 
 const fileDirectory = z.strictObject({
   kind: z.literal("file"),
@@ -82,7 +92,7 @@ const fileDirectory = z.strictObject({
     .optional(),
 });
 
-const directorySchema = z.discriminatedUnion("kind", [fileDirectory]);
+const directorySchema = z.discriminatedUnion("kind", [fileDirectory, entraDirectoryConfigSchema]);
 
 const template = (placeholder: string) =>
   z.string().min(1).max(1000).refine((t) => t.includes(placeholder), `must contain ${placeholder}`);
@@ -104,7 +114,7 @@ const tenantSchema = z.strictObject({
   id: slug,
   name: z.string().min(1).max(100),
   domains: z
-    .array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, "a domain such as contoso.com"))
+    .array(z.string().regex(/^([a-z0-9.-]+\.[a-z]{2,}|\*)$/i, "a domain such as contoso.com, or * for every other domain"))
     .default([])
     .transform((d) => d.map((x) => x.toLowerCase())),
   directory: directorySchema,
@@ -117,6 +127,15 @@ const tenantSchema = z.strictObject({
   policy: policySchema.prefault({}),
   verification: tenantVerificationOverrides.default({}),
   messages: messagesSchema.default({}),
+  ticketing: z
+    .strictObject({
+      /** A name under the top-level `ticketing`. */
+      system: z.string().min(1),
+      codeHandling: z.enum(["readback", "reveal"]).default("readback"),
+      /** The method a PSA button starts. */
+      method: z.string().default("sms"),
+    })
+    .optional(),
 });
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -145,6 +164,7 @@ export const configSchema = z
       .prefault({}),
     verification: verificationSettings.prefault({}),
     providers: z.record(slug, providerSchema).default({}),
+    ticketing: z.record(slug, ticketingSchema).default({}),
     tenants: z.array(tenantSchema).min(1, "configure at least one tenant"),
   });
 
@@ -181,6 +201,8 @@ export function referenceProblems(raw: unknown): { path: string; message: string
   const tenants = Array.isArray(raw.tenants) ? (raw.tenants as unknown[]) : [];
   const seenIds = new Map<string, number>();
   const seenDomains = new Map<string, string>();
+  const wildcards = tenants.filter((t) => isRecord(t) && Array.isArray(t.domains) && t.domains.includes("*")).length;
+  if (wildcards > 1) problems.push({ path: "tenants", message: "only one tenant may claim the domain *" });
   tenants.forEach((tenant, index) => {
     if (!isRecord(tenant)) return;
     const id = typeof tenant.id === "string" ? tenant.id : `#${index}`;
@@ -212,6 +234,28 @@ export function referenceProblems(raw: unknown): { path: string; message: string
           ? CHANNELS_OF_KIND[kind].includes(method.channel) && (provider.data.kind !== "console" || provider.data.channels.includes(method.channel))
           : method.provider === kind && PUSH_OF_KIND[kind].includes(method.kind);
       if (!ok) problems.push({ path, message: `provider '${providerName}' (${kind}) cannot serve ${methodId}` });
+    }
+  });
+  tenants.forEach((tenant, index) => {
+    if (!isRecord(tenant) || !isRecord(tenant.directory) || tenant.directory.kind !== "entra") return;
+    const domains = Array.isArray(tenant.domains) ? tenant.domains : [];
+    if (tenant.directory.tenantId === undefined && domains.length === 0) {
+      problems.push({
+        path: `tenants[${index}].directory.tenantId`,
+        message: "an Entra directory needs tenantId, a domain to resolve it from, or the * domain (catch-all for every consented tenant)",
+      });
+    }
+  });
+  const ticketing = isRecord(raw.ticketing) ? raw.ticketing : {};
+  tenants.forEach((tenant, index) => {
+    if (!isRecord(tenant) || !isRecord(tenant.ticketing)) return;
+    const system = tenant.ticketing.system;
+    if (typeof system === "string" && ticketing[system] === undefined) {
+      problems.push({ path: `tenants[${index}].ticketing.system`, message: `ticketing system '${system}' is not defined under ticketing` });
+    }
+    const method = typeof tenant.ticketing.method === "string" ? tenant.ticketing.method : "sms";
+    if (!isRecord(tenant.methods) || tenant.methods[method] === undefined) {
+      problems.push({ path: `tenants[${index}].ticketing.method`, message: `method '${method}' is not enabled for this tenant` });
     }
   });
   const database = isRecord(raw.database) ? raw.database : {};

@@ -6,11 +6,13 @@ export interface KeyRing {
   readonly code: Buffer;
   /** Keys the pseudonymous hash of a destination (phone number or email). */
   readonly destination: Buffer;
+  /** Signs the capability in a verification page link. */
+  readonly link: Buffer;
 }
 
 export function deriveKeyRing(secret: Buffer): KeyRing {
   const derive = (info: string): Buffer => Buffer.from(hkdfSync("sha256", secret, "verity-v1", info, 32));
-  return Object.freeze({ code: derive("otp-code"), destination: derive("destination") });
+  return Object.freeze({ code: derive("otp-code"), destination: derive("destination"), link: derive("verification-link") });
 }
 
 /**

@@ -156,3 +156,18 @@ export interface PushProvider {
   /** Absent when the provider cannot check passcodes. */
   checkPasscode?(request: PasscodeRequest): Promise<{ readonly valid: boolean; readonly detail?: string }>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Ticketing systems (PSAs) that receive the evidence as internal notes
+
+/**
+ * A PSA that takes internal notes. `addPrivateNote` rejects with TICKETING_UNAVAILABLE
+ * (retryable), TICKETING_ERROR, TICKET_NOT_FOUND or UPSTREAM_AUTH_FAILED; `details.ambiguous`
+ * says the note may have been created although the call failed.
+ */
+export interface TicketingSystem {
+  readonly name: string;
+  addPrivateNote(note: { readonly ticket: string; readonly html: string }): Promise<void>;
+  /** Whether a note containing `marker` is on the ticket already; null when the PSA cannot tell. */
+  hasNoteWith(ticket: string, marker: string): Promise<boolean | null>;
+}

@@ -68,6 +68,7 @@ const TRANSITIONS: Readonly<Record<VerificationState, Partial<Record<Verificatio
     delivery_failed: "failed",
     resend: "pending",
     approved: "verified",
+    denied: "rejected",
     attempts_exhausted: "rejected",
     expire: "expired",
     cancel: "cancelled",

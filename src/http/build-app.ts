@@ -9,6 +9,9 @@ import { auditRoutes } from "./routes/audit.js";
 import { demoRoutes } from "./routes/demo.js";
 import { directoryRoutes } from "./routes/directory.js";
 import { healthRoutes } from "./routes/health.js";
+import { haloHookRoutes } from "./routes/hooks-halopsa.js";
+import { twilioHookRoutes } from "./routes/hooks-twilio.js";
+import { linkRoutes } from "./routes/link.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { verificationRoutes } from "./routes/verifications.js";
 import { installSecurityHeaders } from "./security-headers.js";
@@ -44,6 +47,21 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   directoryRoutes(app, { engine: runtime.engine, tokens: runtime.tokens });
   auditRoutes(app, { db: runtime.database.db, tokens: runtime.tokens });
   tokenRoutes(app, { tokens: runtime.tokens });
+  linkRoutes(app, { engine: runtime.engine, links: runtime.links, tenants: runtime.tenants, db: runtime.database.db });
+  if (runtime.haloWebhooks.size > 0) {
+    haloHookRoutes(app, {
+      instances: runtime.haloWebhooks,
+      audit: runtime.audit,
+      queue: runtime.queue,
+      engine: runtime.engine,
+      tenants: runtime.tenants,
+      db: runtime.database.db,
+      clock: runtime.clock,
+    });
+  }
+  if (config.server.publicUrl !== undefined && runtime.twilioCallbacks.length > 0) {
+    twilioHookRoutes(app, { publicUrl: config.server.publicUrl, accounts: runtime.twilioCallbacks, engine: runtime.engine });
+  }
   if (runtime.dev.outboxPath !== null || runtime.dev.simulated.size > 0) demoRoutes(app, { dev: runtime.dev });
   await app.ready();
   return app;

@@ -13,6 +13,7 @@ import {
   tokenCreated,
   verificationView,
 } from "./api-schemas.js";
+import { confirmBody } from "./routes/link.js";
 
 type Schema = z.ZodType;
 
@@ -23,6 +24,7 @@ const errors = (...statuses: number[]) =>
 const ok = (schema: Schema, description = "OK", status = "200") => ({ [status]: { description, content: json(schema) } });
 const idParam = [{ name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } }];
 const secured = [{ bearer: [] }];
+const linkHeader = { name: "X-Verity-Link", in: "header", required: true, schema: { type: "string" }, description: "The capability from the link's #t= fragment" };
 
 /** The OpenAPI 3.1 document, built from the same zod schemas that parse requests. */
 export function buildOpenApi(version: string): Record<string, unknown> {
@@ -101,6 +103,46 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       },
       "/api/v1/tokens": {
         post: { summary: "Create an API token (admin)", security: secured, requestBody: input(tokenBody), responses: { ...ok(tokenCreated, "Created", "201"), ...errors(401, 403, 422) } },
+      },
+      "/api/v1/link/verifications/{id}": {
+        get: {
+          summary: "The technician page's view of one verification. Authorised by the capability from a ticket note's link, sent as X-Verity-Link",
+          parameters: [...idParam, linkHeader],
+          responses: { 200: { description: "The verification and the tenant's code handling (readback or reveal)" }, ...errors(401, 404) },
+        },
+      },
+      "/api/v1/link/verifications/{id}/check": {
+        post: { summary: "Check a code from the technician page", parameters: [...idParam, linkHeader], requestBody: input(checkBody), responses: { ...ok(checkView), ...errors(401, 404, 409, 422) } },
+      },
+      "/api/v1/link/verifications/{id}/confirm": {
+        post: {
+          summary: "Reveal mode: record whether the code the caller read matches the one in the ticket note",
+          parameters: [...idParam, linkHeader],
+          requestBody: input(confirmBody),
+          responses: { ...ok(verificationView), ...errors(401, 404, 409, 422) },
+        },
+      },
+      "/api/v1/link/verifications/{id}/resend": {
+        post: { summary: "Send a new code from the technician page", parameters: [...idParam, linkHeader], responses: { ...ok(verificationView), ...errors(401, 404, 409, 429) } },
+      },
+      "/api/v1/link/verifications/{id}/cancel": {
+        post: { summary: "Cancel from the technician page", parameters: [...idParam, linkHeader], responses: { ...ok(verificationView), ...errors(401, 404, 409) } },
+      },
+      "/hooks/halopsa": {
+        post: {
+          summary:
+            "HaloPSA webhook: the runbook body [{id, timestamp, content: {HaloUser, TicketID}}] or Halo's ticket payload. Basic auth or a token. Answers 202 at once; a repeated delivery id is a no-op",
+          responses: { 202: { description: "{accepted, duplicates}" }, ...errors(400, 401, 413, 415, 422, 429) },
+        },
+      },
+      "/hooks/halopsa/confirm": {
+        post: {
+          summary: "HaloPSA action posting the code the caller read back: {ticketId, code} or [{content: {TicketID, Code}}]",
+          responses: { 200: { description: "{outcome, attemptsRemaining, state}" }, ...errors(400, 401, 404, 409, 422) },
+        },
+      },
+      "/hooks/twilio/status": {
+        post: { summary: "Twilio message status callback, checked with X-Twilio-Signature", responses: { 204: { description: "Recorded" }, ...errors(401, 422) } },
       },
       "/healthz": { get: { summary: "Liveness", responses: ok(healthView) } },
       "/readyz": { get: { summary: "Readiness (database reachable)", responses: { ...ok(healthView), 503: { description: "Not ready", content: json(healthView) } } } },

@@ -10,8 +10,14 @@ export type AuditEntry = Partial<Omit<AuditRecord, "actor" | "action">> & Pick<A
 
 export type RecordAudit = (entry: AuditEntry) => void;
 
-/** Runs inside the audit transaction after the events are appended (a transactional outbox hook). */
-export type AuditObserver = (trx: Kysely<Database>, events: readonly ChainedAuditEvent[]) => Promise<void>;
+/**
+ * Sees every batch of audit events: inside the transaction that appends them (to queue work that
+ * must exist exactly when the events do, a transactional outbox) and after it commits.
+ */
+export interface AuditObserver {
+  inTransaction(trx: Kysely<Database>, events: readonly ChainedAuditEvent[]): Promise<void>;
+  afterCommit?(events: readonly ChainedAuditEvent[]): void;
+}
 
 export interface AuditWriter {
   /**
@@ -40,15 +46,18 @@ export function createAuditWriter(deps: { db: Kysely<Database>; clock: Clock; ob
     data: entry.data ?? null,
   });
 
-  const transaction: AuditWriter["transaction"] = (work) =>
-    deps.db.transaction().execute(async (trx) => {
+  const transaction: AuditWriter["transaction"] = async (work) => {
+    const outcome = await deps.db.transaction().execute(async (trx) => {
       const head = await lockAuditHead(trx);
       const pending: AuditRecord[] = [];
       const result = await work(trx, (entry) => pending.push(complete(entry)));
       const { events } = await appendAuditEvents(trx, head, pending);
-      for (const observer of deps.observers ?? []) await observer(trx, events);
+      if (events.length > 0) for (const observer of deps.observers ?? []) await observer.inTransaction(trx, events);
       return { result, events };
     });
+    if (outcome.events.length > 0) for (const observer of deps.observers ?? []) observer.afterCommit?.(outcome.events);
+    return outcome;
+  };
 
   return {
     transaction,

@@ -7,6 +7,9 @@ import { changeVerification, eventBase, type EngineDeps } from "./engine-deps.js
 import type { Target } from "./targets.js";
 import { renderTemplate, type MethodBinding, type TenantRuntime } from "./tenant-registry.js";
 
+/** Channel errors that say for certain nothing was sent; anything else may have been. */
+const NOT_SENT: ReadonlySet<string> = new Set(["CHANNEL_REJECTED", "CHANNEL_UNAVAILABLE", "UPSTREAM_AUTH_FAILED", "INVALID_PHONE_NUMBER"]);
+
 /** Starts watching a push for its answer. */
 export interface PushTracker {
   track(verification: Verification): void;
@@ -73,7 +76,7 @@ async function deliverCode(
     detail = `sent by ${binding.channel.name}`;
     providerRef = receipt.providerRef ?? null;
   } catch (error) {
-    if (isVerityError(error) && (error.code === "CHANNEL_REJECTED" || error.code === "CHANNEL_UNAVAILABLE")) {
+    if (isVerityError(error) && NOT_SENT.has(error.code)) {
       event = "delivery_failed";
       detail = error.message;
     } else {
@@ -98,7 +101,11 @@ async function deliverCode(
     },
     (a) => [{ ...eventBase(a, actor), action, outcome, reason: detail, data: { channel: binding.channel.name } }],
   );
-  if (after !== undefined) return after;
+  if (after !== undefined) {
+    const reveal = tenant.ticketing?.codeHandling === "reveal" && after.ticket !== null && input.code !== null && event !== "delivery_failed";
+    if (reveal) deps.revealCode?.(tenant, after, input.code ?? "");
+    return after;
+  }
   // Cancelled while the message was in flight: the send still happened and is still recorded.
   await deps.audit.append([{ ...eventBase(v, actor), action, outcome, reason: `${detail} (after the verification had ended)` }]);
   return current(deps, v);

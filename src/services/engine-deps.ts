@@ -9,7 +9,7 @@ import { VerityError } from "../domain/errors.js";
 import type { Actor } from "./actor.js";
 import type { AuditEntry, AuditWriter } from "./audit-service.js";
 import type { ChangeBus } from "./change-bus.js";
-import type { TenantRegistry } from "./tenant-registry.js";
+import type { TenantRegistry, TenantRuntime } from "./tenant-registry.js";
 
 /** What the engine's parts share. Narrow it with Pick<> where a part needs less. */
 export interface EngineDeps {
@@ -20,6 +20,11 @@ export interface EngineDeps {
   readonly audit: AuditWriter;
   readonly bus: ChangeBus;
   readonly log: Logger;
+  /**
+   * Reveal mode: shows a just-sent code to the technician through the ticket (fire and forget;
+   * the code is never stored). Absent when no tenant reveals codes.
+   */
+  readonly revealCode?: (tenant: TenantRuntime, verification: Verification, code: string) => void;
 }
 
 /** The audit fields every event about `v` carries. */

@@ -27,10 +27,20 @@ export interface StartInput {
  * Starts a verification: finds the caller in the tenant's directory, picks the registered factor,
  * weighs risk against policy, checks the caller's limits, records the start, then sends.
  */
+export interface StartOptions {
+  /**
+   * Settles before anything is recorded or sent: the directory reads run meanwhile. An
+   * integration checking something upstream (is this the ticket's user?) passes that check here,
+   * so the two run in parallel; if it rejects, nothing happens and its error is thrown.
+   */
+  readonly gate?: Promise<unknown>;
+}
+
 export async function startVerification(
   deps: EngineDeps & { pushes: PushTracker },
   actor: Actor,
   input: StartInput,
+  options: StartOptions = {},
 ): Promise<Verification> {
   assertRole(actor, "admin", "technician");
   const tenant = deps.tenants.resolve(input.tenant, input.user);
@@ -41,6 +51,11 @@ export async function startVerification(
       message: `${input.method} is not enabled for ${tenant.name}; enabled: ${[...tenant.methods.keys()].join(", ")}.`,
     });
   }
+  // The gate's rejection is observed here, so it never goes unhandled while the reads run.
+  const gate = options.gate?.then(
+    () => null,
+    (error: unknown) => error,
+  );
   const user = await tenant.directory.findUser(input.user);
   if (user === null) throw new VerityError("USER_NOT_FOUND", { message: `No user matches that id or email in ${tenant.name}'s directory.` });
   const target = chooseTarget(binding, user, deps.keys);
@@ -51,6 +66,9 @@ export async function startVerification(
     signals.push({ code: "privileged", detail: "The account is privileged (administrator)." });
   }
   const decision = decidePolicy(signals, tenant.policy);
+  const gateError = await gate;
+  if (gateError instanceof Error) throw gateError;
+  if (gateError !== null && gateError !== undefined) throw new VerityError("INTERNAL_ERROR", { cause: gateError });
 
   const now = deps.clock.now();
   const id = randomUUID();

@@ -2,7 +2,7 @@ import type { VerificationSettings } from "../config/schema.js";
 import { VerityError } from "../domain/errors.js";
 import type { MethodSpec } from "../domain/methods.js";
 import type { RiskPolicy } from "../domain/policy.js";
-import type { Directory, MessageChannel, PushProvider } from "../domain/ports.js";
+import type { Directory, MessageChannel, PushProvider, TicketingSystem } from "../domain/ports.js";
 
 export type CodeMethod = Extract<MethodSpec, { kind: "code" }>;
 export type ProviderMethod = Extract<MethodSpec, { kind: "push" | "passcode" }>;
@@ -20,6 +20,19 @@ export interface TenantMessages {
   readonly pushMessage: string;
 }
 
+/** How a tenant's tickets take part: where notes go, how codes are handled, what a button starts. */
+export interface TenantTicketing {
+  readonly systemName: string;
+  readonly system: TicketingSystem;
+  /**
+   * `readback`: the technician types the code the caller reads out. `reveal` (the old runbook's
+   * way): the code is written in the private note and the technician records match or mismatch.
+   */
+  readonly codeHandling: "readback" | "reveal";
+  /** The method a PSA button starts, e.g. `sms`. */
+  readonly method: string;
+}
+
 /** A client organisation with its directory, methods, policy and wording, ready to use. */
 export interface TenantRuntime {
   readonly id: string;
@@ -30,13 +43,15 @@ export interface TenantRuntime {
   readonly policy: RiskPolicy;
   readonly settings: VerificationSettings;
   readonly messages: TenantMessages;
+  readonly ticketing?: TenantTicketing;
 }
 
 export interface TenantRegistry {
   all(): readonly TenantRuntime[];
   get(id: string): TenantRuntime | undefined;
   /**
-   * The tenant named, else the one that claims the user's email domain, else the only tenant.
+   * The tenant named, else the one that claims the user's email domain (or claims `*`), else the
+   * only tenant when it claims no domains. An email in a domain nobody claims is TENANT_NOT_FOUND.
    * @throws TENANT_NOT_FOUND or TENANT_REQUIRED
    */
   resolve(explicit: string | undefined, userQuery: string): TenantRuntime;
@@ -44,7 +59,10 @@ export interface TenantRegistry {
 
 export function createTenantRegistry(tenants: readonly TenantRuntime[]): TenantRegistry {
   const byId = new Map(tenants.map((t) => [t.id, t]));
-  const byDomain = new Map(tenants.flatMap((t) => t.domains.map((d) => [d, t] as const)));
+  const byDomain = new Map(tenants.flatMap((t) => t.domains.filter((d) => d !== "*").map((d) => [d, t] as const)));
+  // A tenant claiming "*" serves every domain no other tenant claims (an MSP's clients in one
+  // Entra app, each resolved to its own Entra tenant by the directory).
+  const catchAll = tenants.find((t) => t.domains.includes("*"));
   return {
     all: () => tenants,
     get: (id) => byId.get(id),
@@ -54,16 +72,15 @@ export function createTenantRegistry(tenants: readonly TenantRuntime[]): TenantR
         if (tenant === undefined) throw new VerityError("TENANT_NOT_FOUND", { message: `No tenant has the id '${explicit}'.` });
         return tenant;
       }
+      const only = tenants.length === 1 ? tenants[0] : undefined;
       const at = userQuery.lastIndexOf("@");
       if (at > 0) {
-        const tenant = byDomain.get(userQuery.slice(at + 1).trim().toLowerCase());
+        const domain = userQuery.slice(at + 1).trim().toLowerCase();
+        const tenant = byDomain.get(domain) ?? catchAll ?? (only !== undefined && only.domains.length === 0 ? only : undefined);
         if (tenant !== undefined) return tenant;
+        throw new VerityError("TENANT_NOT_FOUND", { message: `No client organisation claims the email domain ${domain.slice(0, 100)}.` });
       }
-      const only = tenants.length === 1 ? tenants[0] : undefined;
       if (only !== undefined) return only;
-      if (at > 0) {
-        throw new VerityError("TENANT_NOT_FOUND", { message: "No tenant claims that email domain; name the tenant." });
-      }
       throw new VerityError("TENANT_REQUIRED");
     },
   };
@@ -108,4 +125,5 @@ export function renderTemplate(template: string, vars: TemplateVars): string {
   return template.replace(/\{(organisation|technician|ticket|code|minutes)\}/g, (_m, key: string) => values[key] ?? "");
 }
 
-const firstName = (name: string): string => name.trim().split(/\s+/)[0] ?? name;
+/** A person's first name; a stand-in such as "the service desk" is kept whole. */
+const firstName = (name: string): string => (/service desk/i.test(name) ? name.trim() : (name.trim().split(/\s+/)[0] ?? name));

@@ -1,11 +1,12 @@
-import { findVerification } from "../store/verification-dal.js";
+import { findVerification, findVerificationByProviderRef } from "../store/verification-dal.js";
 import { assertCanRead, type Actor } from "./actor.js";
 import { checkVerification } from "./check-verification.js";
+import { confirmVerification, recordDeliveryStatus, type DeliveryStatus } from "./confirm-and-status.js";
 import { loadVerification, type EngineDeps } from "./engine-deps.js";
 import { cancelVerification, expireDue, expireIfDue, resendVerification } from "./lifecycle.js";
 import { lookupUser, type UserLookupView } from "./lookup.js";
 import { createPushPoller, type PushPoller } from "./push-poller.js";
-import { startVerification, type StartInput } from "./start-verification.js";
+import { startVerification, type StartInput, type StartOptions } from "./start-verification.js";
 import { presentVerification, type VerificationView } from "./views.js";
 
 export interface CheckView {
@@ -16,11 +17,15 @@ export interface CheckView {
 
 /** Everything a technician can do, whoever asks: the HTTP API, the CLI, an integration. */
 export interface VerificationEngine {
-  start(actor: Actor, input: StartInput): Promise<VerificationView>;
+  start(actor: Actor, input: StartInput, options?: StartOptions): Promise<VerificationView>;
   get(actor: Actor, id: string): Promise<VerificationView>;
   check(actor: Actor, id: string, code: unknown): Promise<CheckView>;
   resend(actor: Actor, id: string): Promise<VerificationView>;
   cancel(actor: Actor, id: string, reason: string | null): Promise<VerificationView>;
+  /** Reveal mode: the technician says whether the code the caller read matches the one shown. */
+  confirm(actor: Actor, id: string, matched: boolean): Promise<VerificationView>;
+  /** A provider's delivery report for the message it knows as `providerRef`; false if unknown. */
+  deliveryStatus(providerRef: string, status: DeliveryStatus, errorCode: number | null): Promise<boolean>;
   lookup(actor: Actor, query: string, tenantId?: string): Promise<UserLookupView>;
   /**
    * Calls `listener` with the current view, then on every change until the returned function is
@@ -39,8 +44,8 @@ export function createVerificationEngine(deps: EngineDeps, options: { pushPollMs
 
   return {
     pushes,
-    async start(actor, input) {
-      return present(await startVerification(full, actor, input));
+    async start(actor, input, options) {
+      return present(await startVerification(full, actor, input, options));
     },
     async get(actor, id) {
       const v = await loadVerification(deps, id);
@@ -56,6 +61,15 @@ export function createVerificationEngine(deps: EngineDeps, options: { pushPollMs
     },
     async cancel(actor, id, reason) {
       return present(await cancelVerification(deps, actor, id, reason));
+    },
+    async confirm(actor, id, matched) {
+      return present(await confirmVerification(deps, actor, id, matched));
+    },
+    async deliveryStatus(providerRef, status, errorCode) {
+      const v = await findVerificationByProviderRef(deps.db, providerRef);
+      if (v === undefined) return false;
+      await recordDeliveryStatus(deps, v, status, errorCode);
+      return true;
     },
     lookup: (actor, query, tenantId) => lookupUser(deps, actor, query, tenantId),
     async watch(actor, id, listener, pollMs = 1000) {

@@ -87,6 +87,41 @@ const initial: Migration = {
   },
 };
 
+const jobsAndDeliveries: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("jobs")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("kind", "text", (c) => c.notNull())
+      .addColumn("dedupe_key", "text", (c) => c.unique())
+      .addColumn("ordering_key", "text")
+      .addColumn("ordering_seq", "bigint")
+      .addColumn("payload", "text", (c) => c.notNull())
+      .addColumn("state", "text", (c) => c.notNull())
+      .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("next_attempt_at", "text", (c) => c.notNull())
+      .addColumn("locked_until", "text")
+      .addColumn("last_error", "text")
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("updated_at", "text", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("jobs_due").on("jobs").columns(["state", "next_attempt_at"]).execute();
+    await db.schema.createIndex("jobs_order").on("jobs").columns(["ordering_key", "state", "ordering_seq"]).execute();
+
+    await db.schema
+      .createTable("webhook_deliveries")
+      .addColumn("source", "text", (c) => c.notNull())
+      .addColumn("delivery_id", "text", (c) => c.notNull())
+      .addColumn("body_hash", "text", (c) => c.notNull())
+      .addColumn("received_at", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("webhook_deliveries_pk", ["source", "delivery_id"])
+      .execute();
+
+    await db.schema.createIndex("verifications_provider_ref").on("verifications").columns(["provider_ref"]).execute();
+    await db.schema.createIndex("verifications_ticket").on("verifications").columns(["tenant_id", "ticket", "created_at"]).execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ "0001_initial": initial }),
+  getMigrations: () => Promise.resolve({ "0001_initial": initial, "0002_jobs_and_deliveries": jobsAndDeliveries }),
 };

@@ -8,6 +8,8 @@ export interface Database {
   audit_events: AuditEventRow;
   audit_head: AuditHeadRow;
   api_tokens: ApiTokenRow;
+  jobs: JobRow;
+  webhook_deliveries: WebhookDeliveryRow;
 }
 
 export interface VerificationRow {
@@ -74,4 +76,31 @@ export interface ApiTokenRow {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+}
+
+/** Durable background work: ticket notes, webhook processing. */
+export interface JobRow {
+  id: string;
+  kind: string;
+  /** At most one job per key (e.g. one note per audit event); null when anything goes. */
+  dedupe_key: string | null;
+  /** Jobs sharing a key run in `ordering_seq` order (notes on one ticket). */
+  ordering_key: string | null;
+  ordering_seq: number | null;
+  payload: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: string;
+  locked_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Webhook deliveries seen, so a replayed delivery is a no-op. */
+export interface WebhookDeliveryRow {
+  source: string;
+  delivery_id: string;
+  body_hash: string;
+  received_at: string;
 }

@@ -149,3 +149,23 @@ export async function listWaitingPushes(db: Db): Promise<Verification[]> {
     .execute();
   return rows.map(toVerification);
 }
+
+/** The verification whose message or push the provider knows by this reference. */
+export async function findVerificationByProviderRef(db: Db, providerRef: string): Promise<Verification | undefined> {
+  const row = await db.selectFrom("verifications").selectAll().where("provider_ref", "=", providerRef).executeTakeFirst();
+  return row === undefined ? undefined : toVerification(row);
+}
+
+/** The newest verification on a ticket in a tenant (for PSA actions that name only the ticket). */
+export async function findLatestForTicket(db: Db, tenantIds: readonly string[], ticket: string): Promise<Verification | undefined> {
+  if (tenantIds.length === 0) return undefined;
+  const row = await db
+    .selectFrom("verifications")
+    .selectAll()
+    .where("tenant_id", "in", [...tenantIds])
+    .where("ticket", "=", ticket)
+    .orderBy("created_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toVerification(row);
+}

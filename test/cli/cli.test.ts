@@ -310,6 +310,23 @@ describe("the shipped examples", () => {
     assert.match(result.stdout, /contoso \(Contoso Ltd\): 2 users/);
   });
 
+  it("examples/verity.msp.example.yaml (Entra, Twilio, HaloPSA) passes config check", async () => {
+    const example = fileURLToPath(new URL("../../../examples/verity.msp.example.yaml", import.meta.url));
+    const env = {
+      VERITY_DATABASE_URL: "postgres://verity@db.internal:5432/verity",
+      VERITY_HASH_KEY: "an-example-key-that-is-long-enough-0123456789",
+      TWILIO_AUTH_TOKEN: "twilio-auth-token-value",
+      HALO_CLIENT_SECRET: "halo-client-secret-value",
+      HALO_WEBHOOK_PASSWORD: "a-webhook-password-of-24-chars-or-more",
+      ENTRA_CLIENT_SECRET: "entra-client-secret-value",
+    };
+    const result = await runCli(["config", "check", "--config", example], { cwd: dir, env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /contoso \(Contoso Ltd\): entra directory/);
+    assert.match(result.stdout, /Ticketing halo: halopsa \(webhook: POST \/hooks\/halopsa\)/);
+    for (const secret of Object.values(env)) assert.ok(!result.stdout.includes(secret) && !result.stderr.includes(secret));
+  });
+
   it("the CSV example describes the same users as the YAML one", async () => {
     const { createFileDirectory } = await import("../../src/adapters/directory/file/file-directory.js");
     const examples = fileURLToPath(new URL("../../../examples/", import.meta.url));

@@ -6,7 +6,11 @@ import { createFileDirectory } from "../../src/adapters/directory/file/file-dire
 import type { VerificationSettings } from "../../src/config/schema.js";
 import { deriveKeyRing } from "../../src/domain/keys.js";
 import { parseMethod } from "../../src/domain/methods.js";
-import type { MessageChannel, PushProvider } from "../../src/domain/ports.js";
+import type { MessageChannel, PushProvider, TicketingSystem } from "../../src/domain/ports.js";
+import { createJobQueue, type JobQueue } from "../../src/services/job-queue.js";
+import { createVerificationLinks, type VerificationLinks } from "../../src/services/links.js";
+import { createCodeRevealer } from "../../src/services/reveal.js";
+import { createTicketNotesObserver, NOTE_JOB, ticketNoteJob } from "../../src/services/ticket-notes.js";
 import { createAuditWriter } from "../../src/services/audit-service.js";
 import { createChangeBus } from "../../src/services/change-bus.js";
 import { createTenantRegistry, DEFAULT_MESSAGES, type MethodBinding } from "../../src/services/tenant-registry.js";
@@ -38,7 +42,17 @@ export async function createEngineWith(options: {
   provider?: PushProvider;
   databaseUrl?: string;
   settings?: Partial<VerificationSettings>;
-}): Promise<{ engine: VerificationEngine; handle: DatabaseHandle; clock: FakeClock; logs: string[]; close(): Promise<void> }> {
+  /** Wires a PSA as main.ts does: notes through the durable queue, optional reveal mode. */
+  ticketing?: { system: TicketingSystem; codeHandling: "readback" | "reveal"; publicUrl?: string };
+}): Promise<{
+  engine: VerificationEngine;
+  handle: DatabaseHandle;
+  clock: FakeClock;
+  logs: string[];
+  queue: JobQueue;
+  links: VerificationLinks;
+  close(): Promise<void>;
+}> {
   const dir = mkdtempSync(join(tmpdir(), "verity-engine-"));
   writeFileSync(join(dir, "directory.yaml"), TEST_DIRECTORY_YAML);
   const handle = openDatabase(options.databaseUrl ?? `sqlite:${join(dir, "v.db")}`);
@@ -58,6 +72,7 @@ export async function createEngineWith(options: {
       if (spec.kind !== "code") methods.set(id, { spec, provider: options.provider });
     }
   }
+  const ticketing = options.ticketing;
   const tenants = createTenantRegistry([
     {
       id: "acme",
@@ -68,14 +83,34 @@ export async function createEngineWith(options: {
       policy: { default: "warn", rules: { privileged: "second_method" } },
       settings: { ...SETTINGS, ...options.settings },
       messages: DEFAULT_MESSAGES,
+      ...(ticketing === undefined
+        ? {}
+        : { ticketing: { systemName: ticketing.system.name, system: ticketing.system, codeHandling: ticketing.codeHandling, method: "sms" } }),
     },
   ]);
   const clock = createFakeClock();
   const { stream, lines } = captureLogs();
   const log = pino({ level: "debug" }, stream);
-  const audit = createAuditWriter({ db: handle.db, clock });
+  const keys = deriveKeyRing(Buffer.from("engine-test-key-engine-test-key-0123"));
+  const links = createVerificationLinks({ publicUrl: ticketing?.publicUrl, keys, clock });
+  const kinds: Parameters<typeof createJobQueue>[0]["kinds"] = {};
+  const queue = createJobQueue({ db: handle.db, clock, log, kinds });
+  const observers = ticketing === undefined ? [] : [createTicketNotesObserver({ tenants, queue, link: (v) => links.url(v) })];
+  const audit = createAuditWriter({ db: handle.db, clock, observers });
+  if (ticketing !== undefined) {
+    (kinds as Record<string, unknown>)[NOTE_JOB] = ticketNoteJob({ systems: new Map([[ticketing.system.name, ticketing.system]]), audit, log });
+  }
   const engine = createVerificationEngine(
-    { db: handle.db, clock, keys: deriveKeyRing(Buffer.from("engine-test-key-engine-test-key-0123")), tenants, audit, bus: createChangeBus(), log },
+    {
+      db: handle.db,
+      clock,
+      keys,
+      tenants,
+      audit,
+      bus: createChangeBus(),
+      log,
+      ...(ticketing?.codeHandling === "reveal" ? { revealCode: createCodeRevealer({ audit, links, clock, log }) } : {}),
+    },
     { pushPollMs: 10 },
   );
   return {
@@ -83,8 +118,11 @@ export async function createEngineWith(options: {
     handle,
     clock,
     logs: lines,
+    queue,
+    links,
     async close() {
       await engine.pushes.stop();
+      await queue.stop();
       await handle.close();
     },
   };

@@ -33,7 +33,7 @@ describe("configuration", () => {
     assert.equal(config.verification.codeLength, 6);
     assert.equal(config.verification.codeTtlSeconds, 600);
     assert.equal(config.verification.maxChecks, 5);
-    assert.equal(config.tenants[0]?.directory.path, join(dir, "dir.yaml"));
+    assert.deepEqual(config.tenants[0]?.directory, { kind: "file", path: join(dir, "dir.yaml") });
     assert.equal(config.database.url, `sqlite:${join(dir, "data", "verity.db")}`);
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.tenants[0]) && Object.isFrozen(config.verification.limits));
     assert.throws(() => {

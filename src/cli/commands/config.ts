@@ -1,5 +1,6 @@
 import { createFileDirectory } from "../../adapters/directory/file/file-directory.js";
 import { configProblems } from "../../config/load.js";
+import { DEVELOPMENT_KINDS } from "../../config/schema.js";
 import { isVerityError } from "../../domain/errors.js";
 import { loadCliConfig } from "../context.js";
 import { EXIT, line, parse, usageError, type CliIo } from "../io.js";
@@ -45,6 +46,10 @@ export async function configCommand(argv: string[], io: CliIo): Promise<number> 
   const directoryProblems: string[] = [];
   const tenantLines: string[] = [];
   for (const [i, tenant] of config.tenants.entries()) {
+    if (tenant.directory.kind !== "file") {
+      tenantLines.push(`  ${tenant.id} (${tenant.name}): ${tenant.directory.kind} directory (not contacted); methods ${Object.keys(tenant.methods).join(", ")}`);
+      continue;
+    }
     try {
       const count = await createFileDirectory(tenant.directory).load();
       tenantLines.push(`  ${tenant.id} (${tenant.name}): ${count} users; methods ${Object.keys(tenant.methods).join(", ")}`);
@@ -64,8 +69,16 @@ export async function configCommand(argv: string[], io: CliIo): Promise<number> 
   line(io.stdout, `Tenants:`);
   for (const t of tenantLines) line(io.stdout, t);
   for (const [name, provider] of Object.entries(config.providers)) {
-    const dev = provider.kind === "console" || provider.kind === "simulated";
+    const dev = DEVELOPMENT_KINDS.has(provider.kind);
     line(io.stdout, `Provider ${name}: ${provider.kind}${dev ? " (DEVELOPMENT ONLY: nothing reaches a real person)" : ""}`);
+  }
+  for (const [name, provider] of Object.entries(config.providers)) {
+    if (provider.kind === "twilio" && provider.statusCallbacks && config.server.publicUrl === undefined) {
+      line(io.stdout, `Note: provider ${name} wants status callbacks, but server.publicUrl is not set, so Twilio will not report deliveries.`);
+    }
+  }
+  for (const [name, system] of Object.entries(config.ticketing)) {
+    line(io.stdout, `Ticketing ${name}: ${system.kind} (webhook: POST /hooks/${system.kind}${Object.keys(config.ticketing).length > 1 ? `/i/${name}` : ""})`);
   }
   if (config.security.hashKey === undefined) {
     line(io.stdout, `Note: no security.hashKey; a random key is kept in ${config.dataDir}/hash.key (single-host SQLite only).`);

@@ -1,0 +1,27 @@
+import type { HaloClient } from "../../adapters/ticketing/halopsa/halopsa-client.js";
+import { VerityError } from "../../domain/errors.js";
+import type { TicketingSystem } from "../../domain/ports.js";
+
+const ticketId = (ticket: string): number => {
+  const id = Number(ticket);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new VerityError("TICKET_NOT_FOUND", { message: `'${ticket.slice(0, 20)}' is not a HaloPSA ticket number.` });
+  return id;
+};
+
+/** HaloPSA as a TicketingSystem: private notes through Actions, found again by their marker. */
+export function createHaloTicketing(name: string, client: HaloClient): TicketingSystem {
+  return {
+    name,
+    async addPrivateNote(note) {
+      await client.addPrivateNote({ ticketId: ticketId(note.ticket), html: note.html });
+    },
+    async hasNoteWith(ticket, marker) {
+      try {
+        const actions = await client.listActions(ticketId(ticket));
+        return actions.some((a) => a.noteHtml.includes(marker));
+      } catch {
+        return null;
+      }
+    },
+  };
+}

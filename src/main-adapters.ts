@@ -1,0 +1,122 @@
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { createConsoleChannel } from "./adapters/channel/console/console-channel.js";
+import { statusCallbackAuthToken } from "./adapters/channel/twilio-sms/twilio-config.js";
+import { createTwilioSmsChannel } from "./adapters/channel/twilio-sms/twilio-sms-channel.js";
+import { createEntraDirectory } from "./adapters/directory/entra/entra-directory.js";
+import { createFileDirectory } from "./adapters/directory/file/file-directory.js";
+import { createSimulatedPushProvider, type SimulatedPushProvider } from "./adapters/push/simulated/simulated-push.js";
+import { createHaloClient, type HaloClient } from "./adapters/ticketing/halopsa/halopsa-client.js";
+import type { HaloWebhookAuthConfig } from "./adapters/ticketing/halopsa/halopsa-config.js";
+import type { Config, TenantConfig } from "./config/schema.js";
+import { maskEmail, maskPhone } from "./domain/masking.js";
+import { normalisePhone } from "./domain/phone.js";
+import type { Clock, Directory, MessageChannel, PushProvider, TicketingSystem } from "./domain/ports.js";
+import { TWILIO_STATUS_PATH, type TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
+import { createHaloTicketing } from "./integrations/halopsa/halopsa-ticketing.js";
+
+/**
+ * The concrete adapters a configuration names. Part of the composition root (with main.ts): the
+ * only code that knows every vendor.
+ */
+
+export type Adapter = MessageChannel | PushProvider;
+
+/** The development tools the demo pages need, present only when such providers are configured. */
+export interface DevTools {
+  readonly outboxPath: string | null;
+  readonly simulated: ReadonlyMap<string, SimulatedPushProvider>;
+}
+
+export interface Closeable {
+  close(): Promise<void>;
+}
+
+export function buildProviders(
+  config: Config,
+  deps: { clock: Clock; log: Logger; print: (line: string) => void; closers: Closeable[] },
+): { adapters: ReadonlyMap<string, Adapter>; dev: DevTools; twilioCallbacks: TwilioCallbackAccount[] } {
+  const adapters = new Map<string, Adapter>();
+  const simulated = new Map<string, SimulatedPushProvider>();
+  const twilioCallbacks: TwilioCallbackAccount[] = [];
+  const longestCodeLife = Math.max(config.verification.codeTtlSeconds, ...config.tenants.map((t) => t.verification.codeTtlSeconds ?? 0));
+  const publicUrl = config.server.publicUrl?.replace(/\/+$/, "");
+  let outboxPath: string | null = null;
+  for (const [name, provider] of Object.entries(config.providers)) {
+    switch (provider.kind) {
+      case "console": {
+        outboxPath = join(config.dataDir, "dev-outbox.jsonl");
+        adapters.set(
+          name,
+          createConsoleChannel({
+            name,
+            channels: provider.channels,
+            outboxPath,
+            clock: deps.clock,
+            print: deps.print,
+            mask: (m) => (m.channel === "sms" ? maskPhone(normalisePhone(m.to)) : maskEmail(m.to)),
+          }),
+        );
+        break;
+      }
+      case "simulated": {
+        const adapter = createSimulatedPushProvider({ name, dir: join(config.dataDir, "dev-simulated", name), clock: deps.clock });
+        adapters.set(name, adapter);
+        simulated.set(name, adapter);
+        break;
+      }
+      case "twilio": {
+        const callbacks = provider.statusCallbacks && publicUrl !== undefined;
+        const channel = createTwilioSmsChannel(provider, {
+          name,
+          log: deps.log,
+          statusCallbackUrl: callbacks ? `${publicUrl}${TWILIO_STATUS_PATH}` : null,
+          validityPeriodSeconds: longestCodeLife,
+        });
+        deps.closers.push(channel);
+        adapters.set(name, channel);
+        const token = statusCallbackAuthToken(provider);
+        if (callbacks && token !== null) twilioCallbacks.push({ accountSid: provider.accountSid, authToken: token.reveal() });
+        break;
+      }
+    }
+  }
+  return { adapters, dev: { outboxPath, simulated }, twilioCallbacks };
+}
+
+export async function buildDirectory(tenant: TenantConfig, deps: { clock: Clock; log: Logger; closers: Closeable[] }): Promise<Directory> {
+  const config = tenant.directory;
+  if (config.kind === "entra") {
+    const catchAll = tenant.domains.includes("*");
+    const directory = createEntraDirectory(config, {
+      clock: deps.clock,
+      log: deps.log,
+      ...(catchAll || config.tenantId !== undefined || tenant.domains[0] === undefined ? {} : { tenantDomain: tenant.domains[0] }),
+    });
+    deps.closers.push(directory);
+    return directory;
+  }
+  const directory = createFileDirectory({ path: config.path, defaultCountry: config.defaultCountry });
+  await directory.load();
+  return directory;
+}
+
+export interface TicketingSystems {
+  readonly systems: ReadonlyMap<string, TicketingSystem>;
+  readonly haloClients: ReadonlyMap<string, HaloClient>;
+  readonly haloWebhooks: ReadonlyMap<string, HaloWebhookAuthConfig>;
+}
+
+export function buildTicketing(config: Config, deps: { clock: Clock; log: Logger; closers: Closeable[] }): TicketingSystems {
+  const systems = new Map<string, TicketingSystem>();
+  const haloClients = new Map<string, HaloClient>();
+  const haloWebhooks = new Map<string, HaloWebhookAuthConfig>();
+  for (const [name, ticketing] of Object.entries(config.ticketing)) {
+    const client = createHaloClient(ticketing, { clock: deps.clock, log: deps.log });
+    deps.closers.push(client);
+    haloClients.set(name, client);
+    haloWebhooks.set(name, ticketing.webhook);
+    systems.set(name, createHaloTicketing(name, client));
+  }
+  return { systems, haloClients, haloWebhooks };
+}

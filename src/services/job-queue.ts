@@ -1,0 +1,162 @@
+import { randomInt, randomUUID } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import { isVerityError } from "../domain/errors.js";
+import type { Clock } from "../domain/ports.js";
+import { claimDueJob, finishJob, insertJob, rescheduleJob } from "../store/job-dal.js";
+import type { Database, JobRow } from "../store/schema.js";
+
+export interface JobContext {
+  readonly jobId: string;
+  /** 1 on the first run. */
+  readonly attempt: number;
+  readonly createdAt: string;
+  /** The error the previous attempt ended with, if any. */
+  readonly previousError: string | null;
+}
+
+/**
+ * How a kind of job runs. A handler that throws a retryable VerityError (or any non-Verity
+ * error) is retried with jittered exponential backoff until `maxAgeMs`; a non-retryable
+ * VerityError ends the job at once. `onGiveUp` runs when a job is abandoned either way.
+ */
+export interface JobKind {
+  readonly handle: (payload: unknown, context: JobContext) => Promise<void>;
+  /** Parallel runs of this kind per instance, so one slow upstream never blocks another kind. */
+  readonly concurrency: number;
+  readonly maxAgeMs: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly onGiveUp?: (payload: unknown, error: string) => Promise<void>;
+  /** Log an error once a job of this kind has been failing for this long (an outage alert). */
+  readonly alertAfterMs?: number;
+}
+
+export interface JobQueue {
+  /** Adds a job inside the caller's transaction; false when its dedupe key is already queued. */
+  enqueue(
+    db: Kysely<Database>,
+    kind: string,
+    payload: unknown,
+    options?: { dedupeKey?: string; delayMs?: number; ordering?: { key: string; seq: number } },
+  ): Promise<boolean>;
+  /** Wakes the workers now (after a commit that added jobs). */
+  kick(): void;
+  start(): void;
+  stop(): Promise<void>;
+  /** Runs every job that is due now, one at a time, and returns how many ran (for tests and CLIs). */
+  drain(): Promise<number>;
+}
+
+const LOCK_MS = 120_000;
+const IDLE_POLL_MS = 1000;
+
+export function createJobQueue(deps: { db: Kysely<Database>; clock: Clock; log: Logger; kinds: Readonly<Record<string, JobKind>> }): JobQueue {
+  const { db, clock, log, kinds } = deps;
+  let running = false;
+  const waiters = new Set<() => void>();
+  const loops: Promise<void>[] = [];
+
+  const runOne = async (job: JobRow): Promise<void> => {
+    const kind = kinds[job.kind];
+    const now = () => clock.now().toISOString();
+    if (kind === undefined) {
+      await finishJob(db, job.id, "dead", now(), `no handler for ${job.kind}`);
+      return;
+    }
+    try {
+      await kind.handle(JSON.parse(job.payload), {
+        jobId: job.id,
+        attempt: job.attempts,
+        createdAt: job.created_at,
+        previousError: job.last_error,
+      });
+      await finishJob(db, job.id, "done", now(), null);
+    } catch (error) {
+      const message = error instanceof Error ? error.message.slice(0, 500) : "failed";
+      const retryable = !isVerityError(error) || error.retryable;
+      const age = clock.now().getTime() - Date.parse(job.created_at);
+      if (!retryable || age >= kind.maxAgeMs) {
+        log.error({ jobId: job.id, kind: job.kind, attempts: job.attempts, err: error }, "background job abandoned");
+        await finishJob(db, job.id, "dead", now(), message);
+        await kind.onGiveUp?.(JSON.parse(job.payload), message).catch((e: unknown) => log.error({ err: e }, "give-up handler failed"));
+        return;
+      }
+      const ceiling = Math.min(kind.maxDelayMs, kind.baseDelayMs * 2 ** Math.min(job.attempts - 1, 20));
+      const retryAfter = isVerityError(error) && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : 0;
+      const delay = Math.max(retryAfter, randomInt(Math.floor(ceiling / 2), ceiling + 1));
+      if (kind.alertAfterMs !== undefined && age >= kind.alertAfterMs) {
+        log.error({ jobId: job.id, kind: job.kind, attempts: job.attempts, ageSeconds: Math.round(age / 1000) }, "background job still failing");
+      } else {
+        log.warn({ jobId: job.id, kind: job.kind, attempts: job.attempts, reason: message }, "background job failed; will retry");
+      }
+      await rescheduleJob(db, job.id, new Date(clock.now().getTime() + delay).toISOString(), now(), message);
+    }
+  };
+
+  const claim = (kindNames: readonly string[]) => {
+    const now = clock.now();
+    return claimDueJob(db, kindNames, now.toISOString(), new Date(now.getTime() + LOCK_MS).toISOString());
+  };
+
+  const loop = async (kindName: string) => {
+    while (running) {
+      const job = await claim([kindName]).catch((error: unknown) => {
+        log.error({ err: error }, "claiming a job failed");
+        return undefined;
+      });
+      if (job !== undefined) {
+        await runOne(job);
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, IDLE_POLL_MS);
+        waiters.add(done);
+      });
+    }
+  };
+
+  return {
+    async enqueue(trx, kind, payload, options = {}) {
+      const now = clock.now();
+      return insertJob(trx, {
+        id: randomUUID(),
+        kind,
+        dedupeKey: options.dedupeKey ?? null,
+        ordering: options.ordering ?? null,
+        payload,
+        nextAttemptAt: new Date(now.getTime() + (options.delayMs ?? 0)).toISOString(),
+        now: now.toISOString(),
+      });
+    },
+    kick() {
+      for (const done of [...waiters]) done();
+    },
+    start() {
+      if (running) return;
+      running = true;
+      for (const [name, kind] of Object.entries(kinds)) {
+        for (let i = 0; i < kind.concurrency; i += 1) loops.push(loop(name));
+      }
+    },
+    async stop() {
+      running = false;
+      this.kick();
+      await Promise.all(loops.splice(0));
+    },
+    async drain() {
+      let ran = 0;
+      for (;;) {
+        const job = await claim(Object.keys(kinds));
+        if (job === undefined) return ran;
+        await runOne(job);
+        ran += 1;
+      }
+    },
+  };
+}

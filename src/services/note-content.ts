@@ -1,0 +1,65 @@
+import type { ChainedAuditEvent } from "../domain/audit-chain.js";
+import { escapeHtml } from "../domain/html.js";
+import type { Verification } from "../domain/verification.js";
+
+const e = escapeHtml;
+const METHOD_WORDS: Record<string, string> = { sms: "SMS code", email: "email code" };
+
+function methodWords(v: Verification): string {
+  const words = METHOD_WORDS[v.method] ?? (v.method.endsWith("-push") ? `${v.method.slice(0, -5)} push` : `${v.method.slice(0, -9)} passcode`);
+  return v.destinationMasked === null ? words : `${words} to ${v.destinationMasked}`;
+}
+
+const utc = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+
+function footer(event: ChainedAuditEvent): string {
+  return `<p><small>Verity audit event #${event.seq} · ${e(event.id)}<br>hash ${e(event.hash)}</small></p>`;
+}
+
+/** The note that tells agents a check has begun: who, how, where to finish it. No code, no full number. */
+export function sentNote(v: Verification, event: ChainedAuditEvent, link: string | null): string {
+  const risk = v.risk.signals.length === 0 ? "none" : v.risk.signals.map((s) => `${s.detail} (policy: ${s.action.replace("_", " ")})`).join("; ");
+  const ambiguous = event.action === "message.delivery_unknown";
+  const next =
+    v.method.endsWith("-push")
+      ? `Ask ${e(v.subjectName)} to approve the prompt${v.challenge === null ? "" : ` and choose <b>${e(v.challenge)}</b>`}.`
+      : "Ask the caller to read the code back, then enter it in Verity.";
+  return [
+    `<p><b>Verity identity check started</b>${ambiguous ? " (delivery not confirmed by the provider: ask the caller, resend if they have nothing)" : ""}</p>`,
+    "<ul>",
+    `<li>Caller account: ${e(v.subjectName)}</li>`,
+    `<li>Method: ${e(methodWords(v))}</li>`,
+    `<li>Requested by: ${e(v.technician)}</li>`,
+    `<li>Risk flags: ${e(risk)}</li>`,
+    `<li>Expires: ${e(utc(v.expiresAt))}</li>`,
+    "</ul>",
+    `<p>${next}${link === null ? "" : ` <a href="${e(link)}">Open the verification in Verity</a>.`}</p>`,
+    footer(event),
+  ].join("");
+}
+
+const OUTCOMES: Record<string, string> = {
+  verified: "VERIFIED",
+  rejected: "NOT VERIFIED (rejected)",
+  expired: "NOT VERIFIED (expired)",
+  cancelled: "NOT VERIFIED (cancelled)",
+  failed: "NOT VERIFIED (could not be sent)",
+};
+
+/** The note with the outcome: what happened, by whom, when, and the audit event that proves it. */
+export function resultNote(v: Verification, event: ChainedAuditEvent): string {
+  const outcome = OUTCOMES[v.state] ?? v.state.toUpperCase();
+  const why = event.reason ?? v.stateReason ?? event.action;
+  const actor = event.actor === "system" ? "Verity" : event.actor.startsWith("token:") || event.actor.startsWith("link") ? v.technician : event.actor;
+  return [
+    `<p><b>Verity: caller ${e(outcome)}</b></p>`,
+    "<ul>",
+    `<li>Caller account: ${e(v.subjectName)}</li>`,
+    `<li>Method: ${e(methodWords(v))}</li>`,
+    `<li>Result: ${e(why.replace(/_/g, " "))}</li>`,
+    `<li>Recorded by: ${e(actor)} at ${e(utc(event.at))}</li>`,
+    v.state === "verified" && v.risk.decision === "second_method" ? "<li><b>Policy requires a second, different method before acting.</b></li>" : "",
+    "</ul>",
+    footer(event),
+  ].join("");
+}

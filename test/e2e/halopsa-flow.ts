@@ -1,0 +1,157 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { parseConfig } from "../../src/config/load.js";
+import { buildApp } from "../../src/http/build-app.js";
+import { createRuntime, type Runtime } from "../../src/main.js";
+import { startFakeEntra, type FakeEntra } from "../fakes/entra/fake-entra.js";
+import { startFakeHalo, type FakeHalo } from "../fakes/halopsa/fake-halo.js";
+import { startFakeTwilio, type FakeTwilio } from "../fakes/twilio/fake-twilio.js";
+import { createFakeClock, type FakeClock } from "../helpers/clock.js";
+import { captureLogs } from "../helpers/logs.js";
+
+export const CONTOSO = "3b1f5e0a-8d2c-4c6e-9a7b-0f1e2d3c4b5a";
+export const APP = "4d6c2a1b-9e8f-4a7b-b6c5-d4e3f2a1b0c9";
+const APP_SECRET = "Q7x8Q~e2e-app-secret-value";
+export const WEBHOOK = { username: "halo-webhook", password: "a-long-webhook-password-0123456789" };
+
+/** Contoso's people, each a case the runbook meets. Numbers are fiction ranges. */
+export const PEOPLE = {
+  jane: { id: "11111111-1111-4111-8111-111111111111", upn: "jane.doe@contoso.example", mobile: "+14255550101", haloId: 501 },
+  nophone: { id: "22222222-2222-4222-8222-222222222222", upn: "no.phone@contoso.example", haloId: 502 },
+  sam: { id: "33333333-3333-4333-8333-333333333333", upn: "sam@contoso.example", mobile: "+14255550133", haloId: 503 },
+  stranger: { upn: "someone@unknown.example", haloId: 504 },
+};
+
+export const TICKETS = { jane: 4242, nophone: 4243, sam: 4244, stranger: 4245 };
+
+export interface Flow {
+  readonly entra: FakeEntra;
+  readonly twilio: FakeTwilio;
+  readonly halo: FakeHalo;
+  readonly runtime: Runtime;
+  readonly app: FastifyInstance;
+  readonly base: string;
+  readonly clock: FakeClock;
+  readonly logs: string[];
+  close(): Promise<void>;
+}
+
+/** The whole deployment of the issue: Entra, Twilio and HaloPSA fakes around a real Verity server. */
+export async function startFlow(
+  options: { codeHandling?: "readback" | "reveal"; latencyMs?: number; verification?: Record<string, unknown>; logLevel?: string } = {},
+): Promise<Flow> {
+  const clock = createFakeClock(new Date());
+  const latencyMs = options.latencyMs ?? 0;
+  const entra = await startFakeEntra({
+    latencyMs,
+    tenants: [
+      {
+        id: CONTOSO,
+        displayName: "Contoso",
+        domains: ["contoso.example"],
+        users: [
+          {
+            id: PEOPLE.jane.id,
+            userPrincipalName: PEOPLE.jane.upn,
+            displayName: "Jane Doe",
+            mail: PEOPLE.jane.upn,
+            phones: [
+              { type: "mobile", number: "+1 4255550101" },
+              { type: "alternateMobile", number: "+1 4255550102" },
+              { type: "office", number: "+1 4255550103x12" },
+            ],
+          },
+          { id: PEOPLE.nophone.id, userPrincipalName: PEOPLE.nophone.upn, displayName: "No Phone", phones: [{ type: "office", number: "+1 4255550104" }] },
+          { id: PEOPLE.sam.id, userPrincipalName: PEOPLE.sam.upn, displayName: "Sam Smith", phones: [{ type: "mobile", number: "+1 4255550133" }] },
+        ],
+      },
+    ],
+    apps: [
+      {
+        clientId: APP,
+        secrets: [{ id: "6b1e9c52-0000-4000-8000-000000000001", value: APP_SECRET }],
+        consents: { [CONTOSO]: ["User.Read.All", "UserAuthenticationMethod.Read.All", "AuditLog.Read.All", "RoleManagement.Read.Directory"] },
+      },
+    ],
+  });
+  const twilio = await startFakeTwilio({ latencyMs });
+  const halo = await startFakeHalo({
+    latencyMs,
+    tickets: Object.entries(TICKETS).map(([who, id]) => ({ id, summary: `Password reset for ${who}`, user_id: PEOPLE[who as keyof typeof PEOPLE].haloId, client_id: 1 })),
+    users: Object.values(PEOPLE).map((p) => ({ id: p.haloId, name: p.upn, emailaddress: p.upn, client_id: 1 })),
+    agents: [{ id: 7, name: "Alice Agent" }],
+  });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), "verity-flow-"));
+  const raw = {
+    dataDir: join(dir, "data"),
+    server: { publicUrl: base },
+    log: { level: options.logLevel ?? "info" },
+    ...(options.verification === undefined ? {} : { verification: options.verification }),
+    providers: {
+      twilio: {
+        kind: "twilio",
+        accountSid: twilio.account.sid,
+        auth: { kind: "authToken", authToken: twilio.account.authToken },
+        from: twilio.account.senders[0],
+        baseUrl: twilio.baseUrl,
+      },
+    },
+    ticketing: {
+      halo: {
+        kind: "halopsa",
+        authUrl: halo.authUrl,
+        apiUrl: halo.apiUrl,
+        clientId: "verity-client",
+        clientSecret: "verity-secret-0123456789",
+        webhook: { kind: "basic", ...WEBHOOK },
+      },
+    },
+    tenants: [
+      {
+        id: "contoso",
+        name: "Contoso",
+        domains: ["contoso.example"],
+        directory: { kind: "entra", clientId: APP, credential: { kind: "secret", secret: APP_SECRET }, loginUrl: entra.loginUrl, graphUrl: entra.graphUrl },
+        methods: { sms: "twilio" },
+        ticketing: { system: "halo", codeHandling: options.codeHandling ?? "readback" },
+      },
+    ],
+  };
+  const { stream, lines } = captureLogs();
+  const runtime = await createRuntime(parseConfig(raw, { env: {}, baseDir: dir, source: "e2e", demo: false }), { clock, logDestination: stream });
+  const app = await buildApp(runtime);
+  await app.listen({ host: "127.0.0.1", port });
+  await runtime.startBackground();
+  return {
+    entra,
+    twilio,
+    halo,
+    runtime,
+    app,
+    base,
+    clock,
+    logs: lines,
+    async close() {
+      await app.close();
+      await runtime.close();
+      await Promise.all([entra.close(), twilio.close(), halo.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
