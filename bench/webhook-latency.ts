@@ -23,7 +23,7 @@ async function measure(latencyMs: number): Promise<{ cold: number; warm: number[
       await fetch(`${flow.base}/hooks/halopsa`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: basicAuthorization(WEBHOOK.username, WEBHOOK.password) },
-        body: JSON.stringify(runbookBody([{ email: PEOPLE.jane.upn, ticketId: TICKETS.jane, id: `bench-${latencyMs}-${n}` }])),
+        body: JSON.stringify(runbookBody([{ email: PEOPLE.jane.upn, ticketId: TICKETS.jane, id: `bench-${latencyMs}-${n}`, timestamp: flow.clock.now().toISOString() }])),
       });
       const request = await flow.twilio.waitFor(() => flow.twilio.requests[before], 20_000);
       return request.receivedAt - started;

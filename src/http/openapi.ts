@@ -131,8 +131,8 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       "/hooks/halopsa": {
         post: {
           summary:
-            "HaloPSA webhook: the runbook body [{id, timestamp, content: {HaloUser, TicketID}}] or Halo's ticket payload. Basic auth or a token. Answers 202 at once; a repeated delivery id is a no-op",
-          responses: { 202: { description: "{accepted, duplicates}" }, ...errors(400, 401, 413, 415, 422, 429) },
+            "HaloPSA webhook: the runbook body [{id, timestamp, content: {HaloUser, TicketID}}] or Halo's ticket payload. Basic auth or a token. Answers 202 at once; a repeated delivery id is a no-op; a press more than 5 minutes old is ignored",
+          responses: { 202: { description: "{accepted, duplicates, stale}" }, ...errors(400, 401, 413, 415, 422, 429) },
         },
       },
       "/hooks/halopsa/confirm": {

@@ -25,7 +25,7 @@ describe("HaloPSA → Entra → Twilio → HaloPSA", () => {
     const response = await fetch(`${f.base}/hooks/halopsa`, {
       method: "POST",
       headers: { "content-type": "application/json", ...headers },
-      body: JSON.stringify(runbookBody([{ email, ticketId, id }])),
+      body: JSON.stringify(runbookBody([{ email, ticketId, id, timestamp: f.clock.now().toISOString() }])),
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown>, ms: Date.now() - started };
   };
@@ -35,7 +35,7 @@ describe("HaloPSA → Entra → Twilio → HaloPSA", () => {
   it("texts the registered mobile, notes the ticket, and takes the code back from a second Halo action", async () => {
     const pressed = await press(PEOPLE.jane.upn, TICKETS.jane, "delivery-1");
     assert.equal(pressed.status, 202);
-    assert.deepEqual(pressed.body, { accepted: 1, duplicates: 0 });
+    assert.deepEqual(pressed.body, { accepted: 1, duplicates: 0, stale: 0 });
     assert.ok(pressed.ms < 2000, `answered in ${pressed.ms} ms`);
 
     const text = await waitFor(() => textsTo(PEOPLE.jane.mobile)[0], 10_000);
@@ -73,7 +73,7 @@ describe("HaloPSA → Entra → Twilio → HaloPSA", () => {
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(textsTo(PEOPLE.sam.mobile).length, 1, "exactly one text");
     const again = await press(PEOPLE.sam.upn, TICKETS.sam, "delivery-sam");
-    assert.deepEqual(again.body, { accepted: 0, duplicates: 1 });
+    assert.deepEqual(again.body, { accepted: 0, duplicates: 1, stale: 0 });
   });
 
   it("notes the ticket when the user has no phone that can take a text", async () => {
@@ -94,6 +94,20 @@ describe("HaloPSA → Entra → Twilio → HaloPSA", () => {
     await press(PEOPLE.jane.upn, TICKETS.nophone, "delivery-mismatch");
     const note = await waitFor(() => notes(TICKETS.nophone).find((n) => n.includes("The email in the request is not the ticket")), 10_000);
     assert.ok(note);
+  });
+
+  it("ignores a press raised more than five minutes ago (a resend from Halo's delivery log)", async () => {
+    const before = f.twilio.messages.length;
+    const response = await fetch(`${f.base}/hooks/halopsa`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...auth },
+      body: JSON.stringify(runbookBody([{ email: PEOPLE.jane.upn, ticketId: TICKETS.jane, id: "old-press", timestamp: new Date(f.clock.now().getTime() - 10 * 60_000).toISOString() }])),
+    });
+    assert.deepEqual(await response.json(), { accepted: 0, duplicates: 0, stale: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(f.twilio.messages.length, before);
+    const events = await listAuditEvents(f.runtime.database.db, { limit: 1000 });
+    assert.ok(events.some((e) => e.action === "webhook.stale" && e.ticket === String(TICKETS.jane)));
   });
 
   it("refuses webhooks without the right credentials, with no side effects", async () => {
@@ -147,7 +161,7 @@ describe("HaloPSA → Entra → Twilio → HaloPSA", () => {
     const response = await fetch(`${f.base}/hooks/halopsa`, {
       method: "POST",
       headers: { "content-type": "application/json", ...auth },
-      body: JSON.stringify(haloTicketPayload({ ticketId: TICKETS.jane, agentId: 7, id: "halo-event-1" })),
+      body: JSON.stringify(haloTicketPayload({ ticketId: TICKETS.jane, agentId: 7, id: "halo-event-1", timestamp: f.clock.now().toISOString() })),
     });
     assert.equal(response.status, 202);
     const text = await waitFor(() => textsTo(PEOPLE.jane.mobile)[before], 10_000);
@@ -175,7 +189,7 @@ describe("reveal mode, as the runbook did it", () => {
     await fetch(`${f.base}/hooks/halopsa`, {
       method: "POST",
       headers: { "content-type": "application/json", ...auth },
-      body: JSON.stringify(runbookBody([{ email: PEOPLE.jane.upn, ticketId: TICKETS.jane, id: "reveal-1" }])),
+      body: JSON.stringify(runbookBody([{ email: PEOPLE.jane.upn, ticketId: TICKETS.jane, id: "reveal-1", timestamp: f.clock.now().toISOString() }])),
     });
     const text = await waitFor(() => f.twilio.messages[0], 10_000);
     const code = text.body.match(/\b(\d{6})\b/)?.[1] ?? "";

@@ -18,6 +18,9 @@ import { findLatestForTicket } from "../../store/verification-dal.js";
 import type { Database } from "../../store/schema.js";
 import { parseInput } from "../error-handler.js";
 
+/** A press older (or further ahead) than this is a resend or a clock fault, not a caller on the line. */
+const MAX_SKEW_MS = 5 * 60_000;
+
 const confirmBody = z.union([
   z.strictObject({ ticketId: z.union([z.number().int().positive(), z.string().regex(/^\d{1,12}$/)]), code: z.string().max(64) }),
   z
@@ -65,9 +68,17 @@ export function haloHookRoutes(
     const receive = async (request: FastifyRequest) => {
       const instance = instanceOf(request);
       const parsed = parseHaloWebhook(request.body);
-      const deliveries: HaloVerifyPayload[] =
+      const deliveries: (HaloVerifyPayload & { raisedAt: Date | null })[] =
         parsed.format === "runbook"
-          ? parsed.deliveries.map((d) => ({ instance, deliveryId: d.deliveryId, ticketId: d.ticketId, email: d.email, agentId: null, ticketUserId: null }))
+          ? parsed.deliveries.map((d) => ({
+              instance,
+              deliveryId: d.deliveryId,
+              ticketId: d.ticketId,
+              email: d.email,
+              agentId: null,
+              ticketUserId: null,
+              raisedAt: d.timestamp,
+            }))
           : [
               {
                 instance,
@@ -76,10 +87,27 @@ export function haloHookRoutes(
                 email: parsed.ticketUserEmail ?? null,
                 agentId: parsed.agentId,
                 ticketUserId: parsed.ticketUserId ?? null,
+                raisedAt: parsed.timestamp,
               },
             ];
       let accepted = 0;
-      for (const delivery of deliveries) {
+      let stale = 0;
+      for (const { raisedAt, ...delivery } of deliveries) {
+        const skew = raisedAt === null ? 0 : Math.abs(deps.clock.now().getTime() - raisedAt.getTime());
+        if (skew > MAX_SKEW_MS) {
+          stale += 1;
+          await deps.audit.append([
+            {
+              actor: `halopsa:${instance}`,
+              action: "webhook.stale",
+              ticket: String(delivery.ticketId),
+              outcome: "ignored",
+              reason: `raised ${Math.round(skew / 60_000)} minutes from now; only presses within 5 minutes are acted on`,
+              data: { delivery: delivery.deliveryId },
+            },
+          ]);
+          continue;
+        }
         const { result } = await deps.audit.transaction(async (trx, record) => {
           const inserted = await trx
             .insertInto("webhook_deliveries")
@@ -98,7 +126,7 @@ export function haloHookRoutes(
         });
         if (result) accepted += 1;
       }
-      return { accepted, duplicates: deliveries.length - accepted };
+      return { accepted, duplicates: deliveries.length - accepted - stale, stale };
     };
 
     const confirm = async (request: FastifyRequest) => {
