@@ -16,8 +16,17 @@ export function repoRoot(from: string = import.meta.url): string {
   }
 }
 
-/** Where a vendor contract from the sibling `shared/contracts` folder would be, and whether it is. */
+/**
+ * Where a vendor contract is: under $VERITY_CONTRACTS_DIR when set, else in the `shared/contracts`
+ * folder beside the repository. With VERITY_REQUIRE_CONTRACTS=1 (CI) a missing contract is an
+ * error rather than a skip, so the check cannot silently stop running.
+ */
 export function sharedContract(relative: string): { readonly path: string; readonly present: boolean } {
-  const path = resolve(repoRoot(), "..", "shared", "contracts", relative);
-  return { path, present: existsSync(path) };
+  const base = process.env.VERITY_CONTRACTS_DIR ?? resolve(repoRoot(), "..", "shared", "contracts");
+  const path = resolve(base, relative);
+  const present = existsSync(path);
+  if (!present && process.env.VERITY_REQUIRE_CONTRACTS === "1") {
+    throw new Error(`VERITY_REQUIRE_CONTRACTS is set but the vendor contract ${path} is missing`);
+  }
+  return { path, present };
 }
