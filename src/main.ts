@@ -185,12 +185,14 @@ async function buildTenant(
 ): Promise<TenantRuntime> {
   const directory = await buildDirectory(tenant, deps);
   const methods = new Map<string, MethodBinding>();
-  for (const [methodId, providerName] of Object.entries(tenant.methods)) {
+  for (const [methodId, { provider: providerName, userId }] of Object.entries(tenant.methods)) {
     const spec = parseMethod(methodId);
     const adapter = adapters.get(providerName);
     if (adapter === undefined) throw new VerityError("CONFIG_INVALID", { message: `provider ${providerName} is not defined` });
     if (spec.kind === "code" && "send" in adapter) methods.set(methodId, { spec, channel: adapter });
-    else if (spec.kind !== "code" && "startPush" in adapter) methods.set(methodId, { spec, provider: adapter });
+    else if (spec.kind !== "code" && "startPush" in adapter) {
+      methods.set(methodId, { spec, provider: adapter, ...(userId === undefined ? {} : { userIdRule: userId }) });
+    }
     else throw new VerityError("CONFIG_INVALID", { message: `provider ${providerName} cannot serve ${methodId}` });
   }
   const system = tenant.ticketing === undefined ? undefined : ticketing.systems.get(tenant.ticketing.system);

@@ -3,6 +3,7 @@ import { CODE_CHANNELS } from "../domain/methods.js";
 import { isMethodId, parseMethod } from "../domain/methods.js";
 import { POLICY_ACTIONS } from "../domain/policy.js";
 import { Secret } from "./secret.js";
+import { USER_ID_RULES } from "../domain/methods.js";
 import { twilioConfigSchema } from "../adapters/channel/twilio-sms/twilio-config.js";
 import { entraDirectoryConfigSchema } from "../adapters/directory/entra/entra-config.js";
 import { haloConfigSchema } from "../adapters/ticketing/halopsa/halopsa-config.js";
@@ -121,7 +122,9 @@ const tenantSchema = z.strictObject({
   methods: z
     .record(
       z.string().refine(isMethodId, "use sms, email, <provider>-push or <provider>-passcode"),
-      z.string().min(1),
+      z
+        .union([z.string().min(1), z.strictObject({ provider: z.string().min(1), userId: z.enum(USER_ID_RULES).optional() })])
+        .transform((v) => (typeof v === "string" ? { provider: v } : v)),
     )
     .refine((m) => Object.keys(m).length > 0, "enable at least one method"),
   policy: policySchema.prefault({}),
@@ -218,7 +221,8 @@ export function referenceProblems(raw: unknown): { path: string; message: string
       seenDomains.set(domain.toLowerCase(), id);
     }
     const methods = isRecord(tenant.methods) ? tenant.methods : {};
-    for (const [methodId, providerName] of Object.entries(methods)) {
+    for (const [methodId, binding] of Object.entries(methods)) {
+      const providerName = typeof binding === "string" ? binding : isRecord(binding) ? binding.provider : undefined;
       if (typeof providerName !== "string" || !isMethodId(methodId)) continue;
       const path = `tenants[${index}].methods.${methodId}`;
       const provider = providerSchema.safeParse(providers[providerName]);

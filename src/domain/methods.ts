@@ -35,3 +35,7 @@ export const isMethodId = (id: string): boolean => {
     return false;
   }
 };
+
+/** How a tenant names its users at a push/passcode provider (see providerUserIdFor). */
+export const USER_ID_RULES = ["provider-id", "upn", "upn-prefix", "mail", "sam-account-name"] as const;
+export type UserIdRule = (typeof USER_ID_RULES)[number];

@@ -39,6 +39,10 @@ export interface DirectoryUser {
   /** This user's id at each push/passcode provider, keyed by provider kind (`vip`, `duo`…). */
   readonly providerIds: Readonly<Record<string, string>>;
   readonly unusable: readonly UnusableFactor[];
+  /** The primary mail address when the directory has one (may differ from the UPN). */
+  readonly mail?: string | null;
+  /** The on-premises account name (sAMAccountName), which providers such as VIP often use. */
+  readonly samAccountName?: string | null;
 }
 
 export interface RiskSignal {
@@ -139,6 +143,18 @@ export interface PasscodeRequest {
   readonly passcode: string;
 }
 
+/** What a user has at a push/passcode provider, as the provider reports it. */
+export interface ProviderUserInfo {
+  /** The provider knows this user. */
+  readonly exists: boolean;
+  readonly push: boolean;
+  readonly passcode: boolean;
+  /** Devices or credentials, named so a technician recognises them; never a full number. */
+  readonly devices: readonly string[];
+  /** Why push or passcode is unavailable (not enrolled, locked out, denied by policy…). */
+  readonly detail: string | null;
+}
+
 /**
  * A push/passcode provider. `pollPush` never reports approval it did not see: a transport error
  * rejects with PROVIDER_UNAVAILABLE or PROVIDER_ERROR and the engine keeps polling until its
@@ -155,6 +171,11 @@ export interface PushProvider {
   cancelPush(transactionRef: string): Promise<void>;
   /** Absent when the provider cannot check passcodes. */
   checkPasscode?(request: PasscodeRequest): Promise<{ readonly valid: boolean; readonly detail?: string }>;
+  /**
+   * What the user can do at the provider (Duo preauth, Okta factors, VIP credentials). Absent when
+   * the provider cannot say in advance; then a push to an unenrolled user fails at startPush.
+   */
+  describeUser?(request: { readonly providerUserId: string; readonly user: DirectoryUser; readonly tenantId: string }): Promise<ProviderUserInfo>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -126,6 +126,8 @@ export interface Verification {
   readonly providerRef: string | null;
   /** A number-matching challenge the technician reads to the caller. */
   readonly challenge: string | null;
+  /** The push's title and text when the technician chose them (otherwise the tenant's wording). */
+  readonly prompt: { readonly title: string | null; readonly message: string | null } | null;
   readonly risk: RiskSnapshot;
   readonly createdAt: string;
   readonly updatedAt: string;

@@ -30,6 +30,8 @@ export const startBody = z
     ticket: text(64).nullish().describe("PSA ticket reference"),
     reason: text(500).nullish().describe("Why the caller is being verified"),
     technician: text(100).optional().describe("Agent name; honoured for admin (integration) tokens only"),
+    pushTitle: text(100).optional().describe("Push methods: the prompt's title instead of the tenant's wording"),
+    pushMessage: text(250).optional().describe("Push methods: the prompt's text instead of the tenant's wording"),
   })
   .describe("StartVerification");
 

@@ -8,6 +8,7 @@ import { assertCanAct, type Actor } from "./actor.js";
 import type { RecordAudit } from "./audit-service.js";
 import { eventBase, loadVerification, type EngineDeps } from "./engine-deps.js";
 import { bindingFor, expireIfDue, notOpenError } from "./lifecycle.js";
+import { providerUserIdFor } from "./targets.js";
 
 export interface CheckResult {
   /** `verified`: it matched; `incorrect`: it did not, checks remain; `rejected`: that was the last check. */
@@ -64,7 +65,7 @@ export async function checkVerification(deps: EngineDeps, actor: Actor, id: stri
       verificationId: v.id,
       tenantId: v.tenantId,
       user,
-      providerUserId: user.providerIds[binding.spec.provider] ?? user.upn,
+      providerUserId: providerUserIdFor(binding.userIdRule, user, binding.spec.provider) ?? user.upn,
       passcode: code,
     });
   } catch (error) {

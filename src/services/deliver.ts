@@ -125,8 +125,8 @@ async function deliverPush(
       tenantId: v.tenantId,
       user: input.user,
       providerUserId: target.kind === "provider" ? target.providerUserId : input.user.upn,
-      title: renderTemplate(tenant.messages.pushTitle, vars),
-      message: renderTemplate(tenant.messages.pushMessage, vars),
+      title: v.prompt?.title ?? renderTemplate(tenant.messages.pushTitle, vars),
+      message: v.prompt?.message ?? renderTemplate(tenant.messages.pushMessage, vars),
       context: { organisation: tenant.name, technician: v.technician, ticket: v.ticket },
       timeoutSeconds: tenant.settings.pushTimeoutSeconds,
     });

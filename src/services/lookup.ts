@@ -44,14 +44,23 @@ export async function lookupUser(
     ...user.emails.map((e) => ({ type: "alternateEmail", destination: maskEmail(e), usable: true, note: null })),
     ...user.unusable.map((u) => ({ type: u.type, destination: "", usable: false, note: u.reason })),
   ];
-  const methods = [...tenant.methods.values()].map((binding) => {
-    try {
-      const target = chooseTarget(binding, user, deps.keys);
-      return { method: binding.spec.id, available: true, destination: target.masked, detail: target.label };
-    } catch (error) {
-      return { method: binding.spec.id, available: false, destination: null, detail: error instanceof Error ? error.message : "unavailable" };
-    }
-  });
+  // Providers that can say what the user has (Duo preauth, Okta factors…) are asked in parallel.
+  const methods = await Promise.all(
+    [...tenant.methods.values()].map(async (binding) => {
+      try {
+        const target = chooseTarget(binding, user, deps.keys);
+        if (!("provider" in binding) || binding.provider.describeUser === undefined || target.kind !== "provider") {
+          return { method: binding.spec.id, available: true, destination: target.masked, detail: target.label };
+        }
+        const info = await binding.provider.describeUser({ providerUserId: target.providerUserId, user, tenantId: tenant.id });
+        const available = binding.spec.kind === "push" ? info.push : binding.spec.kind === "passcode" ? info.passcode : true;
+        const devices = info.devices.length === 0 ? "" : ` (${info.devices.join(", ")})`;
+        return { method: binding.spec.id, available, destination: null, detail: available ? `${target.label}${devices}` : (info.detail ?? "not available at the provider") };
+      } catch (error) {
+        return { method: binding.spec.id, available: false, destination: null, detail: error instanceof Error ? error.message : "unavailable" };
+      }
+    }),
+  );
   return {
     tenant: { id: tenant.id, name: tenant.name },
     user: { id: user.id, displayName: user.displayName, upn: maskEmail(user.upn), privileged: user.privileged },

@@ -21,6 +21,9 @@ export interface StartInput {
   readonly reason?: string | null | undefined;
   /** Who is on the phone; integrations (admin tokens) may name the agent, others are themselves. */
   readonly technician?: string | undefined;
+  /** A push's title and text in the technician's words (pushpoll's -t and -m). */
+  readonly pushTitle?: string | undefined;
+  readonly pushMessage?: string | undefined;
 }
 
 /**
@@ -60,7 +63,20 @@ export async function startVerification(
   if (user === null) throw new VerityError("USER_NOT_FOUND", { message: `No user matches that id or email in ${tenant.name}'s directory.` });
   const target = chooseTarget(binding, user, deps.keys);
 
-  const directorySignals = await tenant.directory.riskSignals(user);
+  // What the provider knows of the user (Duo preauth, Okta factors…) is read beside the risk reads.
+  const [directorySignals, providerInfo] = await Promise.all([
+    tenant.directory.riskSignals(user),
+    "provider" in binding && binding.provider.describeUser !== undefined && target.kind === "provider"
+      ? binding.provider.describeUser({ providerUserId: target.providerUserId, user, tenantId: tenant.id })
+      : Promise.resolve(null),
+  ]);
+  if (providerInfo !== null && binding.spec.kind !== "code" && !providerInfo[binding.spec.kind]) {
+    throw new VerityError("NO_USABLE_FACTOR", {
+      message:
+        providerInfo.detail ??
+        `${user.displayName} has no ${binding.spec.kind === "push" ? "device that takes pushes" : "passcode token or app"} at ${binding.spec.provider}.`,
+    });
+  }
   const signals: RiskSignal[] = [...directorySignals];
   if (user.privileged && !signals.some((s) => s.code === "privileged")) {
     signals.push({ code: "privileged", detail: "The account is privileged (administrator)." });
@@ -96,6 +112,10 @@ export async function startVerification(
     destinationHash: target.hash,
     providerRef: null,
     challenge: null,
+    prompt:
+      kind === "push" && (input.pushTitle !== undefined || input.pushMessage !== undefined)
+        ? { title: input.pushTitle ?? null, message: input.pushMessage ?? null }
+        : null,
     risk: { decision: decision.action, signals: decision.reasons },
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),

@@ -1,6 +1,7 @@
 import { VerityError } from "../domain/errors.js";
 import { hashDestination, type KeyRing } from "../domain/keys.js";
 import { maskEmail, maskPhone } from "../domain/masking.js";
+import type { UserIdRule } from "../domain/methods.js";
 import type { DirectoryUser } from "../domain/ports.js";
 import type { MethodBinding } from "./tenant-registry.js";
 
@@ -54,6 +55,40 @@ export function chooseTarget(binding: MethodBinding, user: DirectoryUser, keys: 
       label: "alternate email",
     };
   }
-  const providerUserId = user.providerIds[spec.provider] ?? user.upn;
-  return { kind: "provider", providerUserId, masked: null, hash: null, label: `${spec.provider} account` };
+  const rule = "provider" in binding ? binding.userIdRule : undefined;
+  const providerUserId = providerUserIdFor(rule, user, spec.provider);
+  if (providerUserId === null) {
+    throw new VerityError("NO_USABLE_FACTOR", {
+      message: `${user.displayName} has no ${RULE_WORDS[rule ?? "provider-id"]} in the directory, which this tenant's ${spec.provider} mapping uses.`,
+    });
+  }
+  return { kind: "provider", providerUserId, masked: null, hash: null, label: `${spec.provider} account ${providerUserId}` };
+}
+
+const RULE_WORDS: Record<UserIdRule, string> = {
+  "provider-id": "provider id",
+  upn: "user principal name",
+  "upn-prefix": "user principal name",
+  mail: "mail address",
+  "sam-account-name": "on-premises account name (sAMAccountName)",
+};
+
+/**
+ * The user's id at a provider: by default the id the directory lists for that provider kind,
+ * else the UPN. A VIP user id, for example, is often the sAMAccountName, not the UPN.
+ * @returns null when the directory lacks the attribute the rule needs
+ */
+export function providerUserIdFor(rule: UserIdRule | undefined, user: DirectoryUser, providerKind: string): string | null {
+  switch (rule ?? "provider-id") {
+    case "provider-id":
+      return user.providerIds[providerKind] ?? user.upn;
+    case "upn":
+      return user.upn;
+    case "upn-prefix":
+      return user.upn.split("@")[0] ?? null;
+    case "mail":
+      return user.mail ?? null;
+    case "sam-account-name":
+      return user.samAccountName ?? null;
+  }
 }

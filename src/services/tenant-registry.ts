@@ -3,6 +3,7 @@ import { VerityError } from "../domain/errors.js";
 import type { MethodSpec } from "../domain/methods.js";
 import type { RiskPolicy } from "../domain/policy.js";
 import type { Directory, MessageChannel, PushProvider, TicketingSystem } from "../domain/ports.js";
+import type { UserIdRule } from "../domain/methods.js";
 
 export type CodeMethod = Extract<MethodSpec, { kind: "code" }>;
 export type ProviderMethod = Extract<MethodSpec, { kind: "push" | "passcode" }>;
@@ -10,7 +11,7 @@ export type ProviderMethod = Extract<MethodSpec, { kind: "push" | "passcode" }>;
 /** A method enabled for a tenant, bound to the adapter that carries it out. */
 export type MethodBinding =
   | { readonly spec: CodeMethod; readonly channel: MessageChannel }
-  | { readonly spec: ProviderMethod; readonly provider: PushProvider };
+  | { readonly spec: ProviderMethod; readonly provider: PushProvider; readonly userIdRule?: UserIdRule };
 
 export interface TenantMessages {
   readonly sms: string;

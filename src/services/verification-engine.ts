@@ -38,7 +38,8 @@ export interface VerificationEngine {
 }
 
 export function createVerificationEngine(deps: EngineDeps, options: { pushPollMs?: number } = {}): VerificationEngine {
-  const pushes = createPushPoller(deps, { defaultIntervalMs: options.pushPollMs ?? 1000 });
+  // Under a second between polls, so an answer reaches the technician within a second.
+  const pushes = createPushPoller(deps, { defaultIntervalMs: options.pushPollMs ?? 750 });
   const full = { ...deps, pushes };
   const present = (v: Parameters<typeof presentVerification>[1]) => presentVerification(deps, v);
 

@@ -122,6 +122,13 @@ const jobsAndDeliveries: Migration = {
   },
 };
 
+const pushPrompt: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable("verifications").addColumn("prompt", "text").execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ "0001_initial": initial, "0002_jobs_and_deliveries": jobsAndDeliveries }),
+  getMigrations: () =>
+    Promise.resolve({ "0001_initial": initial, "0002_jobs_and_deliveries": jobsAndDeliveries, "0003_push_prompt": pushPrompt }),
 };

@@ -33,6 +33,8 @@ export interface VerificationRow {
   destination_hash: string | null;
   provider_ref: string | null;
   challenge: string | null;
+  /** JSON {title, message} when the technician worded the push themselves. */
+  prompt: string | null;
   risk: string;
   created_at: string;
   updated_at: string;

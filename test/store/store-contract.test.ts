@@ -51,6 +51,7 @@ const sample = (overrides: Partial<Verification> = {}): Verification => ({
   destinationHash: "dest",
   providerRef: null,
   challenge: null,
+  prompt: null,
   risk: { decision: "warn", signals: [{ code: "privileged", detail: "admin", action: "warn" }] },
   createdAt: "2026-11-23T09:00:00.000Z",
   updatedAt: "2026-11-23T09:00:00.000Z",

@@ -16,6 +16,9 @@ methods it waits for the caller to answer the prompt.
 Options:
   -u, --user USER         directory id, UPN or email of the caller's account (required)
       --method METHOD     sms, email, <provider>-push or <provider>-passcode (required)
+  -m, --message TEXT      push methods: the prompt's text (default: the tenant's wording, which
+                          names the organisation, you and the ticket)
+  -t, --title TEXT        push methods: the prompt's title
       --ticket REF        the PSA ticket this call belongs to
       --reason TEXT       why the caller is being verified (recorded in the audit log)
       --tenant ID         the client organisation (default: from the user's email domain)
@@ -44,6 +47,8 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
       technician: { type: "string" },
       timeout: { type: "string" },
       json: { type: "boolean" },
+      message: { type: "string", short: "m" },
+      title: { type: "string", short: "t" },
     },
     VERIFY_HELP,
   );
@@ -66,6 +71,8 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
       ticket: values.ticket ?? null,
       reason: values.reason ?? null,
       technician: values.technician,
+      ...(values.title === undefined ? {} : { pushTitle: values.title }),
+      ...(values.message === undefined ? {} : { pushMessage: values.message }),
     });
     const deadline = Math.min(
       Date.parse(started.expiresAt) + 2000,

@@ -6,6 +6,8 @@ export interface FakeUser {
   readonly userPrincipalName: string;
   readonly displayName?: string;
   readonly mail?: string | null;
+  /** Synced from on-premises AD; Graph returns it only when $select asks. */
+  readonly onPremisesSamAccountName?: string | null;
   readonly accountEnabled?: boolean;
   /** Phone methods as Graph stores them: `+1 5555551234x123`. */
   readonly phones?: readonly { readonly type: string; readonly number: string | null }[];

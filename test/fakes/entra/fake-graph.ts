@@ -182,6 +182,7 @@ function userResource(user: FakeUser): Record<string, unknown> {
     surname: null,
     userPrincipalName: user.userPrincipalName,
     accountEnabled: user.accountEnabled ?? true,
+    onPremisesSamAccountName: user.onPremisesSamAccountName ?? null,
   };
 }
 

@@ -60,7 +60,7 @@ interface UserReads {
 
 const READS_TTL_MS = 60_000;
 const MAX_CACHED_USERS = 5_000;
-const USER_FIELDS = "id,displayName,userPrincipalName,mail,accountEnabled";
+const USER_FIELDS = "id,displayName,userPrincipalName,mail,onPremisesSamAccountName,accountEnabled";
 const PERMISSION = {
   users: "User.Read.All",
   phone: "UserAuthenticationMethod.Read.All (or UserAuthMethod-Phone.Read.All)",

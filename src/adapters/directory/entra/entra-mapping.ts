@@ -92,5 +92,7 @@ export function toDirectoryUser(input: {
     privileged: privilegedRoles(input.roles, input.privilegedTemplateIds).length > 0,
     providerIds: { entra: input.user.userPrincipalName },
     unusable,
+    mail: input.user.mail ?? null,
+    samAccountName: input.user.onPremisesSamAccountName ?? null,
   };
 }

@@ -47,6 +47,7 @@ export const graphUserSchema = z.object({
   displayName: z.string().nullish(),
   userPrincipalName: z.string().min(1),
   mail: z.string().nullish(),
+  onPremisesSamAccountName: z.string().nullish(),
   accountEnabled: z.boolean().nullish(),
 });
 export type GraphUser = z.output<typeof graphUserSchema>;

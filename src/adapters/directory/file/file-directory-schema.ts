@@ -8,6 +8,7 @@ export const fileUserSchema = z.strictObject({
   id: text(128),
   upn: z.email().max(254),
   mail: z.email().max(254).optional(),
+  samAccountName: z.string().trim().min(1).max(64).optional(),
   displayName: text(200),
   phones: z
     .strictObject({ mobile: phone.optional(), alternateMobile: phone.optional(), office: phone.optional() })

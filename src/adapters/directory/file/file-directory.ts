@@ -137,6 +137,8 @@ function parseUsers(content: string, options: FileDirectoryOptions): ParsedUser[
         privileged: u.privileged,
         providerIds: u.providerIds,
         unusable,
+        mail: u.mail ?? null,
+        samAccountName: u.samAccountName ?? null,
       },
     });
   });
@@ -160,6 +162,7 @@ const CSV_COLUMNS = [
   "id",
   "upn",
   "mail",
+  "samAccountName",
   "displayName",
   "mobile",
   "alternateMobile",
@@ -171,7 +174,7 @@ const CSV_COLUMNS = [
 ] as const;
 
 /**
- * CSV columns (header row required, any order): id, upn, mail, displayName, mobile,
+ * CSV columns (header row required, any order): id, upn, mail, samAccountName, displayName, mobile,
  * alternateMobile, office, alternateEmails (`;`-separated), groups (`;`-separated), privileged
  * (`true`/`false`), providerIds (`vip=jdoe;duo=jane.doe`). Empty cells mean "not set".
  */
@@ -197,6 +200,7 @@ function csvToRows(content: string): unknown[] {
       id: cell("id"),
       upn: cell("upn"),
       ...(cell("mail") === undefined ? {} : { mail: cell("mail") }),
+      ...(cell("samAccountName") === undefined ? {} : { samAccountName: cell("samAccountName") }),
       displayName: cell("displayName"),
       phones: Object.fromEntries(
         (["mobile", "alternateMobile", "office"] as const).flatMap((t) => (cell(t) === undefined ? [] : [[t, cell(t)]])),

@@ -152,6 +152,10 @@ export function createSimulatedPushProvider(options: { name: string; dir: string
       if ((await readPrompt(transactionRef)) !== undefined) await decide(transactionRef, "cancelled");
     },
 
+    describeUser() {
+      return Promise.resolve({ exists: true, push: true, passcode: true, devices: ["the demo phone"], detail: null });
+    },
+
     async checkPasscode(request) {
       const now = step();
       for (const s of [now, now - 1]) {
