@@ -170,6 +170,19 @@ describe("verity verify on the local store", () => {
     assert.match(result.stdout, /^SUCCESS! Push accepted by jane@acme\.test$/m);
   });
 
+  it("words the push with -t and -m, as pushpoll did", async () => {
+    const result = await cli(["verify", "-u", TEST_USERS.jane.upn, "-m", "Please verify your identity by approving this request.", "-t", "YourCompany Service Desk", "--method", "simulated-push"], {
+      interact: async () => {
+        const phone = createSimulatedPushProvider({ name: "phone", dir: join(dataDir, "dev-simulated", "phone"), clock: systemClock });
+        const prompt = await waitFor(async () => (await phone.pendingPrompts()).find((p) => p.title === "YourCompany Service Desk"));
+        assert.equal(prompt.message, "Please verify your identity by approving this request.");
+        await phone.answer(prompt.id, { decision: "approve", number: prompt.challenge });
+      },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^SUCCESS! Push accepted by jane@acme\.test$/m);
+  });
+
   it("exits 1 when the push is denied", async () => {
     const result = await cli(["verify", "-u", TEST_USERS.jane.upn, "--method", "simulated-push"], { interact: answerPush("deny") });
     assert.equal(result.code, 1, result.stderr);

@@ -58,7 +58,8 @@ export function testConfig(dir: string, overrides: Record<string, unknown> = {})
 
 /** A real runtime (real store, real adapters) in a temp folder, with a fake clock. */
 export async function createTestRuntime(
-  options: { databaseUrl?: string; overrides?: Record<string, unknown>; clock?: FakeClock; pushPollMs?: number } = {},
+  /** pushPollMs: 20 by default for quick tests; null for the engine's production default. */
+  options: { databaseUrl?: string; overrides?: Record<string, unknown>; clock?: FakeClock; pushPollMs?: number | null } = {},
 ): Promise<TestRuntime> {
   const dir = mkdtempSync(join(tmpdir(), "verity-test-"));
   writeFileSync(join(dir, "directory.yaml"), TEST_DIRECTORY_YAML);
@@ -76,7 +77,7 @@ export async function createTestRuntime(
     clock,
     logDestination: stream,
     print: (line) => printed.push(line),
-    pushPollMs: options.pushPollMs ?? 20,
+    ...(options.pushPollMs === null ? {} : { pushPollMs: options.pushPollMs ?? 20 }),
   });
   const outboxPath = join(loaded.config.dataDir, "dev-outbox.jsonl");
   return {
