@@ -4,7 +4,7 @@ import type { Clock } from "../../../domain/ports.js";
 import type { OutboundClient } from "../../http/outbound.js";
 import { aadstsCode, unavailableAfterRetries, unreachable } from "./entra-errors.js";
 import { loginErrorSchema, openIdConfigurationSchema } from "./entra-schemas.js";
-import { createSingleFlightCache } from "./single-flight-cache.js";
+import { createSingleFlightCache } from "../../shared/single-flight-cache.js";
 
 const HIT_TTL_MS = 24 * 60 * 60 * 1000;
 const MISS_TTL_MS = 5 * 60 * 1000;

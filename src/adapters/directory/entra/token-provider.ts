@@ -6,7 +6,7 @@ import { createAssertionSigner, type AssertionSigner } from "./client-assertion.
 import type { EntraCredential } from "./entra-config.js";
 import { tokenRefusal, unreachable } from "./entra-errors.js";
 import { tokenResponseSchema } from "./entra-schemas.js";
-import { createSingleFlightCache } from "./single-flight-cache.js";
+import { createSingleFlightCache } from "../../shared/single-flight-cache.js";
 
 const REFRESH_EARLY_MS = 5 * 60 * 1000;
 const SERVICE = "The Microsoft Entra token endpoint";

@@ -1,4 +1,4 @@
-import type { Clock } from "../../../domain/ports.js";
+import type { Clock } from "../../domain/ports.js";
 
 /** What a loader hands back: a value or a settled failure, each kept for `ttlMs`. */
 export type CacheOutcome<V> =
