@@ -4,13 +4,14 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { createOutboundClient, OutboundError, retryAfterMs } from "../../src/adapters/http/outbound.js";
 
-type Mode = "ok" | "429" | "429-long" | "503" | "hang" | "reset";
+type Mode = "ok" | "429" | "429-long" | "429-vendor" | "503" | "hang" | "reset";
 
 describe("outbound HTTP client", () => {
   let server: Server;
   let base: string;
   let script: Mode[] = [];
   let hits = 0;
+  let resetInMs = 0;
   before(async () => {
     server = createServer((request, response) => {
       hits += 1;
@@ -20,6 +21,7 @@ describe("outbound HTTP client", () => {
       if (mode === "reset") return request.socket.destroy();
       if (mode === "429") return response.writeHead(429, { "retry-after": "0" }).end("slow down");
       if (mode === "429-long") return response.writeHead(429, { "retry-after": "3600" }).end("later");
+      if (mode === "429-vendor") return response.writeHead(429, { "x-reset-in": String(resetInMs) }).end("spent");
       if (mode === "503") return response.writeHead(503).end();
       response.writeHead(200, { "content-type": "application/json", "x-thing": "1" }).end('{"ok":true}');
     });
@@ -55,6 +57,32 @@ describe("outbound HTTP client", () => {
     const response = await run(["429-long", "ok"], "idempotent");
     assert.equal(response.status, 429);
     assert.equal(hits, 1);
+  });
+
+  it("reads a vendor's own reset header when a 429 has no Retry-After, within the wait it allows", async () => {
+    const vendor = (maxRetryAfterMs: number) =>
+      createOutboundClient({
+        name: "Fake",
+        baseDelayMs: 1,
+        timeoutMs: 300,
+        maxRetryAfterMs,
+        retryDelayFromHeaders: (headers) => Number(headers["x-reset-in"]),
+      });
+    resetInMs = 50;
+    script = ["429-vendor", "ok"];
+    hits = 0;
+    const near = vendor(2000);
+    const started = Date.now();
+    assert.equal((await near.request({ method: "GET", url: `${base}/x`, retry: "idempotent" })).status, 200);
+    assert.ok(Date.now() - started >= 45, "waited for the vendor's reset");
+    await near.close();
+    resetInMs = 5000;
+    script = ["429-vendor", "ok"];
+    hits = 0;
+    const far = vendor(2000);
+    assert.equal((await far.request({ method: "GET", url: `${base}/x`, retry: "idempotent" })).status, 429);
+    assert.equal(hits, 1, "a far reset is not waited for inside the request");
+    await far.close();
   });
 
   it("retries 503 for idempotent calls only", async () => {

@@ -28,6 +28,11 @@ export interface OutboundClientOptions {
   readonly maxDelayMs?: number;
   /** Waits longer than this for a Retry-After are not made; the 429 is returned instead. */
   readonly maxRetryAfterMs?: number;
+  /**
+   * How long a vendor asks to wait, read from its own headers, when a 429 has no Retry-After
+   * (Okta's X-Rate-Limit-Reset). Milliseconds from now, or undefined.
+   */
+  readonly retryDelayFromHeaders?: (headers: Readonly<Record<string, string>>) => number | undefined;
   /** TLS client certificate and key (PEM) for mutual TLS, and extra trusted CAs. */
   readonly tls?: { readonly cert?: string; readonly key?: string; readonly passphrase?: string; readonly ca?: string | readonly string[] };
   readonly log?: Pick<Logger, "warn" | "debug">;
@@ -70,6 +75,7 @@ export interface OutboundClient {
    * response (the adapter maps vendor errors); only a missing answer throws OutboundError.
    */
   request(request: OutboundRequest): Promise<OutboundResponse>;
+  /** Drops every connection at once, aborting requests still out (shutdown). */
   close(): Promise<void>;
 }
 
@@ -145,13 +151,14 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
         }
         const retryableStatus = req.retry === "idempotent" ? RETRY_STATUS_IDEMPOTENT.has(outcome.status) : outcome.status === 429;
         if (!retriesLeft || !retryableStatus) return { ...outcome, attempts: attempt + 1 };
-        const retryAfter = retryAfterMs(outcome.headers["retry-after"]);
+        const retryAfter = retryAfterMs(outcome.headers["retry-after"]) ?? (outcome.status === 429 ? options.retryDelayFromHeaders?.(outcome.headers) : undefined);
         if (retryAfter !== undefined && retryAfter > maxRetryAfterMs) return { ...outcome, attempts: attempt + 1 };
         options.log?.warn({ service: options.name, status: outcome.status, attempt }, "upstream asked us to slow down; retrying");
         await sleep(retryAfter ?? backoff(attempt));
       }
     },
-    close: () => agent.close(),
+    // Destroy, not close: a held long poll (Duo holds up to a minute) must not delay shutdown.
+    close: () => agent.destroy(),
   };
 }
 
