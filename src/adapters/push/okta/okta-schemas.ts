@@ -1,0 +1,85 @@
+import { z } from "zod";
+
+/**
+ * The parts of Okta's answers Verity reads (Okta Management API, UserFactor and User). Okta adds
+ * properties freely, so unknown keys pass; what Verity acts on is checked strictly.
+ */
+
+const link = z.looseObject({ href: z.string().min(1) });
+
+/** `GET /api/v1/users/{id}`: only the id and status matter here. */
+export const oktaUserSchema = z.looseObject({
+  id: z.string().min(1),
+  status: z.string().optional(),
+  profile: z.looseObject({ login: z.string().optional() }).optional(),
+});
+export type OktaUser = z.output<typeof oktaUserSchema>;
+
+/** One enrolled factor from `GET /api/v1/users/{userId}/factors`. */
+export const oktaFactorSchema = z.looseObject({
+  id: z.string().min(1),
+  factorType: z.string(),
+  provider: z.string().optional(),
+  vendorName: z.string().optional(),
+  status: z.string().optional(),
+  profile: z.record(z.string(), z.unknown()).nullable().optional(),
+});
+export type OktaFactor = z.output<typeof oktaFactorSchema>;
+
+export const oktaFactorListSchema = z.array(oktaFactorSchema);
+
+/** The 201 answer to a push challenge: WAITING, the poll and cancel links, maybe the number. */
+export const pushChallengeSchema = z.looseObject({
+  factorResult: z.literal("WAITING"),
+  expiresAt: z.string().optional(),
+  _links: z.looseObject({ poll: link, cancel: link.optional() }),
+  _embedded: z
+    .looseObject({
+      challenge: z.looseObject({ correctAnswer: z.number().int().min(0).max(999).optional() }).nullable().optional(),
+    })
+    .nullable()
+    .optional(),
+});
+
+/** A push transaction as polling returns it. Any other factorResult is refused, never guessed at. */
+export const pushTransactionSchema = z.looseObject({
+  factorResult: z.enum(["WAITING", "SUCCESS", "REJECTED", "TIMEOUT"]),
+});
+
+/** The answer to a passcode verify: SUCCESS, or another UserFactorVerifyResult. */
+export const passcodeResultSchema = z.looseObject({ factorResult: z.string() });
+
+/** Okta's error envelope: `{errorCode, errorSummary, errorLink, errorId, errorCauses}`. */
+export const oktaErrorSchema = z.looseObject({
+  errorCode: z.string().optional(),
+  errorSummary: z.string().optional(),
+  errorId: z.string().optional(),
+  errorCauses: z.array(z.looseObject({ errorSummary: z.string().optional() })).optional(),
+});
+export type OktaErrorBody = z.output<typeof oktaErrorSchema>;
+
+/** The org authorization server's token answer (client credentials). */
+export const tokenResponseSchema = z.looseObject({
+  token_type: z.string(),
+  access_token: z.string().min(1),
+  expires_in: z.number().int().positive(),
+  scope: z.string().optional(),
+});
+
+/** An OAuth error from `/oauth2/v1/token`. */
+export const oauthErrorSchema = z.looseObject({
+  error: z.string(),
+  error_description: z.string().optional(),
+});
+
+/** Parses a JSON text with a schema; `undefined` when it is not JSON or not that shape. */
+export function parseJson<T>(schema: z.ZodType<T>, text: string): T | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
