@@ -3,7 +3,11 @@ import type { Logger } from "pino";
 import { createConsoleChannel } from "./adapters/channel/console/console-channel.js";
 import { statusCallbackAuthToken } from "./adapters/channel/twilio-sms/twilio-config.js";
 import { createTwilioSmsChannel } from "./adapters/channel/twilio-sms/twilio-sms-channel.js";
-import { createEntraDirectory } from "./adapters/directory/entra/entra-directory.js";
+import { createEntraDirectory, type EntraDirectory } from "./adapters/directory/entra/entra-directory.js";
+import { createDuoPushProvider } from "./adapters/push/duo/duo-push-provider.js";
+import { createEntraMfaPushProvider } from "./adapters/push/entra-mfa/entra-mfa-push.js";
+import { createOktaPushProvider } from "./adapters/push/okta/okta-push-provider.js";
+import { createVipPushProvider } from "./adapters/push/vip/vip-push-provider.js";
 import { createFileDirectory } from "./adapters/directory/file/file-directory.js";
 import { createSimulatedPushProvider, type SimulatedPushProvider } from "./adapters/push/simulated/simulated-push.js";
 import { createHaloClient, type HaloClient } from "./adapters/ticketing/halopsa/halopsa-client.js";
@@ -11,7 +15,7 @@ import type { HaloWebhookAuthConfig } from "./adapters/ticketing/halopsa/halopsa
 import type { Config, TenantConfig } from "./config/schema.js";
 import { maskEmail, maskPhone } from "./domain/masking.js";
 import { normalisePhone } from "./domain/phone.js";
-import type { Clock, Directory, MessageChannel, PushProvider, TicketingSystem } from "./domain/ports.js";
+import type { Clock, Directory, DirectoryUser, MessageChannel, PushProvider, TicketingSystem } from "./domain/ports.js";
 import { TWILIO_STATUS_PATH, type TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
 import { createHaloTicketing } from "./integrations/halopsa/halopsa-ticketing.js";
 
@@ -32,9 +36,31 @@ export interface Closeable {
   close(): Promise<void>;
 }
 
+/** Registers an adapter for closing at shutdown and returns it. */
+function keep<T extends Closeable>(closers: Closeable[], adapter: T): T {
+  closers.push(adapter);
+  return adapter;
+}
+
+/**
+ * The user's Microsoft Authenticator registrations, from the Entra directory that found them;
+ * undefined when none can say (a file directory's user), and then the connector decides.
+ * Directories are built after providers, so the list is filled in later (by buildDirectory).
+ */
+async function authenticatorMethodsOf(directories: readonly EntraDirectory[], user: DirectoryUser) {
+  for (const directory of directories) {
+    try {
+      return await directory.authenticatorMethods(user);
+    } catch {
+      // Another directory (another app registration) may know this user.
+    }
+  }
+  return undefined;
+}
+
 export function buildProviders(
   config: Config,
-  deps: { clock: Clock; log: Logger; print: (line: string) => void; closers: Closeable[] },
+  deps: { clock: Clock; log: Logger; print: (line: string) => void; closers: Closeable[]; entraDirectories: readonly EntraDirectory[] },
 ): { adapters: ReadonlyMap<string, Adapter>; dev: DevTools; twilioCallbacks: TwilioCallbackAccount[] } {
   const adapters = new Map<string, Adapter>();
   const simulated = new Map<string, SimulatedPushProvider>();
@@ -79,12 +105,38 @@ export function buildProviders(
         if (callbacks && token !== null) twilioCallbacks.push({ accountSid: provider.accountSid, authToken: token.reveal() });
         break;
       }
+      case "vip":
+        adapters.set(name, keep(deps.closers, createVipPushProvider(provider, { name, clock: deps.clock, log: deps.log })));
+        break;
+      case "duo":
+        adapters.set(name, keep(deps.closers, createDuoPushProvider(provider, { name, clock: deps.clock, log: deps.log })));
+        break;
+      case "okta":
+        adapters.set(name, keep(deps.closers, createOktaPushProvider(provider, { name, clock: deps.clock, log: deps.log })));
+        break;
+      case "entra":
+        adapters.set(
+          name,
+          keep(
+            deps.closers,
+            createEntraMfaPushProvider(provider, {
+              name,
+              clock: deps.clock,
+              log: deps.log,
+              authenticatorMethods: (user) => authenticatorMethodsOf(deps.entraDirectories, user),
+            }),
+          ),
+        );
+        break;
     }
   }
   return { adapters, dev: { outboxPath, simulated }, twilioCallbacks };
 }
 
-export async function buildDirectory(tenant: TenantConfig, deps: { clock: Clock; log: Logger; closers: Closeable[] }): Promise<Directory> {
+export async function buildDirectory(
+  tenant: TenantConfig,
+  deps: { clock: Clock; log: Logger; closers: Closeable[]; entraDirectories: EntraDirectory[] },
+): Promise<Directory> {
   const config = tenant.directory;
   if (config.kind === "entra") {
     const catchAll = tenant.domains.includes("*");
@@ -94,6 +146,7 @@ export async function buildDirectory(tenant: TenantConfig, deps: { clock: Clock;
       ...(catchAll || config.tenantId !== undefined || tenant.domains[0] === undefined ? {} : { tenantDomain: tenant.domains[0] }),
     });
     deps.closers.push(directory);
+    deps.entraDirectories.push(directory);
     return directory;
   }
   const directory = createFileDirectory({ path: config.path, defaultCountry: config.defaultCountry });

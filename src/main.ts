@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino, type Logger, type DestinationStream } from "pino";
+import type { EntraDirectory } from "./adapters/directory/entra/entra-directory.js";
 import type { HaloWebhookAuthConfig } from "./adapters/ticketing/halopsa/halopsa-config.js";
 import type { LoadedConfig } from "./config/load.js";
 import { effectiveSettings, type Config, type TenantConfig } from "./config/schema.js";
@@ -76,12 +77,13 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const keys = deriveKeyRing(loadHashKey(config));
   const database = openDatabase(config.database.url ?? `sqlite:${join(config.dataDir, "verity.db")}`);
   const closers: Closeable[] = [];
+  const entraDirectories: EntraDirectory[] = [];
   try {
     await migrate(database.db);
-    const { adapters, dev, twilioCallbacks } = buildProviders(config, { clock, log, print, closers });
+    const { adapters, dev, twilioCallbacks } = buildProviders(config, { clock, log, print, closers, entraDirectories });
     const ticketing = buildTicketing(config, { clock, log, closers });
     const tenants = createTenantRegistry(
-      await Promise.all(config.tenants.map((t) => buildTenant(config, t, adapters, ticketing, { clock, log, closers }))),
+      await Promise.all(config.tenants.map((t) => buildTenant(config, t, adapters, ticketing, { clock, log, closers, entraDirectories }))),
     );
     const links = createVerificationLinks({ publicUrl: config.server.publicUrl, keys, clock });
     // Job kinds are registered after the engine exists; the queue reads them when it runs.
@@ -181,7 +183,7 @@ async function buildTenant(
   tenant: TenantConfig,
   adapters: ReadonlyMap<string, Adapter>,
   ticketing: TicketingSystems,
-  deps: { clock: Clock; log: Logger; closers: Closeable[] },
+  deps: { clock: Clock; log: Logger; closers: Closeable[]; entraDirectories: EntraDirectory[] },
 ): Promise<TenantRuntime> {
   const directory = await buildDirectory(tenant, deps);
   const methods = new Map<string, MethodBinding>();

@@ -7,6 +7,10 @@ import { USER_ID_RULES } from "../domain/methods.js";
 import { twilioConfigSchema } from "../adapters/channel/twilio-sms/twilio-config.js";
 import { entraDirectoryConfigSchema } from "../adapters/directory/entra/entra-config.js";
 import { haloConfigSchema } from "../adapters/ticketing/halopsa/halopsa-config.js";
+import { duoConfigSchema } from "../adapters/push/duo/duo-config.js";
+import { entraMfaConfigSchema } from "../adapters/push/entra-mfa/entra-mfa-config.js";
+import { oktaConfigSchema } from "../adapters/push/okta/okta-config.js";
+import { vipConfigSchema } from "../adapters/push/vip/vip-config.js";
 
 const secret = z
   .string()
@@ -66,16 +70,36 @@ const simulatedProvider = z.strictObject({
   kind: z.literal("simulated"),
 });
 
-export const providerSchema = z.discriminatedUnion("kind", [consoleProvider, simulatedProvider, twilioConfigSchema]);
+export const providerSchema = z.discriminatedUnion("kind", [
+  consoleProvider,
+  simulatedProvider,
+  twilioConfigSchema,
+  vipConfigSchema,
+  duoConfigSchema,
+  oktaConfigSchema,
+  entraMfaConfigSchema,
+]);
 export type ProviderConfig = z.output<typeof providerSchema>;
 
 /** Which code channels each provider kind can carry. */
-const CHANNELS_OF_KIND: Record<ProviderConfig["kind"], readonly string[]> = { console: CODE_CHANNELS, simulated: [], twilio: ["sms"] };
+const CHANNELS_OF_KIND: Record<ProviderConfig["kind"], readonly string[]> = {
+  console: CODE_CHANNELS,
+  simulated: [],
+  twilio: ["sms"],
+  vip: [],
+  duo: [],
+  okta: [],
+  entra: [],
+};
 /** Which push/passcode kinds each provider kind serves. */
 const PUSH_OF_KIND: Record<ProviderConfig["kind"], readonly ("push" | "passcode")[]> = {
   console: [],
   simulated: ["push", "passcode"],
   twilio: [],
+  vip: ["push", "passcode"],
+  duo: ["push", "passcode"],
+  okta: ["push", "passcode"],
+  entra: ["push", "passcode"],
 };
 
 /** Provider kinds that reach no real person: labelled development-only everywhere. */

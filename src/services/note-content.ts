@@ -22,7 +22,7 @@ export function sentNote(v: Verification, event: ChainedAuditEvent, link: string
   const ambiguous = event.action === "message.delivery_unknown";
   const next =
     v.method.endsWith("-push")
-      ? `Ask ${e(v.subjectName)} to approve the prompt${v.challenge === null ? "" : ` and choose <b>${e(v.challenge)}</b>`}.`
+      ? `Ask ${e(v.subjectName)} to approve the prompt${v.challenge === null ? "" : `; read them the number <b>${e(v.challenge)}</b> to choose or type in their app`}.`
       : "Ask the caller to read the code back, then enter it in Verity.";
   return [
     `<p><b>Verity identity check started</b>${ambiguous ? " (delivery not confirmed by the provider: ask the caller, resend if they have nothing)" : ""}</p>`,

@@ -10,7 +10,7 @@ import { expireIfDue } from "./lifecycle.js";
 export interface PushPoller extends PushTracker {
   /** Picks up pushes still waiting in the store (after a restart). */
   resume(): Promise<number>;
-  /** Stops every loop; resolves when they have ended. */
+  /** Stops every loop; resolves when they have ended, or after 2 s with long polls still out. */
   stop(): Promise<void>;
   /** How many pushes are being watched now. */
   readonly active: number;
@@ -78,6 +78,8 @@ export function createPushPoller(deps: EngineDeps, options: { defaultIntervalMs?
       if (current.state !== "sent") return;
       try {
         const status = await provider.pollPush(ref);
+        // Stopped while the poll was out (a long poll can take a minute): the store may be closed.
+        if (abort.signal.aborted) return;
         failures = 0;
         if (status.outcome !== "waiting") {
           await settle(current, status.outcome, status.detail ?? null);
@@ -85,8 +87,11 @@ export function createPushPoller(deps: EngineDeps, options: { defaultIntervalMs?
         }
         interval = status.nextPollAfterMs ?? provider.pollIntervalMs ?? baseInterval;
       } catch (error) {
+        if (abort.signal.aborted) return;
         failures += 1;
-        interval = Math.min(maxInterval, baseInterval * 2 ** Math.min(failures, 6));
+        // A provider that names a wait (a 429's reset) gets it; otherwise capped backoff.
+        const asked = isVerityError(error) && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : 0;
+        interval = Math.max(asked, Math.min(maxInterval, baseInterval * 2 ** Math.min(failures, 6)));
         deps.log.warn(
           { verificationId: initial.id, code: isVerityError(error) ? error.code : "UNEXPECTED", failures },
           "push poll failed; will retry until the deadline",
@@ -115,7 +120,9 @@ export function createPushPoller(deps: EngineDeps, options: { defaultIntervalMs?
     },
     async stop() {
       abort.abort();
-      await Promise.all(loops.values());
+      // Loops between polls end at once; a loop inside a long poll ends when its provider closes,
+      // so shutdown waits at most briefly for it. Polling resumes from the store on the next start.
+      await Promise.race([Promise.all(loops.values()), sleep(2000, undefined, { ref: false })]);
     },
     get active() {
       return loops.size;

@@ -27,7 +27,7 @@ function render(page) {
   $("checks").textContent = String(v.checks.remaining);
   $("demo").hidden = !v.developmentOnly;
   $("challenge").hidden = v.challenge === null;
-  $("challenge").textContent = v.challenge === null ? "" : `Ask the caller to choose ${v.challenge} on their phone.`;
+  $("challenge").textContent = v.challenge === null ? "" : `Read this number to the caller: ${v.challenge}. They choose or type it in their app.`;
   $("risk").hidden = v.risk.signals.length === 0;
   $("risk").textContent = v.risk.signals.map((s) => `${s.detail} (policy: ${s.action.replace("_", " ")})`).join(" ");
   const open = !v.final;

@@ -332,6 +332,8 @@ describe("the shipped examples", () => {
       HALO_CLIENT_SECRET: "halo-client-secret-value",
       HALO_WEBHOOK_PASSWORD: "a-webhook-password-of-24-chars-or-more",
       ENTRA_CLIENT_SECRET: "entra-client-secret-value",
+      DUO_SECRET_KEY: "duo-secret-key-value-0123456789abcdef0123",
+      OKTA_API_TOKEN: "okta-api-token-value",
     };
     const result = await runCli(["config", "check", "--config", example], { cwd: dir, env });
     assert.equal(result.code, 0, result.stderr);

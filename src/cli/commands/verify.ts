@@ -87,18 +87,28 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   }
 }
 
+/** What the caller holds for each provider, as they would call it. */
+const APPS: Record<string, string> = {
+  vip: "VIP Access app or token",
+  duo: "Duo Mobile app or token",
+  okta: "Okta Verify app",
+  entra: "Microsoft Authenticator app",
+  simulated: "demo authenticator",
+};
+const appOf = (method: string) => APPS[method.replace(/-(push|passcode)$/, "")] ?? `${method.replace(/-(push|passcode)$/, "")} app or token`;
+
 function describeStart(io: CliIo, v: VerificationView, user: string): void {
   const demo = v.developmentOnly ? " [DEMO: development-only channel, nothing is really sent]" : "";
   for (const signal of v.risk.signals) line(io.stdout, `Risk: ${signal.detail} (policy: ${signal.action.replace("_", " ")})`);
   if (v.methodKind === "push") {
     if (v.state === "failed") return;
     line(io.stdout, `Push initiated for ${user}${demo}`);
-    if (v.challenge !== null) line(io.stdout, `Ask the caller to choose ${v.challenge} on their phone.`);
+    if (v.challenge !== null) line(io.stdout, `Read this number to the caller: ${v.challenge} (they choose or type it in their app).`);
     line(io.stdout, "Waiting for response...");
     return;
   }
   if (v.methodKind === "passcode") {
-    line(io.stdout, `Ask ${v.subject.displayName} for the code their ${v.method.replace(/-passcode$/, "")} app or token shows now.${demo}`);
+    line(io.stdout, `Ask ${v.subject.displayName} for the code their ${appOf(v.method)} shows now.${demo}`);
     return;
   }
   if (v.state === "sent") line(io.stdout, `Code sent by ${v.method.toUpperCase()} to ${v.destination ?? "?"} for ${v.subject.displayName}.${demo}`);
@@ -177,6 +187,7 @@ function reportFinal(io: CliIo, v: VerificationView, user: string): number {
   switch (v.state) {
     case "verified": {
       if (v.methodKind === "push") line(io.stdout, `SUCCESS! Push accepted by ${user}`);
+      else if (v.methodKind === "passcode") line(io.stdout, `VERIFIED: ${who} read the current code from their ${appOf(v.method)}.`);
       else line(io.stdout, `VERIFIED: ${who} proved possession of ${v.destination ?? `their ${v.method} factor`}.`);
       if (v.secondMethod !== null && v.secondMethod.satisfiedBy === null) {
         line(io.stdout, "Policy requires a second, different method for this user before acting on the request.");
