@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { z } from "zod";
 import { Secret } from "./secret.js";
 
@@ -25,3 +26,32 @@ export const e164String = z.string().regex(/^\+[1-9]\d{6,14}$/, "an E.164 number
 
 /** Milliseconds for a timeout on one upstream call. */
 export const timeoutMs = z.number().int().min(100).max(300_000);
+
+/**
+ * Checks at configuration time that a PEM certificate parses, that the PEM private key is RSA and
+ * belongs to it: a mismatched pair would otherwise fail only at the first sign-in, with an
+ * error from the vendor that names neither file.
+ */
+export function checkCertificatePair(
+  pair: { readonly certificate: string; readonly privateKey: Secret },
+  ctx: z.core.$RefinementCtx,
+  why = "Entra signs assertions with RSA",
+): void {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(pair.certificate);
+  } catch {
+    ctx.addIssue({ code: "custom", path: ["certificate"], message: "must be a PEM X.509 certificate" });
+    return;
+  }
+  try {
+    const key = createPrivateKey(pair.privateKey.reveal());
+    if (key.asymmetricKeyType !== "rsa") {
+      ctx.addIssue({ code: "custom", path: ["privateKey"], message: `must be an RSA private key (${why})` });
+    } else if (!certificate.checkPrivateKey(key)) {
+      ctx.addIssue({ code: "custom", path: ["privateKey"], message: "does not belong to the configured certificate" });
+    }
+  } catch {
+    ctx.addIssue({ code: "custom", path: ["privateKey"], message: "must be an unencrypted PEM private key" });
+  }
+}

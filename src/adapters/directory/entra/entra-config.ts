@@ -1,6 +1,5 @@
-import { createPrivateKey, X509Certificate } from "node:crypto";
 import { z } from "zod";
-import { baseUrl, secretString, timeoutMs } from "../../../config/fields.js";
+import { baseUrl, checkCertificatePair, secretString, timeoutMs } from "../../../config/fields.js";
 
 /** Entra tenant and application ids are GUIDs; z.guid() also takes ids outside RFC 4122's variants. */
 const guid = z.guid("a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47").transform((id) => id.toLowerCase());
@@ -34,25 +33,7 @@ const certificateCredential = z
     certificate: z.string().min(1),
     algorithm: z.enum(["PS256", "RS256"]).default("PS256"),
   })
-  .superRefine((credential, ctx) => {
-    let certificate: X509Certificate;
-    try {
-      certificate = new X509Certificate(credential.certificate);
-    } catch {
-      ctx.addIssue({ code: "custom", path: ["certificate"], message: "must be a PEM X.509 certificate" });
-      return;
-    }
-    try {
-      const key = createPrivateKey(credential.privateKey.reveal());
-      if (key.asymmetricKeyType !== "rsa") {
-        ctx.addIssue({ code: "custom", path: ["privateKey"], message: "must be an RSA private key (Entra signs assertions with RSA)" });
-      } else if (!certificate.checkPrivateKey(key)) {
-        ctx.addIssue({ code: "custom", path: ["privateKey"], message: "does not belong to the configured certificate" });
-      }
-    } catch {
-      ctx.addIssue({ code: "custom", path: ["privateKey"], message: "must be an unencrypted PEM private key" });
-    }
-  });
+  .superRefine((credential, ctx) => checkCertificatePair(credential, ctx));
 
 const credential = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("secret"), secret: secretString }),

@@ -28,6 +28,24 @@ export const tokenResponseSchema = z.object({
   access_token: z.string().min(1),
 });
 
+const REFRESH_EARLY_MS = 5 * 60 * 1000;
+
+/**
+ * A Microsoft token answer (v2, or v1 with numbers as strings) as a cache entry: the token, kept
+ * until 5 minutes (or half its life, if shorter) before it expires. Undefined when unreadable.
+ */
+export function readTokenAnswer(text: string): { value: string; ttlMs: number; expiresInSeconds: number } | undefined {
+  let parsed;
+  try {
+    parsed = tokenResponseSchema.safeParse(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+  if (!parsed.success) return undefined;
+  const lifetimeMs = parsed.data.expires_in * 1000;
+  return { value: parsed.data.access_token, ttlMs: lifetimeMs - Math.min(REFRESH_EARLY_MS, lifetimeMs / 2), expiresInSeconds: parsed.data.expires_in };
+}
+
 /** The Graph error envelope. */
 export const graphErrorSchema = z.object({
   error: z.object({

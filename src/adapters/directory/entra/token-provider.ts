@@ -5,10 +5,9 @@ import type { OutboundClient } from "../../http/outbound.js";
 import { createAssertionSigner, type AssertionSigner } from "./client-assertion.js";
 import type { EntraCredential } from "./entra-config.js";
 import { tokenRefusal, unreachable } from "./entra-errors.js";
-import { tokenResponseSchema } from "./entra-schemas.js";
+import { readTokenAnswer } from "./entra-schemas.js";
 import { createSingleFlightCache } from "../../shared/single-flight-cache.js";
 
-const REFRESH_EARLY_MS = 5 * 60 * 1000;
 const SERVICE = "The Microsoft Entra token endpoint";
 
 export interface TokenProvider {
@@ -63,16 +62,10 @@ export function createTokenProvider(deps: {
       throw unreachable(SERVICE, error);
     }
     if (response.status !== 200) throw tokenRefusal({ loginUrl: deps.loginUrl, clientId: deps.clientId, tenant, scope }, response);
-    let parsed;
-    try {
-      parsed = tokenResponseSchema.safeParse(JSON.parse(response.text));
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed?.success !== true) throw new VerityError("DIRECTORY_UNAVAILABLE", { message: `${SERVICE} returned an unreadable token response.` });
-    const lifetimeMs = parsed.data.expires_in * 1000;
-    deps.log.debug({ tenant, expiresInSeconds: parsed.data.expires_in }, "fetched a Microsoft Graph token");
-    return { ok: true as const, value: parsed.data.access_token, ttlMs: lifetimeMs - Math.min(REFRESH_EARLY_MS, lifetimeMs / 2) };
+    const answer = readTokenAnswer(response.text);
+    if (answer === undefined) throw new VerityError("DIRECTORY_UNAVAILABLE", { message: `${SERVICE} returned an unreadable token response.` });
+    deps.log.debug({ tenant, expiresInSeconds: answer.expiresInSeconds }, "fetched a Microsoft Graph token");
+    return { ok: true as const, value: answer.value, ttlMs: answer.ttlMs };
   };
 
   return {

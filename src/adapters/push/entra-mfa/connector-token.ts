@@ -2,13 +2,12 @@ import type { Logger } from "pino";
 import { VerityError } from "../../../domain/errors.js";
 import type { Clock } from "../../../domain/ports.js";
 import { createAssertionSigner, type AssertionSigner } from "../../directory/entra/client-assertion.js";
-import { tokenResponseSchema } from "../../directory/entra/entra-schemas.js";
+import { readTokenAnswer } from "../../directory/entra/entra-schemas.js";
 import { createSingleFlightCache } from "../../shared/single-flight-cache.js";
 import type { OutboundClient } from "../../http/outbound.js";
 import type { EntraMfaCredential } from "./entra-mfa-config.js";
 import { TOKEN_SERVICE, tokenRefusal, unreachable } from "./entra-mfa-errors.js";
 
-const REFRESH_EARLY_MS = 5 * 60 * 1000;
 
 export interface ConnectorTokens {
   /** An access token for the MFA connector in `tenant` (a GUID), reused until shortly before expiry. */
@@ -64,16 +63,10 @@ export function createConnectorTokens(deps: {
     if (response.status !== 200) {
       throw tokenRefusal({ tenant, clientId: deps.clientId, resource: deps.resource, loginUrl: deps.loginUrl }, response);
     }
-    let parsed;
-    try {
-      parsed = tokenResponseSchema.safeParse(JSON.parse(response.text));
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed?.success !== true) throw new VerityError("PROVIDER_UNAVAILABLE", { message: `${TOKEN_SERVICE} returned an unreadable token response.` });
-    const lifetimeMs = parsed.data.expires_in * 1000;
-    deps.log.debug({ tenant, expiresInSeconds: parsed.data.expires_in }, "fetched a token for the Entra MFA connector");
-    return { ok: true as const, value: parsed.data.access_token, ttlMs: lifetimeMs - Math.min(REFRESH_EARLY_MS, lifetimeMs / 2) };
+    const answer = readTokenAnswer(response.text);
+    if (answer === undefined) throw new VerityError("PROVIDER_UNAVAILABLE", { message: `${TOKEN_SERVICE} returned an unreadable token response.` });
+    deps.log.debug({ tenant, expiresInSeconds: answer.expiresInSeconds }, "fetched a token for the Entra MFA connector");
+    return { ok: true as const, value: answer.value, ttlMs: answer.ttlMs };
   };
 
   return {

@@ -1,6 +1,5 @@
-import { createPrivateKey, X509Certificate } from "node:crypto";
 import { z } from "zod";
-import { baseUrl, secretString, timeoutMs } from "../../../config/fields.js";
+import { baseUrl, checkCertificatePair, secretString, timeoutMs } from "../../../config/fields.js";
 
 /** The first-party "Azure Multi-Factor Auth Client" app the NPS extension and AD FS adapter sign in as. */
 export const MFA_CLIENT_APP_ID = "981f26a1-7f43-403b-a875-f8b09b8cd720";
@@ -22,25 +21,7 @@ const certificateCredential = z
     certificate: z.string().min(1),
     algorithm: z.enum(["RS256", "PS256"]).default("RS256"),
   })
-  .superRefine((credential, ctx) => {
-    let certificate: X509Certificate;
-    try {
-      certificate = new X509Certificate(credential.certificate);
-    } catch {
-      ctx.addIssue({ code: "custom", path: ["certificate"], message: "must be a PEM X.509 certificate" });
-      return;
-    }
-    try {
-      const key = createPrivateKey(credential.privateKey.reveal());
-      if (key.asymmetricKeyType !== "rsa") {
-        ctx.addIssue({ code: "custom", path: ["privateKey"], message: "must be an RSA private key (Entra signs assertions with RSA)" });
-      } else if (!certificate.checkPrivateKey(key)) {
-        ctx.addIssue({ code: "custom", path: ["privateKey"], message: "does not belong to the configured certificate" });
-      }
-    } catch {
-      ctx.addIssue({ code: "custom", path: ["privateKey"], message: "must be an unencrypted PEM private key" });
-    }
-  });
+  .superRefine((credential, ctx) => checkCertificatePair(credential, ctx));
 
 /**
  * A short-lived secret an administrator added to the MFA client's service principal
