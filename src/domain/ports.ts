@@ -125,7 +125,12 @@ export interface PushStarted {
   readonly numberChallenge?: string;
 }
 
-export type PushOutcome = "waiting" | "approved" | "denied" | "fraud" | "timeout";
+/**
+ * `failed`: the provider ended the push without the caller answering it, for a reason someone has
+ * to fix (a blocked or bypassed account, a missing registration). Never an approval, and never
+ * reported as the caller's denial.
+ */
+export type PushOutcome = "waiting" | "approved" | "denied" | "fraud" | "timeout" | "failed";
 
 export interface PushStatus {
   readonly outcome: PushOutcome;

@@ -48,7 +48,7 @@ const OUTCOMES: Record<string, string> = {
 
 /** The note with the outcome: what happened, by whom, when, and the audit event that proves it. */
 export function resultNote(v: Verification, event: ChainedAuditEvent): string {
-  const outcome = OUTCOMES[v.state] ?? v.state.toUpperCase();
+  const outcome = v.state === "failed" && event.action === "push.failed" ? "NOT VERIFIED (the push could not complete)" : (OUTCOMES[v.state] ?? v.state.toUpperCase());
   const why = event.reason ?? v.stateReason ?? event.action;
   const actor = event.actor === "system" ? "Verity" : event.actor.startsWith("token:") || event.actor.startsWith("link") ? v.technician : event.actor;
   return [

@@ -16,16 +16,25 @@ export interface PushPoller extends PushTracker {
   readonly active: number;
 }
 
-const ACTIONS: Record<Exclude<PushOutcome, "waiting">, { event: "approved" | "denied" | "expire"; action: string }> = {
+const ACTIONS: Record<Exclude<PushOutcome, "waiting">, { event: "approved" | "denied" | "expire" | "fail"; action: string }> = {
   approved: { event: "approved", action: "push.approved" },
   denied: { event: "denied", action: "push.denied" },
   fraud: { event: "denied", action: "push.fraud_reported" },
   timeout: { event: "expire", action: "push.timed_out" },
+  failed: { event: "fail", action: "push.failed" },
 };
 
 /**
+ * A poll error the provider calls permanent (bad credentials, an unknown user) ends the push as
+ * failed once it has come back this many times in a row, so the technician learns what to fix
+ * instead of waiting for a timeout. Transient errors are retried until the deadline.
+ */
+const PERMANENT_POLL_FAILURES = 3;
+
+/**
  * Polls each waiting push until the provider reports an answer or the verification's deadline
- * passes. A poll that fails is logged and retried after a pause; it never counts as an answer.
+ * passes. A poll that fails is logged and retried after a pause; it never counts as an answer,
+ * and a permanent error on three polls in a row ends the verification as failed.
  * An answer that arrives after the verification was cancelled or expired changes nothing and is
  * audited as ignored.
  */
@@ -48,12 +57,13 @@ export function createPushPoller(deps: EngineDeps, options: { defaultIntervalMs?
       deps,
       v.id,
       { states: ["sent"], ...(v.providerRef === null ? {} : { providerRef: v.providerRef }) },
-      { state, state_reason: outcome, completed_at: now, updated_at: now },
+      // A failure's reason is what to fix; an answer's reason is the answer itself.
+      { state, state_reason: outcome === "failed" ? (detail ?? "the provider ended the push without an answer") : outcome, completed_at: now, updated_at: now },
       (a) => [{ ...eventBase(a, "system"), action, outcome: state, reason: detail }],
     );
     if (after !== undefined) return;
     const current = await findVerification(deps.db, v.id);
-    if (current !== undefined && (current.state === "cancelled" || current.state === "expired") && outcome !== "timeout") {
+    if (current !== undefined && (current.state === "cancelled" || current.state === "expired") && outcome !== "timeout" && outcome !== "failed") {
       await deps.audit.append([
         {
           ...eventBase(current, "system"),
@@ -71,6 +81,7 @@ export function createPushPoller(deps: EngineDeps, options: { defaultIntervalMs?
     if (provider === undefined || ref === null) return;
     let interval = provider.pollIntervalMs ?? baseInterval;
     let failures = 0;
+    let permanent = 0;
     while (!abort.signal.aborted) {
       const fresh = await findVerification(deps.db, initial.id);
       if (fresh === undefined || fresh.providerRef !== ref || isTerminal(fresh.state)) return;
@@ -81,6 +92,7 @@ export function createPushPoller(deps: EngineDeps, options: { defaultIntervalMs?
         // Stopped while the poll was out (a long poll can take a minute): the store may be closed.
         if (abort.signal.aborted) return;
         failures = 0;
+        permanent = 0;
         if (status.outcome !== "waiting") {
           await settle(current, status.outcome, status.detail ?? null);
           return;
@@ -89,6 +101,13 @@ export function createPushPoller(deps: EngineDeps, options: { defaultIntervalMs?
       } catch (error) {
         if (abort.signal.aborted) return;
         failures += 1;
+        permanent = isVerityError(error) && !error.retryable ? permanent + 1 : 0;
+        if (permanent >= PERMANENT_POLL_FAILURES && isVerityError(error)) {
+          await settle(current, "failed", `Verity stopped waiting: ${error.message}`);
+          // The prompt may still be on the phone; an approval of it could no longer be seen.
+          await provider.cancelPush(ref).catch(() => undefined);
+          return;
+        }
         // A provider that names a wait (a 429's reset) gets it; otherwise capped backoff.
         const asked = isVerityError(error) && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : 0;
         interval = Math.max(asked, Math.min(maxInterval, baseInterval * 2 ** Math.min(failures, 6)));

@@ -34,6 +34,7 @@ const RESULT_ACTIONS = new Set([
   "push.denied",
   "push.fraud_reported",
   "push.timed_out",
+  "push.failed",
   "verification.expired",
   "verification.cancelled",
   "message.send_failed",

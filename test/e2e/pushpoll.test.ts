@@ -73,6 +73,19 @@ describe("pushpoll parity against each provider's fake", () => {
     assert.equal(result.stdout.trim().split("\n").at(-1), `Push denied by ${JANE.upn}: reported as FRAUD`);
   });
 
+  it("reports a push the provider cannot complete as a failure with what to fix, not as a denial (exit 3)", async () => {
+    w.entra.setCaller(JANE.upn, { action: "result", value: "PhoneAppAllDevicesBlocked", afterMs: 300 });
+    try {
+      const result = await verify("entra-push");
+      assert.equal(result.code, 3, result.stdout + result.stderr);
+      const last = result.stdout.trim().split("\n").at(-1) ?? "";
+      assert.match(last, new RegExp(`^Push to ${JANE.upn.replaceAll(".", "\\.")} failed: .*re-register the app`));
+      assert.doesNotMatch(result.stdout, /denied/i);
+    } finally {
+      w.entra.setCaller(JANE.upn, { action: "approve", afterMs: 300 });
+    }
+  });
+
   const passcodes: [string, () => string][] = [
     ["okta-passcode", () => JANE.oktaTotp],
     ["duo-passcode", () => JANE.duoPasscode],

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { VerityError } from "../../src/domain/errors.js";
-import type { MessageChannel, OutboundMessage, PushOutcome, PushProvider } from "../../src/domain/ports.js";
+import type { MessageChannel, OutboundMessage, PushOutcome, PushProvider, PushStatus } from "../../src/domain/ports.js";
 import { listAuditEvents } from "../../src/store/audit-dal.js";
 import { createEngineWith, waitFor, waitForFinal } from "../helpers/engine.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
@@ -81,7 +81,7 @@ describe("delivery outcomes", () => {
 });
 
 /** A push provider whose polls answer from a script; a function entry waits for the test. */
-function scriptedProvider(script: (PushOutcome | Error | (() => Promise<PushOutcome>))[]): PushProvider & { cancelled: string[]; polls: number } {
+function scriptedProvider(script: (PushOutcome | PushStatus | Error | (() => Promise<PushOutcome>))[]): PushProvider & { cancelled: string[]; polls: number } {
   const state = { cancelled: [] as string[], polls: 0 };
   return {
     name: "scripted",
@@ -100,6 +100,7 @@ function scriptedProvider(script: (PushOutcome | Error | (() => Promise<PushOutc
       const next = script.length > 1 ? script.shift() : script[0];
       if (next === undefined) return { outcome: "waiting" };
       if (next instanceof Error) throw next;
+      if (typeof next === "object") return next;
       return { outcome: typeof next === "function" ? await next() : next };
     },
     cancelPush(ref) {
@@ -129,6 +130,51 @@ describe("push polling", () => {
 
   it("verifies once the provider reports approval after errors", async () => {
     const provider = scriptedProvider([new Error("ETIMEDOUT"), "waiting", "approved"]);
+    const e = await createEngineWith({ provider });
+    try {
+      const v = await e.engine.start(TECHNICIAN, { user: TEST_USERS.jane.upn, method: "scripted-push" });
+      const final = await waitForFinal(e.engine, TECHNICIAN, v.id);
+      assert.equal(final.state, "verified");
+    } finally {
+      await e.close();
+    }
+  });
+
+  it("fails, not denies, when the provider ends the push for a reason someone must fix", async () => {
+    const provider = scriptedProvider(["waiting", { outcome: "failed", detail: "The account is locked out at the provider; an administrator can unlock it" }]);
+    const e = await createEngineWith({ provider });
+    try {
+      const v = await e.engine.start(TECHNICIAN, { user: TEST_USERS.jane.upn, method: "scripted-push" });
+      const final = await waitForFinal(e.engine, TECHNICIAN, v.id);
+      assert.equal(final.state, "failed");
+      assert.match(final.stateReason ?? "", /locked out at the provider/);
+      const events = await listAuditEvents(e.handle.db, { verificationId: v.id, limit: 20 });
+      assert.equal(events.at(-1)?.action, "push.failed");
+      assert.equal(events.at(-1)?.outcome, "failed");
+    } finally {
+      await e.close();
+    }
+  });
+
+  it("fails the push after three permanent poll errors in a row, saying why, and drops the prompt", async () => {
+    const revoked = new VerityError("UPSTREAM_AUTH_FAILED", { message: "The provider refused Verity's credentials; renew the API key." });
+    const provider = scriptedProvider([revoked, revoked, revoked, "approved"]);
+    const e = await createEngineWith({ provider });
+    try {
+      const v = await e.engine.start(TECHNICIAN, { user: TEST_USERS.jane.upn, method: "scripted-push" });
+      const final = await waitForFinal(e.engine, TECHNICIAN, v.id);
+      assert.equal(final.state, "failed");
+      assert.match(final.stateReason ?? "", /^Verity stopped waiting: .*renew the API key/);
+      assert.equal(provider.polls, 3, "no poll after the verdict");
+      assert.equal(provider.cancelled.length, 1);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it("keeps polling through permanent errors that do not repeat three times in a row", async () => {
+    const odd = new VerityError("PROVIDER_ERROR", { message: "An unreadable answer." });
+    const provider = scriptedProvider([odd, odd, "waiting", odd, odd, "approved"]);
     const e = await createEngineWith({ provider });
     try {
       const v = await e.engine.start(TECHNICIAN, { user: TEST_USERS.jane.upn, method: "scripted-push" });

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { VerityError } from "../../src/domain/errors.js";
-import type { MessageChannel, OutboundMessage, TicketingSystem } from "../../src/domain/ports.js";
+import type { MessageChannel, OutboundMessage, PushProvider, TicketingSystem } from "../../src/domain/ports.js";
 import { listAuditEvents } from "../../src/store/audit-dal.js";
 import { countJobs } from "../../src/store/job-dal.js";
-import { createEngineWith, waitFor } from "../helpers/engine.js";
+import { createEngineWith, waitFor, waitForFinal } from "../helpers/engine.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
 import { TECHNICIAN } from "../helpers/runtime.js";
 
@@ -58,6 +58,34 @@ describe("ticket notes", () => {
         assert.ok(!note.html.includes(code) && !note.html.includes("900002"));
         assert.equal(note.ticket, "4242");
       }
+    } finally {
+      await e.close();
+    }
+  });
+
+  it("reports a push the provider could not complete as a failure with its reason, not as a denial", async () => {
+    const psa = recordingPsa();
+    const provider: PushProvider = {
+      name: "blocked",
+      kind: "blocked",
+      developmentOnly: false,
+      pollIntervalMs: 5,
+      startPush: () => Promise.resolve({ transactionRef: "tx-1" }),
+      pollPush: () => Promise.resolve({ outcome: "failed", detail: "The user is blocked for MFA; an administrator can unblock them." }),
+      cancelPush: () => Promise.resolve(),
+    };
+    const e = await createEngineWith({ provider, ticketing: { system: psa, codeHandling: "readback" } });
+    try {
+      const v = await e.engine.start(TECHNICIAN, { user: TEST_USERS.jane.upn, method: "blocked-push", ticket: "88" });
+      assert.equal((await waitForFinal(e.engine, TECHNICIAN, v.id)).state, "failed");
+      await waitFor(async () => {
+        await e.queue.drain();
+        return psa.notes.length >= 2 || undefined;
+      });
+      const result = psa.notes.at(-1)?.html ?? "";
+      assert.match(result, /caller NOT VERIFIED \(the push could not complete\)/);
+      assert.match(result, /blocked for MFA; an administrator can unblock them/);
+      assert.doesNotMatch(result, /denied/i);
     } finally {
       await e.close();
     }

@@ -30,8 +30,8 @@ ${COMMON_HELP}
 While a code is awaited you can also type "resend" (new code, old one stops working) or
 "cancel".
 
-Exit status: 0 verified, 1 rejected or denied, 2 expired or timed out, 3 other failure,
-64 usage error, 78 configuration error.
+Exit status: 0 verified, 1 rejected or denied, 2 expired or timed out, 3 other failure
+(including a push the provider could not complete), 64 usage error, 78 configuration error.
 `;
 
 export async function verifyCommand(argv: string[], io: CliIo): Promise<number> {
@@ -207,8 +207,11 @@ function reportFinal(io: CliIo, v: VerificationView, user: string): number {
       else line(io.stdout, v.methodKind === "push" ? `No response from ${user} (timed out)` : "TIMED OUT: no code was confirmed in time.");
       return timedOut ? EXIT.expired : EXIT.failure;
     }
-    default:
-      line(io.stdout, `FAILED: ${v.stateReason ?? v.state}.`);
+    default: {
+      // A failure is nobody's answer: say what went wrong, never "denied".
+      const reason = (v.stateReason ?? v.state).replace(/\.$/, "");
+      line(io.stdout, v.methodKind === "push" ? `Push to ${user} failed: ${reason}.` : `FAILED: ${reason}.`);
       return EXIT.failure;
+    }
   }
 }

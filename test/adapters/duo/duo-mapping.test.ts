@@ -3,17 +3,17 @@ import { describe, it } from "node:test";
 import { buildPushinfo, maskDigits, pushStatusFrom, PUSHINFO_MAX_BYTES, safeDuoText, verificationCodeFrom } from "../../../src/adapters/push/duo/duo-mapping.js";
 
 describe("Duo mapping", () => {
-  it("maps every documented auth_status status; only allow (not bypass) approves", () => {
+  it("maps every documented auth_status status; only allow (not bypass) approves; bypass and lockout are failures, not denials", () => {
     const table: [string, string, string][] = [
       ["waiting", "pushed", "waiting"],
       ["waiting", "calling", "waiting"],
       ["waiting", "push_failed", "waiting"],
       ["allow", "allow", "approved"],
-      ["allow", "bypass", "denied"],
+      ["allow", "bypass", "failed"],
       ["deny", "deny", "denied"],
       ["deny", "fraud", "fraud"],
       ["deny", "timeout", "timeout"],
-      ["deny", "locked_out", "denied"],
+      ["deny", "locked_out", "failed"],
       ["deny", "sent", "denied"],
       ["deny", "something new", "denied"],
     ];

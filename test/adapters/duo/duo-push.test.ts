@@ -98,11 +98,11 @@ describe("Duo push: start, long poll, outcomes", () => {
     assert.equal((await duo.pollPush(denied.transactionRef)).outcome, "denied");
   });
 
-  it("never takes a bypassed user's automatic allow as an approval", async () => {
+  it("never takes a bypassed user's automatic allow as an approval, nor as the caller's denial", async () => {
     const duo = kit.provider();
     const { transactionRef } = await duo.startPush(pushRequest({ providerUserId: "bypassed" }));
     const status = await duo.pollPush(transactionRef);
-    assert.equal(status.outcome, "denied");
+    assert.equal(status.outcome, "failed");
     assert.match(status.detail ?? "", /bypass/);
   });
 

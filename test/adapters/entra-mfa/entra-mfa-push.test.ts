@@ -104,15 +104,15 @@ describe("Entra MFA push: outcomes", () => {
     assert.match(expired.detail ?? "", /InvalidSession/);
   });
 
-  it("ends a push the connector fails for good as not approved, with what to fix", async () => {
+  it("ends a push the connector fails for good as failed (not a denial), with what to fix", async () => {
     const provider = h.provider();
     h.fake.setCaller("quiet@contoso.example", { action: "result", value: "PhoneAppAllDevicesBlocked", afterMs: 500 });
     try {
       const { transactionRef } = await provider.startPush(pushRequest("quiet@contoso.example"));
       h.clock.advance(500);
       const status = await provider.pollPush(transactionRef);
-      assert.equal(status.outcome, "denied");
-      assert.match(status.detail ?? "", /^Not approved: .*re-register the app/);
+      assert.equal(status.outcome, "failed");
+      assert.match(status.detail ?? "", /stopped answering notifications.*re-register the app/);
     } finally {
       h.fake.setCaller("quiet@contoso.example", { action: "ignore" });
     }

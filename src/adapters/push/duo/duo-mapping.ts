@@ -100,7 +100,7 @@ export function pushStatusFrom(answer: AuthResult): PushStatus {
   const said = safeDuoText(answer.status_msg);
   if (answer.result === "waiting") return { outcome: "waiting", nextPollAfterMs: 0, ...(said === undefined ? {} : { detail: said }) };
   if (answer.result === "allow") {
-    return answer.status === "bypass" ? { outcome: "denied", detail: BYPASS_DETAIL } : { outcome: "approved", detail: "Approved in Duo Mobile" };
+    return answer.status === "bypass" ? { outcome: "failed", detail: BYPASS_DETAIL } : { outcome: "approved", detail: "Approved in Duo Mobile" };
   }
   switch (answer.status) {
     case "fraud":
@@ -108,7 +108,7 @@ export function pushStatusFrom(answer: AuthResult): PushStatus {
     case "timeout":
       return { outcome: "timeout", detail: "Nobody answered the push before Duo gave up on it" };
     case "locked_out":
-      return { outcome: "denied", detail: "Duo has locked this user out after too many failures" };
+      return { outcome: "failed", detail: "Duo has locked this user out after too many failures; a Duo administrator can unlock them" };
     case "deny":
       return { outcome: "denied", detail: "Denied in Duo Mobile" };
     default:

@@ -186,8 +186,8 @@ export function createEntraMfaPushProvider(config: EntraMfaConfig, deps: EntraMf
         case "answered":
           return { outcome: verdict.outcome, detail: verdict.detail };
         case "refused":
-          // An answer the connector will never change: end as not approved, with what to fix.
-          if (verdict.code !== "PROVIDER_ERROR") return { outcome: "denied", detail: `Not approved: ${verdict.detail}` };
+          // An answer the connector will never change: the push failed (nobody denied it), with what to fix.
+          if (verdict.code !== "PROVIDER_ERROR") return { outcome: "failed", detail: verdict.detail };
           throw fail(verdict);
         case "retry":
           // The push itself is out and times out in about a minute: poll again soon, not after the start's wait.
