@@ -1,5 +1,6 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { z } from "zod";
+import { parseSourceRange } from "../domain/source-allowlist.js";
 import { Secret } from "./secret.js";
 
 /**
@@ -23,6 +24,20 @@ export const baseUrl = z
 
 /** A phone number already in E.164 form (for provider sender numbers; users' numbers are normalised). */
 export const e164String = z.string().regex(/^\+[1-9]\d{6,14}$/, "an E.164 number such as +14155550100");
+
+/**
+ * Addresses a webhook may come from: IPv4/IPv6 addresses or CIDR ranges. Absent means any source
+ * (the shared secret is then the only proof).
+ */
+export const sourceRanges = z
+  .array(
+    z
+      .string()
+      .trim()
+      .refine((entry) => parseSourceRange(entry) !== undefined, { message: "must be an IP address or a CIDR range such as 203.0.113.0/24" }),
+  )
+  .min(1, "list at least one address, or leave the setting out")
+  .max(200);
 
 /** Milliseconds for a timeout on one upstream call. */
 export const timeoutMs = z.number().int().min(100).max(300_000);

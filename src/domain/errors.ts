@@ -68,6 +68,7 @@ export const ERRORS = {
   TICKETING_ERROR: { status: 502, message: "The ticketing system refused the request." },
   TICKET_NOT_FOUND: { status: 404, message: "No such ticket in the ticketing system." },
   WEBHOOK_SIGNATURE_INVALID: { status: 401, message: "The webhook's signature or credentials are not valid." },
+  SOURCE_NOT_ALLOWED: { status: 403, message: "This webhook does not accept requests from this address." },
 
   // Configuration and internals
   CONFIG_INVALID: { status: 500, message: "The configuration is not valid." },

@@ -131,14 +131,14 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       "/hooks/halopsa": {
         post: {
           summary:
-            "HaloPSA webhook: the runbook body [{id, timestamp, content: {HaloUser, TicketID}}] or Halo's ticket payload. Basic auth or a token. Answers 202 at once; a repeated delivery id is a no-op; a press more than 5 minutes old is ignored",
-          responses: { 202: { description: "{accepted, duplicates, stale}" }, ...errors(400, 401, 413, 415, 422, 429) },
+            "HaloPSA webhook: the runbook body [{id, timestamp, content: {HaloUser, TicketID}}] or Halo's ticket payload. Basic auth or a token, and optionally a source-address allowlist (403 SOURCE_NOT_ALLOWED). Answers 202 at once; a repeated delivery id is a no-op; a press more than 5 minutes old is ignored",
+          responses: { 202: { description: "{accepted, duplicates, stale}" }, ...errors(400, 401, 403, 413, 415, 422, 429) },
         },
       },
       "/hooks/halopsa/confirm": {
         post: {
           summary: "HaloPSA action posting the code the caller read back: {ticketId, code} or [{content: {TicketID, Code}}]",
-          responses: { 200: { description: "{outcome, attemptsRemaining, state}" }, ...errors(400, 401, 404, 409, 422) },
+          responses: { 200: { description: "{outcome, attemptsRemaining, state}" }, ...errors(400, 401, 403, 404, 409, 422) },
         },
       },
       "/hooks/twilio/status": {

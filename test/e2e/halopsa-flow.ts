@@ -15,6 +15,8 @@ import { captureLogs } from "../helpers/logs.js";
 export const CONTOSO = "3b1f5e0a-8d2c-4c6e-9a7b-0f1e2d3c4b5a";
 export const APP = "4d6c2a1b-9e8f-4a7b-b6c5-d4e3f2a1b0c9";
 const APP_SECRET = "Q7x8Q~e2e-app-secret-value";
+/** The addresses the flow's HaloPSA webhook accepts besides loopback. */
+export const HALO_EGRESS = "198.51.100.0/24";
 export const WEBHOOK = { username: "halo-webhook", password: "a-long-webhook-password-0123456789" };
 
 /** Contoso's people, each a case the runbook meets. Numbers are fiction ranges. */
@@ -108,7 +110,8 @@ export async function startFlow(
         apiUrl: halo.apiUrl,
         clientId: "verity-client",
         clientSecret: "verity-secret-0123456789",
-        webhook: { kind: "basic", ...WEBHOOK },
+        // Loopback for the tests' own presses, and a documentation range for Halo's "egress".
+        webhook: { kind: "basic", ...WEBHOOK, allowedSources: ["127.0.0.1", "::1", HALO_EGRESS] },
       },
     },
     tenants: [

@@ -119,6 +119,33 @@ describe("HaloPSA → Entra → Twilio → HaloPSA", () => {
     assert.equal(f.twilio.messages.length, before);
   });
 
+  it("refuses a press from outside the webhook's allowedSources before reading its credentials", async () => {
+    const before = f.twilio.messages.length;
+    const notesBefore = notes(TICKETS.nophone).length;
+    const send = (remoteAddress: string, id: string) =>
+      f.app.inject({
+        method: "POST",
+        url: "/hooks/halopsa",
+        remoteAddress,
+        headers: { "content-type": "application/json", ...auth },
+        payload: JSON.stringify(runbookBody([{ email: PEOPLE.nophone.upn, ticketId: TICKETS.nophone, id, timestamp: f.clock.now().toISOString() }])),
+      });
+    for (const outside of ["203.0.113.9", "::ffff:203.0.113.9", "2001:db8::1"]) {
+      const refused = await send(outside, `src-${outside}`);
+      assert.equal(refused.statusCode, 403, outside);
+      assert.equal(refused.json<{ code: string }>().code, "SOURCE_NOT_ALLOWED");
+    }
+    const confirm = await f.app.inject({ method: "POST", url: "/hooks/halopsa/confirm", remoteAddress: "203.0.113.9", headers: { "content-type": "application/json", ...auth }, payload: { ticketId: TICKETS.jane, code: "123456" } });
+    assert.equal(confirm.statusCode, 403, "the code-confirm action is behind the same allowlist");
+    const rows = await f.runtime.database.db.selectFrom("webhook_deliveries").select("delivery_id").where("delivery_id", "like", "src-%").execute();
+    assert.deepEqual(rows, [], "nothing was recorded for a refused source");
+    const inside = await send("::ffff:198.51.100.7", "src-inside");
+    assert.equal(inside.statusCode, 202, "Halo's own range, seen through an IPv6 socket, is accepted");
+    await waitFor(() => notes(TICKETS.nophone).length > notesBefore || undefined, 10_000);
+    assert.equal(f.twilio.messages.length, before, "no text for a refused press (the accepted one is for a user with no mobile)");
+    assert.ok(f.logs.some((l) => l.includes("outside its allowedSources") && l.includes("203.0.113.9")));
+  });
+
   it("keeps texting while HaloPSA is down, and posts every note once it is back", async () => {
     f.halo.fail("down", { path: "/api/actions", method: "POST" });
     await press(PEOPLE.sam.upn, TICKETS.sam, "delivery-sam-2");

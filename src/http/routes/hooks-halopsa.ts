@@ -7,6 +7,7 @@ import { checkHaloWebhookAuth } from "../../adapters/ticketing/halopsa/halopsa-w
 import { parseHaloWebhook } from "../../adapters/ticketing/halopsa/halopsa-webhook-payload.js";
 import { canonicalJson } from "../../domain/audit-chain.js";
 import { VerityError } from "../../domain/errors.js";
+import { createSourceAllowlist } from "../../domain/source-allowlist.js";
 import type { Clock } from "../../domain/ports.js";
 import { HALO_VERIFY_JOB, type HaloVerifyPayload } from "../../integrations/halopsa/halopsa-verify-job.js";
 import type { Actor } from "../../services/actor.js";
@@ -54,11 +55,22 @@ export function haloHookRoutes(
     return named;
   };
 
+  const sources = new Map(
+    [...deps.instances].flatMap(([name, auth]) => (auth.allowedSources === undefined ? [] : [[name, createSourceAllowlist(auth.allowedSources)] as const])),
+  );
+
   app.register((hooks, _options, done) => {
-    // Credentials are checked before the body is parsed: a bad caller costs no parsing.
+    // The source and the credentials are checked before the body is parsed: a bad caller costs no parsing.
     hooks.addHook("onRequest", (request, _reply, next) => {
       try {
-        const auth = deps.instances.get(instanceOf(request));
+        const instance = instanceOf(request);
+        const allowed = sources.get(instance);
+        if (allowed !== undefined && !allowed(request.ip)) {
+          request.log.warn({ instance, source: request.ip }, "refused a HaloPSA webhook from an address outside its allowedSources");
+          next(new VerityError("SOURCE_NOT_ALLOWED"));
+          return;
+        }
+        const auth = deps.instances.get(instance);
         next(auth !== undefined && checkHaloWebhookAuth(auth, request.headers) ? undefined : new VerityError("WEBHOOK_SIGNATURE_INVALID"));
       } catch (error) {
         next(error as Error);

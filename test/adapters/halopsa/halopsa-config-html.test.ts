@@ -33,12 +33,21 @@ describe("HaloPSA configuration", () => {
     assert.equal(config.webhook.kind, "token");
   });
 
+  it("takes an allowlist of Halo's egress addresses and ranges, IPv4 and IPv6", () => {
+    const config = haloConfigSchema.parse({ ...RAW, webhook: { ...RAW.webhook, allowedSources: [" 203.0.113.0/24", "198.51.100.7", "2001:db8::/32"] } });
+    assert.deepEqual(config.webhook.allowedSources, ["203.0.113.0/24", "198.51.100.7", "2001:db8::/32"]);
+  });
+
   it("refuses short webhook secrets, colons in usernames, odd tenants and unknown keys", () => {
     const bad = [
       { webhook: { kind: "basic", username: "halo", password: "short" } },
       { webhook: { kind: "token", token: "short" } },
       { webhook: { kind: "basic", username: "ha:lo", password: "p".repeat(24) } },
       { webhook: { kind: "hmac", secret: "x".repeat(32) } },
+      { webhook: { ...RAW.webhook, allowedSources: [] } },
+      { webhook: { ...RAW.webhook, allowedSources: ["halo.example.com"] } },
+      { webhook: { ...RAW.webhook, allowedSources: ["203.0.113.0/33"] } },
+      { webhook: { kind: "token", token: "t".repeat(32), allowedSources: ["2001:db8::/129"] } },
       { tenant: "acme&x=1" },
       { outcome: { id: 0 } },
       { outcome: { id: 7, name: "both" } },

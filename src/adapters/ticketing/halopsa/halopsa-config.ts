@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { baseUrl, secretString, timeoutMs } from "../../../config/fields.js";
+import { baseUrl, secretString, sourceRanges, timeoutMs } from "../../../config/fields.js";
 
 const WEBHOOK_SECRET_MIN = 24;
 
@@ -14,8 +14,10 @@ const haloWebhookAuth = z.discriminatedUnion("kind", [
     // Basic credentials split at the first colon, so a colon in the username could never match.
     username: z.string().min(1).max(200).regex(/^[^:\p{Cc}]+$/u, "must not contain a colon or control characters"),
     password: webhookSecret,
+    /** Halo's egress addresses; a request from anywhere else is refused before its credentials are read. */
+    allowedSources: sourceRanges.optional(),
   }),
-  z.strictObject({ kind: z.literal("token"), token: webhookSecret }),
+  z.strictObject({ kind: z.literal("token"), token: webhookSecret, allowedSources: sourceRanges.optional() }),
 ]);
 
 const haloOutcome = z.union([
@@ -37,7 +39,11 @@ const haloOutcome = z.union([
  *   clientId: 3f1c…
  *   clientSecret: ${HALO_CLIENT_SECRET}
  *   outcome: { id: 7 }                # or { name: Private Note }
- *   webhook: { kind: basic, username: halo, password: ${HALO_WEBHOOK_PASSWORD} }
+ *   webhook:
+ *     kind: basic
+ *     username: halo
+ *     password: ${HALO_WEBHOOK_PASSWORD}
+ *     allowedSources: [203.0.113.0/24]   # optional: Halo's egress addresses
  * ```
  */
 export const haloConfigSchema = z.strictObject({
