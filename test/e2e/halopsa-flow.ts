@@ -43,7 +43,16 @@ export interface Flow {
 
 /** The whole deployment of the issue: Entra, Twilio and HaloPSA fakes around a real Verity server. */
 export async function startFlow(
-  options: { codeHandling?: "readback" | "reveal"; latencyMs?: number; verification?: Record<string, unknown>; logLevel?: string } = {},
+  options: {
+    codeHandling?: "readback" | "reveal";
+    latencyMs?: number;
+    verification?: Record<string, unknown>;
+    logLevel?: string;
+    /** Merged into the `server` block (e.g. requestsPerMinute for a benchmark). */
+    server?: Record<string, unknown>;
+    /** The webhook's allowedSources; default loopback and HALO_EGRESS. */
+    webhookSources?: string[];
+  } = {},
 ): Promise<Flow> {
   const clock = createFakeClock(new Date());
   const latencyMs = options.latencyMs ?? 0;
@@ -91,7 +100,7 @@ export async function startFlow(
   const dir = mkdtempSync(join(tmpdir(), "verity-flow-"));
   const raw = {
     dataDir: join(dir, "data"),
-    server: { publicUrl: base },
+    server: { publicUrl: base, ...options.server },
     log: { level: options.logLevel ?? "info" },
     ...(options.verification === undefined ? {} : { verification: options.verification }),
     providers: {
@@ -111,7 +120,7 @@ export async function startFlow(
         clientId: "verity-client",
         clientSecret: "verity-secret-0123456789",
         // Loopback for the tests' own presses, and a documentation range for Halo's "egress".
-        webhook: { kind: "basic", ...WEBHOOK, allowedSources: ["127.0.0.1", "::1", HALO_EGRESS] },
+        webhook: { kind: "basic", ...WEBHOOK, allowedSources: options.webhookSources ?? ["127.0.0.1", "::1", HALO_EGRESS] },
       },
     },
     tenants: [
