@@ -3,11 +3,12 @@ import { VerityError } from "../domain/errors.js";
 import { generateCode, hashCode } from "../domain/otp.js";
 import { decidePolicy } from "../domain/policy.js";
 import type { RiskSignal } from "../domain/ports.js";
-import type { Verification } from "../domain/verification.js";
-import { insertVerification } from "../store/verification-dal.js";
+import { parseMethod } from "../domain/methods.js";
+import { transition, type Verification } from "../domain/verification.js";
+import { findVerification, findVerificationByOrigin, insertVerification } from "../store/verification-dal.js";
 import { assertRole, assertTenantAccess, type Actor } from "./actor.js";
 import { deliver, type PushTracker } from "./deliver.js";
-import { isoAfter, type EngineDeps } from "./engine-deps.js";
+import { changeVerification, eventBase, isoAfter, type EngineDeps } from "./engine-deps.js";
 import { checkSubjectLimits } from "./limits.js";
 import { chooseTarget } from "./targets.js";
 
@@ -37,6 +38,12 @@ export interface StartOptions {
    * so the two run in parallel; if it rejects, nothing happens and its error is thrown.
    */
   readonly gate?: Promise<unknown>;
+  /**
+   * Makes the start happen at most once: an integration's job retried after a crash (a HaloPSA
+   * delivery, say) gets the verification the first run made, and nothing is sent again. If that
+   * run died mid-send, the verification goes to delivery_unknown for a person to resend or cancel.
+   */
+  readonly idempotencyKey?: string;
 }
 
 export async function startVerification(
@@ -48,6 +55,11 @@ export async function startVerification(
   assertRole(actor, "admin", "technician");
   const tenant = deps.tenants.resolve(input.tenant, input.user);
   assertTenantAccess(actor, tenant.id);
+  const key = options.idempotencyKey;
+  if (key !== undefined) {
+    const earlier = await findVerificationByOrigin(deps.db, key);
+    if (earlier !== undefined) return resumeInterrupted(deps, earlier, actor);
+  }
   const binding = tenant.methods.get(input.method);
   if (binding === undefined) {
     throw new VerityError("METHOD_NOT_ENABLED", {
@@ -135,7 +147,10 @@ export async function startVerification(
   };
   const riskData = { decision: decision.action, signals: decision.reasons.map((r) => `${r.code}:${r.action}`) };
 
-  const { result: refusal } = await deps.audit.transaction(async (trx, record) => {
+  const { result: outcome } = await deps.audit.transaction(async (trx, record): Promise<VerityError | Verification | null> => {
+    // Under the chain lock: a second run racing the first sees its row here.
+    const earlier = key === undefined ? undefined : await findVerificationByOrigin(trx, key);
+    if (earlier !== undefined) return earlier;
     const refused =
       decision.action === "block"
         ? new VerityError("POLICY_BLOCKED", {
@@ -146,7 +161,7 @@ export async function startVerification(
       record({ ...base, verificationId: null, action: "verification.refused", outcome: "refused", reason: refused.code, data: riskData });
       return refused;
     }
-    await insertVerification(trx, verification);
+    await insertVerification(trx, verification, key ?? null);
     record({
       ...base,
       action: "verification.started",
@@ -156,7 +171,35 @@ export async function startVerification(
     });
     return null;
   });
-  if (refusal !== null) throw refusal;
+  if (outcome instanceof VerityError) throw outcome;
+  if (outcome !== null) return resumeInterrupted(deps, outcome, actor);
   deps.bus.publish(verification);
   return deliver(deps, { tenant, binding, verification, user, target, code, actor });
+}
+
+/**
+ * A start that already happened, met again by a retried job. A verification still `pending` was
+ * being delivered when its process died: the message may or may not have left, so it is never
+ * sent again here. It goes to delivery_unknown, the ticket hears so, and a person resends or
+ * cancels. A passcode check sends nothing, so it simply opens.
+ */
+async function resumeInterrupted(deps: EngineDeps, earlier: Verification, actor: Actor): Promise<Verification> {
+  if (earlier.state !== "pending") return earlier;
+  const passcode = parseMethod(earlier.method).kind === "passcode";
+  const now = deps.clock.now().toISOString();
+  const reason = "Verity was interrupted while sending and cannot tell whether the caller received it; resend or cancel.";
+  const after = await changeVerification(
+    deps,
+    earlier.id,
+    { states: ["pending"] },
+    passcode
+      ? { state: transition("pending", "delivered"), updated_at: now }
+      : { state: transition("pending", "delivery_ambiguous"), state_reason: reason, updated_at: now },
+    (a) => [
+      passcode
+        ? { ...eventBase(a, actor), action: "passcode.requested", outcome: "sent" }
+        : { ...eventBase(a, actor), action: "message.delivery_unknown", outcome: "delivery_unknown", reason },
+    ],
+  );
+  return after ?? (await findVerification(deps.db, earlier.id)) ?? earlier;
 }

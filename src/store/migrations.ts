@@ -128,7 +128,24 @@ const pushPrompt: Migration = {
   },
 };
 
+/**
+ * What started a verification when it must start at most once (a HaloPSA delivery): a job
+ * retried after a crash finds the row it already made instead of sending again. Unique, and
+ * NULL for verifications started by people (NULLs are distinct in SQLite and PostgreSQL).
+ */
+const origin: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable("verifications").addColumn("origin", "text").execute();
+    await db.schema.createIndex("verifications_origin").unique().on("verifications").columns(["origin"]).execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
-    Promise.resolve({ "0001_initial": initial, "0002_jobs_and_deliveries": jobsAndDeliveries, "0003_push_prompt": pushPrompt }),
+    Promise.resolve({
+      "0001_initial": initial,
+      "0002_jobs_and_deliveries": jobsAndDeliveries,
+      "0003_push_prompt": pushPrompt,
+      "0004_origin": origin,
+    }),
 };

@@ -35,6 +35,8 @@ export interface VerificationRow {
   challenge: string | null;
   /** JSON {title, message} when the technician worded the push themselves. */
   prompt: string | null;
+  /** The idempotency key of an integration's start (e.g. a HaloPSA delivery); null otherwise. */
+  origin: string | null;
   risk: string;
   created_at: string;
   updated_at: string;

@@ -36,7 +36,8 @@ export function toVerification(row: VerificationRow): Verification {
   };
 }
 
-export async function insertVerification(db: Db, v: Verification): Promise<void> {
+/** Inserts a new verification; `origin` makes the start unique (see `findVerificationByOrigin`). */
+export async function insertVerification(db: Db, v: Verification, origin: string | null = null): Promise<void> {
   await db
     .insertInto("verifications")
     .values({
@@ -67,8 +68,15 @@ export async function insertVerification(db: Db, v: Verification): Promise<void>
       expires_at: v.expiresAt,
       completed_at: v.completedAt,
       version: v.version,
+      origin,
     })
     .execute();
+}
+
+/** The verification an integration's start already made, if any. */
+export async function findVerificationByOrigin(db: Db, origin: string): Promise<Verification | undefined> {
+  const row = await db.selectFrom("verifications").selectAll().where("origin", "=", origin).executeTakeFirst();
+  return row === undefined ? undefined : toVerification(row);
 }
 
 export async function findVerification(db: Db, id: string): Promise<Verification | undefined> {

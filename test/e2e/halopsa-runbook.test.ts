@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { listAuditEvents } from "../../src/store/audit-dal.js";
+import { HALO_VERIFY_JOB, type HaloVerifyPayload } from "../../src/integrations/halopsa/halopsa-verify-job.js";
+import { countJobs } from "../../src/store/job-dal.js";
 import { findLatestForTicket } from "../../src/store/verification-dal.js";
 import { basicAuthorization, haloTicketPayload, runbookBody } from "../fakes/halopsa/halo-webhooks.js";
 import { waitFor } from "../helpers/engine.js";
@@ -63,6 +65,17 @@ describe("HaloPSA → Entra → Twilio → HaloPSA", () => {
     const accepted = (await listAuditEvents(f.runtime.database.db, { verificationId: v?.id ?? "", limit: 20 })).find((e) => e.action === "check.accepted");
     assert.ok(result.includes(accepted?.hash ?? "missing"), "the result note carries the audit hash");
     assert.ok(!result.includes(code));
+  });
+
+  it("sends nothing more when the press's job runs again (a retry after a crash)", async () => {
+    const textsBefore = textsTo(PEOPLE.jane.mobile).length;
+    const v = await findLatestForTicket(f.runtime.database.db, ["contoso"], String(TICKETS.jane));
+    const payload: HaloVerifyPayload = { instance: "halo", deliveryId: "delivery-1", ticketId: TICKETS.jane, email: PEOPLE.jane.upn, agentId: null, ticketUserId: null };
+    await f.runtime.database.db.transaction().execute((trx) => f.runtime.queue.enqueue(trx, HALO_VERIFY_JOB, payload, { dedupeKey: "rerun-delivery-1" }));
+    f.runtime.queue.kick();
+    await waitFor(async () => (await countJobs(f.runtime.database.db, "done", HALO_VERIFY_JOB)) > 0 && (await countJobs(f.runtime.database.db, "pending", HALO_VERIFY_JOB)) === 0 || undefined, 10_000);
+    assert.equal(textsTo(PEOPLE.jane.mobile).length, textsBefore, "no second text");
+    assert.equal((await findLatestForTicket(f.runtime.database.db, ["contoso"], String(TICKETS.jane)))?.id, v?.id, "no second verification");
   });
 
   it("treats a replayed delivery, even 100 at once, as one press", async () => {

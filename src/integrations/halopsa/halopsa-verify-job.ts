@@ -92,7 +92,8 @@ export function haloVerifyJob(deps: Deps): JobKind {
             reason: "HaloPSA Verify User",
             technician: (await agent) ?? "the service desk",
           },
-          { gate: ticketUser },
+          // A retry of this job (after a crash) finds the verification it made and sends nothing.
+          { gate: ticketUser, idempotencyKey: `halopsa:${p.instance}:${p.deliveryId}` },
         );
       } catch (error) {
         return fail(error, tenant.id);
