@@ -88,7 +88,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     const links = createVerificationLinks({ publicUrl: config.server.publicUrl, keys, clock });
     // Job kinds are registered after the engine exists; the queue reads them when it runs.
     const kinds: Record<string, JobKind> = {};
-    const queue = createJobQueue({ db: database.db, clock, log, kinds });
+    const queue = createJobQueue({ db: database.db, clock, log, kinds, lockMs: config.jobs.lockSeconds * 1000 });
     const audit = createAuditWriter({
       db: database.db,
       clock,

@@ -182,6 +182,11 @@ export const configSchema = z
       .prefault({}),
     database: z.strictObject({ url: z.string().min(1).optional() }).prefault({}),
     log: z.strictObject({ level: z.enum(LOG_LEVELS).default("info") }).prefault({}),
+    /**
+     * Background jobs (ticket notes, HaloPSA presses). A job taken by an instance that then dies
+     * waits this long before another instance (or the restarted one) takes it again.
+     */
+    jobs: z.strictObject({ lockSeconds: z.number().int().min(5).max(3600).default(120) }).prefault({}),
     security: z
       .strictObject({
         hashKey: secret

@@ -48,11 +48,19 @@ export interface JobQueue {
   drain(): Promise<number>;
 }
 
-const LOCK_MS = 120_000;
+const DEFAULT_LOCK_MS = 120_000;
 const IDLE_POLL_MS = 1000;
 
-export function createJobQueue(deps: { db: Kysely<Database>; clock: Clock; log: Logger; kinds: Readonly<Record<string, JobKind>> }): JobQueue {
+export function createJobQueue(deps: {
+  db: Kysely<Database>;
+  clock: Clock;
+  log: Logger;
+  kinds: Readonly<Record<string, JobKind>>;
+  /** How long a claimed job stays claimed; after a crash, how long until it runs again. */
+  lockMs?: number;
+}): JobQueue {
   const { db, clock, log, kinds } = deps;
+  const lockMs = deps.lockMs ?? DEFAULT_LOCK_MS;
   let running = false;
   const waiters = new Set<() => void>();
   const loops: Promise<void>[] = [];
@@ -96,7 +104,7 @@ export function createJobQueue(deps: { db: Kysely<Database>; clock: Clock; log: 
 
   const claim = (kindNames: readonly string[]) => {
     const now = clock.now();
-    return claimDueJob(db, kindNames, now.toISOString(), new Date(now.getTime() + LOCK_MS).toISOString());
+    return claimDueJob(db, kindNames, now.toISOString(), new Date(now.getTime() + lockMs).toISOString());
   };
 
   const loop = async (kindName: string) => {

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -11,6 +10,7 @@ import { startFakeHalo, type FakeHalo } from "../fakes/halopsa/fake-halo.js";
 import { startFakeTwilio, type FakeTwilio } from "../fakes/twilio/fake-twilio.js";
 import { createFakeClock, type FakeClock } from "../helpers/clock.js";
 import { captureLogs } from "../helpers/logs.js";
+import { freePort } from "../helpers/net.js";
 
 export const CONTOSO = "3b1f5e0a-8d2c-4c6e-9a7b-0f1e2d3c4b5a";
 export const APP = "4d6c2a1b-9e8f-4a7b-b6c5-d4e3f2a1b0c9";
@@ -155,15 +155,4 @@ export async function startFlow(
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }

@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { freePort } from "./net.js";
 
 /**
  * A PostgreSQL for tests: the one named by VERITY_TEST_DATABASE_URL, or a throwaway server this
@@ -81,15 +81,4 @@ async function start(): Promise<{ baseUrl: string } | { skip: string }> {
     rmSync(dir, { recursive: true, force: true });
   });
   return { baseUrl: `postgres://postgres@127.0.0.1:${port}/postgres` };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
