@@ -4,7 +4,7 @@ import { generateCode, hashCode } from "../domain/otp.js";
 import { decidePolicy } from "../domain/policy.js";
 import type { RiskSignal } from "../domain/ports.js";
 import { parseMethod } from "../domain/methods.js";
-import { transition, type Verification } from "../domain/verification.js";
+import { transition, type Verification, type VerificationEvent } from "../domain/verification.js";
 import { findVerification, findVerificationByOrigin, insertVerification } from "../store/verification-dal.js";
 import { assertRole, assertTenantAccess, type Actor } from "./actor.js";
 import { deliver, type PushTracker } from "./deliver.js";
@@ -179,27 +179,30 @@ export async function startVerification(
 
 /**
  * A start that already happened, met again by a retried job. A verification still `pending` was
- * being delivered when its process died: the message may or may not have left, so it is never
- * sent again here. It goes to delivery_unknown, the ticket hears so, and a person resends or
- * cancels. A passcode check sends nothing, so it simply opens.
+ * being delivered when its process died, and nothing is sent again here:
+ * - a code may or may not have left: delivery_unknown, the ticket hears so, and a person resends
+ *   or cancels (the code, if it arrived, still works);
+ * - a push cannot be followed without the provider's reference, which was never stored: failed,
+ *   so the technician starts a new one;
+ * - a passcode check sends nothing, so it simply opens.
  */
 async function resumeInterrupted(deps: EngineDeps, earlier: Verification, actor: Actor): Promise<Verification> {
   if (earlier.state !== "pending") return earlier;
-  const passcode = parseMethod(earlier.method).kind === "passcode";
+  const kind = parseMethod(earlier.method).kind;
   const now = deps.clock.now().toISOString();
-  const reason = "Verity was interrupted while sending and cannot tell whether the caller received it; resend or cancel.";
-  const after = await changeVerification(
-    deps,
-    earlier.id,
-    { states: ["pending"] },
-    passcode
-      ? { state: transition("pending", "delivered"), updated_at: now }
-      : { state: transition("pending", "delivery_ambiguous"), state_reason: reason, updated_at: now },
-    (a) => [
-      passcode
-        ? { ...eventBase(a, actor), action: "passcode.requested", outcome: "sent" }
-        : { ...eventBase(a, actor), action: "message.delivery_unknown", outcome: "delivery_unknown", reason },
-    ],
-  );
+  const change = (event: VerificationEvent, reason: string | null, action: string, outcome: string, extra: { completed_at?: string } = {}) =>
+    changeVerification(
+      deps,
+      earlier.id,
+      { states: ["pending"] },
+      { state: transition("pending", event), ...(reason === null ? {} : { state_reason: reason }), updated_at: now, ...extra },
+      (a) => [{ ...eventBase(a, actor), action, outcome, ...(reason === null ? {} : { reason }) }],
+    );
+  const after =
+    kind === "passcode"
+      ? await change("delivered", null, "passcode.requested", "sent")
+      : kind === "push"
+        ? await change("delivery_failed", "Verity was interrupted while starting the push and cannot follow it; start a new verification.", "push.send_failed", "failed", { completed_at: now })
+        : await change("delivery_ambiguous", "Verity was interrupted while sending and cannot tell whether the caller received it; resend or cancel.", "message.delivery_unknown", "delivery_unknown");
   return after ?? (await findVerification(deps.db, earlier.id)) ?? earlier;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { MessageChannel, OutboundMessage } from "../../src/domain/ports.js";
+import type { MessageChannel, OutboundMessage, PushProvider } from "../../src/domain/ports.js";
 import { listAuditEvents } from "../../src/store/audit-dal.js";
 import { findVerificationByOrigin } from "../../src/store/verification-dal.js";
 import { createEngineWith, waitFor } from "../helpers/engine.js";
@@ -37,9 +37,26 @@ function channel(): MessageChannel & { sent: OutboundMessage[]; hold(): () => vo
 }
 
 /** Two instances (engines with their own connections) over one SQLite file. */
-async function twoInstances(ca: MessageChannel, cb: MessageChannel) {
+async function twoInstances(a: { channel: MessageChannel } | { provider: PushProvider }, b: { channel: MessageChannel } | { provider: PushProvider }) {
   const url = `sqlite:${join(mkdtempSync(join(tmpdir(), "verity-idem-")), "v.db")}`;
-  return [await createEngineWith({ channel: ca, databaseUrl: url }), await createEngineWith({ channel: cb, databaseUrl: url })] as const;
+  return [await createEngineWith({ ...a, databaseUrl: url }), await createEngineWith({ ...b, databaseUrl: url })] as const;
+}
+
+/** A push provider that counts starts; `hang` makes starts never answer. */
+function pushProvider(hang: boolean): PushProvider & { starts: number } {
+  const p = {
+    name: "hanging",
+    kind: "hanging",
+    developmentOnly: false,
+    starts: 0,
+    startPush: () => {
+      p.starts += 1;
+      return hang ? new Promise<never>(() => {}) : Promise.resolve({ transactionRef: "tx" });
+    },
+    pollPush: () => Promise.resolve({ outcome: "waiting" as const }),
+    cancelPush: () => Promise.resolve(),
+  };
+  return p;
 }
 
 const ADMIN = { ...TECHNICIAN, id: "halopsa:test", role: "admin" as const };
@@ -68,7 +85,7 @@ describe("a start with an idempotency key (an integration's retried job)", () =>
   it("never sends again after a run that died mid-send: the verification goes to delivery_unknown", async () => {
     const dying = channel();
     const survivor = channel();
-    const [a, b] = await twoInstances(dying, survivor);
+    const [a, b] = await twoInstances({ channel: dying }, { channel: survivor });
     try {
       // Instance A records the start and hands the text to the carrier, then stops answering.
       const release = dying.hold();
@@ -95,11 +112,28 @@ describe("a start with an idempotency key (an integration's retried job)", () =>
   it("makes one verification and one text when two instances run the same job at once", async () => {
     const ca = channel();
     const cb = channel();
-    const [a, b] = await twoInstances(ca, cb);
+    const [a, b] = await twoInstances({ channel: ca }, { channel: cb });
     try {
       const results = await Promise.all([start(a, "halopsa:halo:delivery-7"), start(b, "halopsa:halo:delivery-7"), start(a, "halopsa:halo:delivery-7")]);
       assert.equal(new Set(results.map((v) => v.id)).size, 1);
       assert.equal(ca.sent.length + cb.sent.length, 1);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("fails, rather than re-sends, a push whose first run died before the provider answered", async () => {
+    const dying = pushProvider(true);
+    const survivor = pushProvider(false);
+    const [a, b] = await twoInstances({ provider: dying }, { provider: survivor });
+    try {
+      void a.engine.start(ADMIN, { user: TEST_USERS.jane.upn, method: "hanging-push", ticket: "4242" }, { idempotencyKey: "halopsa:halo:push-1" });
+      await waitFor(() => dying.starts === 1 || undefined);
+      const retried = await b.engine.start(ADMIN, { user: TEST_USERS.jane.upn, method: "hanging-push", ticket: "4242" }, { idempotencyKey: "halopsa:halo:push-1" });
+      assert.equal(retried.state, "failed");
+      assert.match(retried.stateReason ?? "", /interrupted while starting the push.*start a new verification/);
+      assert.equal(survivor.starts, 0, "no second push");
     } finally {
       await a.close();
       await b.close();
