@@ -98,6 +98,7 @@ export function buildProviders(
           log: deps.log,
           statusCallbackUrl: callbacks ? `${publicUrl}${TWILIO_STATUS_PATH}` : null,
           validityPeriodSeconds: longestCodeLife,
+          now: () => deps.clock.now().getTime(),
         });
         deps.closers.push(channel);
         adapters.set(name, channel);

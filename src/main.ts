@@ -23,6 +23,7 @@ import { createTicketNotesObserver, NOTE_JOB, ticketNoteJob } from "./services/t
 import { createTokenService, type TokenService } from "./services/token-service.js";
 import { createVerificationEngine, type VerificationEngine } from "./services/verification-engine.js";
 import { migrate, openDatabase, type DatabaseHandle } from "./store/connect.js";
+import { withBuiltInRules } from "./domain/policy.js";
 
 export type { DevTools } from "./main-adapters.js";
 
@@ -204,7 +205,7 @@ async function buildTenant(
     domains: tenant.domains,
     directory,
     methods,
-    policy: tenant.policy,
+    policy: withBuiltInRules(tenant.policy),
     settings: effectiveSettings(config, tenant),
     messages: { ...DEFAULT_MESSAGES, ...Object.fromEntries(Object.entries(tenant.messages).filter(([, v]) => v !== undefined)) },
     ...(tenant.ticketing === undefined || system === undefined

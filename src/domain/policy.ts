@@ -15,6 +15,31 @@ export interface PolicyDecision {
   readonly reasons: readonly (RiskSignal & { readonly action: PolicyAction })[];
 }
 
+/**
+ * Signals a channel raises about the destination itself before anything is sent (Twilio Lookup
+ * for SMS): SECURITY.md A2 #9–#11, a code proves possession of a phone only when it goes to a
+ * mobile line whose SIM did not just change.
+ */
+export const DESTINATION_SIGNALS = {
+  voip: "number_voip",
+  notMobile: "number_not_mobile",
+  invalid: "number_invalid",
+  simSwap: "sim_swap_recent",
+  unavailable: "number_check_unavailable",
+} as const;
+
+/**
+ * Rules every tenant starts from, beneath its own `policy.rules`: destination signals block, and a
+ * check that could not be made blocks too (fail closed) unless the tenant says otherwise, for
+ * example `number_check_unavailable: warn`.
+ */
+export const BUILT_IN_RULES: Readonly<Record<string, PolicyAction>> = Object.fromEntries(Object.values(DESTINATION_SIGNALS).map((code) => [code, "block"]));
+
+/** A tenant's configured policy on top of the built-in rules. */
+export function withBuiltInRules(policy: RiskPolicy): RiskPolicy {
+  return { default: policy.default, rules: { ...BUILT_IN_RULES, ...policy.rules } };
+}
+
 const SEVERITY: Record<PolicyAction, number> = { allow: 0, warn: 1, second_method: 2, block: 3 };
 
 /** The most severe action any signal asks for; no signals means `allow`. */

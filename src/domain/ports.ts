@@ -95,6 +95,12 @@ export interface MessageChannel {
   readonly developmentOnly: boolean;
   readonly channels: readonly CodeChannel[];
   send(message: OutboundMessage): Promise<DeliveryReceipt>;
+  /**
+   * What the provider knows about a destination before anything is sent to it (line type, a
+   * recent SIM swap…), as risk signals for the tenant's policy. Runs beside the directory's risk
+   * reads. Never rejects: a check that cannot be made is itself a signal.
+   */
+  assess?(destination: { readonly channel: CodeChannel; readonly to: string }): Promise<RiskSignal[]>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -75,12 +75,16 @@ export async function startVerification(
   if (user === null) throw new VerityError("USER_NOT_FOUND", { message: `No user matches that id or email in ${tenant.name}'s directory.` });
   const target = chooseTarget(binding, user, deps.keys);
 
-  // What the provider knows of the user (Duo preauth, Okta factors…) is read beside the risk reads.
-  const [directorySignals, providerInfo] = await Promise.all([
+  // What the provider knows of the user (Duo preauth, Okta factors…) or of the destination (Twilio
+  // Lookup: line type, SIM swap) is read beside the directory's risk reads.
+  const [directorySignals, providerInfo, destinationSignals] = await Promise.all([
     tenant.directory.riskSignals(user),
     "provider" in binding && binding.provider.describeUser !== undefined && target.kind === "provider"
       ? binding.provider.describeUser({ providerUserId: target.providerUserId, user, tenantId: tenant.id })
       : Promise.resolve(null),
+    "channel" in binding && binding.channel.assess !== undefined && target.kind === "destination" && binding.spec.kind === "code"
+      ? binding.channel.assess({ channel: binding.spec.channel, to: target.to })
+      : Promise.resolve([]),
   ]);
   if (providerInfo !== null && binding.spec.kind !== "code" && !providerInfo[binding.spec.kind]) {
     throw new VerityError("NO_USABLE_FACTOR", {
@@ -89,7 +93,7 @@ export async function startVerification(
         `${user.displayName} has no ${binding.spec.kind === "push" ? "device that takes pushes" : "passcode token or app"} at ${binding.spec.provider}.`,
     });
   }
-  const signals: RiskSignal[] = [...directorySignals];
+  const signals: RiskSignal[] = [...directorySignals, ...destinationSignals];
   if (user.privileged && !signals.some((s) => s.code === "privileged")) {
     signals.push({ code: "privileged", detail: "The account is privileged (administrator)." });
   }

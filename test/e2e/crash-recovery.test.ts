@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import { migrate, openDatabase, type DatabaseHandle } from "../../src/store/connect.js";
 import { basicAuthorization, runbookBody } from "../fakes/halopsa/halo-webhooks.js";
 import { startFakeHalo, type FakeHalo } from "../fakes/halopsa/fake-halo.js";
-import { startFakeTwilio, type FakeTwilio } from "../fakes/twilio/fake-twilio.js";
+import { startFakeTwilio, twilioProviderConfig, type FakeTwilio } from "../fakes/twilio/fake-twilio.js";
 import { BIN, runCli } from "../helpers/cli.js";
 import { testPostgres } from "../helpers/postgres.js";
 import { freePort } from "../helpers/net.js";
@@ -76,7 +76,7 @@ for (const dialect of DIALECTS) {
           log: { level: "warn" },
           jobs: { lockSeconds: 5 },
           providers: {
-            twilio: { kind: "twilio", accountSid: twilio.account.sid, auth: { kind: "authToken", authToken: twilio.account.authToken }, from: twilio.account.senders[0], baseUrl: twilio.baseUrl },
+            twilio: twilioProviderConfig(twilio),
           },
           ticketing: {
             halo: { kind: "halopsa", authUrl: halo.authUrl, apiUrl: halo.apiUrl, clientId: "verity-client", clientSecret: "verity-secret-0123456789", webhook: { kind: "basic", ...WEBHOOK } },

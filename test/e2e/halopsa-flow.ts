@@ -7,7 +7,7 @@ import { buildApp } from "../../src/http/build-app.js";
 import { createRuntime, type Runtime } from "../../src/main.js";
 import { startFakeEntra, type FakeEntra } from "../fakes/entra/fake-entra.js";
 import { startFakeHalo, type FakeHalo } from "../fakes/halopsa/fake-halo.js";
-import { startFakeTwilio, type FakeTwilio } from "../fakes/twilio/fake-twilio.js";
+import { startFakeTwilio, twilioProviderConfig, type FakeTwilio } from "../fakes/twilio/fake-twilio.js";
 import { createFakeClock, type FakeClock } from "../helpers/clock.js";
 import { captureLogs } from "../helpers/logs.js";
 import { freePort } from "../helpers/net.js";
@@ -104,13 +104,7 @@ export async function startFlow(
     log: { level: options.logLevel ?? "info" },
     ...(options.verification === undefined ? {} : { verification: options.verification }),
     providers: {
-      twilio: {
-        kind: "twilio",
-        accountSid: twilio.account.sid,
-        auth: { kind: "authToken", authToken: twilio.account.authToken },
-        from: twilio.account.senders[0],
-        baseUrl: twilio.baseUrl,
-      },
+      twilio: twilioProviderConfig(twilio),
     },
     ticketing: {
       halo: {

@@ -29,6 +29,7 @@ export function configFor(fake: FakeTwilio, overrides: Record<string, unknown> =
     auth: { kind: "authToken", authToken: fake.account.authToken },
     from: fake.account.senders[0],
     baseUrl: fake.baseUrl,
+    lookup: { baseUrl: fake.baseUrl, timeoutMs: 400 },
     timeoutMs: 400,
     ...overrides,
   });

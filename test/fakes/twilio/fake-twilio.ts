@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { postStatusCallback, type RecordedCallback } from "./fake-twilio-callbacks.js";
 import { authenticate, completeAccount, errorBody, messageResource, type FakeMessage } from "./fake-twilio-resource.js";
+import { lookupReply, type FakeLookupData } from "./fake-twilio-lookup.js";
 import { checkCreateForm, fakeSid, twilioError, type FakeTwilioAccount, type FakeTwilioDestinationRules, type TwilioErrorReply } from "./fake-twilio-rules.js";
 
 export { fakeSid, type FakeTwilioAccount } from "./fake-twilio-rules.js";
@@ -44,9 +45,11 @@ export interface FakeTwilioOptions {
   readonly retryAfterSeconds?: number | null;
   /** Delay before answering each request, to model a real round trip (default 0). */
   readonly latencyMs?: number;
+  /** Lookup v2: E.164 → line type (default `mobile`; `landlines` are `landline`). */
+  readonly lineTypes?: Readonly<Record<string, string>>;
 }
 
-export interface FakeTwilio extends FakeTwilioDestinationRules {
+export interface FakeTwilio extends FakeTwilioDestinationRules, FakeLookupData {
   readonly baseUrl: string;
   /** The first account: what most tests configure Verity with. */
   readonly account: FakeTwilioAccount;
@@ -56,6 +59,8 @@ export interface FakeTwilio extends FakeTwilioDestinationRules {
   readonly callbacks: RecordedCallback[];
   /** The next `count` sends fail this way. */
   failNext(failure: FakeTwilioFailure, count?: number): void;
+  /** The next `count` Lookup requests fail this way (`hang`: never answered; `401`: bad credentials). */
+  failNextLookup(failure: "hang" | "500" | "401", count?: number): void;
   /** Moves a message to `status` and posts its signed status callback, if it asked for one. */
   deliver(sid: string, status: string, errorCode?: number): Promise<RecordedCallback | null>;
   /** Twilio's JSON for a message, as the create and fetch endpoints return it. */
@@ -69,11 +74,13 @@ export interface FakeTwilio extends FakeTwilioDestinationRules {
 
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 const MESSAGE_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/;
+const LOOKUP_PATH = /^\/v2\/PhoneNumbers\/([^/]+)$/;
 
 /**
  * A local Twilio Programmable Messaging API on 127.0.0.1 with a free port: Basic auth with an
  * Auth Token or an API key, the create-Message checks and errors Twilio documents, fetch, rate
- * limiting and ambiguous failures on demand, and signed status callbacks.
+ * limiting and ambiguous failures on demand, and signed status callbacks. The same server answers
+ * Lookup v2 (`/v2/PhoneNumbers/{n}`: line type, SIM swap), which Twilio serves from another host.
  */
 export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<FakeTwilio> {
   const accounts = (options.accounts ?? [{}]).map(completeAccount);
@@ -87,6 +94,12 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
     blockedPrefixes: new Set(options.blockedPrefixes),
     unroutable: new Set(options.unroutable),
   };
+  const lookupData: FakeLookupData = {
+    lineTypes: new Map([...(options.landlines ?? []).map((n) => [n, "landline"] as const), ...Object.entries(options.lineTypes ?? {})]),
+    lineTypeErrors: new Map(),
+    simSwaps: new Map(),
+  };
+  const lookupFailures: ("hang" | "500" | "401")[] = [];
   const delayMs = options.callbackDelayMs ?? 5;
   let closed = false;
 
@@ -153,6 +166,18 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
       record.response = { status, body };
       res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers }).end(JSON.stringify(body));
     };
+    const lookup = LOOKUP_PATH.exec(record.path);
+    if (lookup !== null) {
+      const failure = lookupFailures.shift();
+      if (failure === "hang") return;
+      if (failure === "500") return reply(500, errorBody(twilioError(500, 20500, "Internal Server Error")));
+      if (failure === "401" || authenticate(accounts, req.headers.authorization) === undefined) {
+        return reply(401, errorBody(twilioError(401, 20003, "Authenticate")), { "www-authenticate": 'Basic realm="Twilio API"' });
+      }
+      if (req.method !== "GET") return reply(405, errorBody(twilioError(405, 20004, "Method not allowed")));
+      const answer = lookupReply(lookup[1] ?? "", new URLSearchParams(record.query), lookupData);
+      return "code" in answer ? reply(answer.status, errorBody(answer)) : reply(answer.status, answer.body);
+    }
     const list = MESSAGES_PATH.exec(record.path);
     const one = MESSAGE_PATH.exec(record.path);
     const isSend = list !== null && req.method === "POST";
@@ -220,8 +245,12 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
     requests,
     callbacks,
     ...rules,
+    ...lookupData,
     failNext(failure, count = 1) {
       for (let i = 0; i < count; i += 1) failures.push(failure);
+    },
+    failNextLookup(failure, count = 1) {
+      for (let i = 0; i < count; i += 1) lookupFailures.push(failure);
     },
     deliver,
     resource: messageResource,
@@ -239,6 +268,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
       requests.length = 0;
       callbacks.length = 0;
       failures.length = 0;
+      lookupFailures.length = 0;
     },
     async close() {
       closed = true;
@@ -249,3 +279,15 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
 }
 
 const errorReply = (e: TwilioErrorReply) => ({ status: e.status, body: errorBody(e) });
+
+/** A Verity `providers.<name>` block (raw, before parsing) for the fake's first account: Messages and Lookup both on the fake. */
+export function twilioProviderConfig(fake: Pick<FakeTwilio, "account" | "baseUrl">, lookup: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    kind: "twilio",
+    accountSid: fake.account.sid,
+    auth: { kind: "authToken", authToken: fake.account.authToken },
+    from: fake.account.senders[0],
+    baseUrl: fake.baseUrl,
+    lookup: { baseUrl: fake.baseUrl, ...lookup },
+  };
+}

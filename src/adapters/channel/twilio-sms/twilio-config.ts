@@ -14,6 +14,24 @@ const twilioAuth = z.discriminatedUnion("kind", [
 ]);
 
 /**
+ * Checks of the registered number through Twilio Lookup v2 before a code is texted to it: the
+ * line type (a VoIP, landline or toll-free number proves nothing about a phone in the caller's
+ * hand) and, where Twilio has enabled it for the account, a recent SIM swap. Results become risk
+ * signals for the tenant's policy. `false` turns the checks off.
+ */
+const twilioLookup = z.union([
+  z.literal(false),
+  z.strictObject({
+    lineType: z.boolean().default(true),
+    /** Needs Twilio's approval for the account (SIM Swap is in private beta). */
+    simSwap: z.boolean().default(false),
+    baseUrl: baseUrl.default("https://lookups.twilio.com"),
+    /** On the critical path beside the directory's reads: keep it short. */
+    timeoutMs: timeoutMs.default(4000),
+  }),
+]);
+
+/**
  * A `providers.<name>` block of kind `twilio`: Programmable Messaging SMS.
  *
  * @example
@@ -39,6 +57,7 @@ export const twilioConfigSchema = z
     baseUrl: baseUrl.default("https://api.twilio.com"),
     statusCallbacks: z.boolean().default(true),
     timeoutMs: timeoutMs.default(10_000),
+    lookup: twilioLookup.prefault({}),
   })
   .superRefine((config, ctx) => {
     if ((config.from === undefined) === (config.messagingServiceSid === undefined)) {
@@ -67,6 +86,7 @@ export const twilioConfigSchema = z
   });
 
 export type TwilioConfig = z.output<typeof twilioConfigSchema>;
+export type TwilioLookupConfig = Exclude<TwilioConfig["lookup"], false>;
 
 /**
  * The token that checks `X-Twilio-Signature` on this account's status callbacks: the Auth Token

@@ -6,6 +6,7 @@ import type { DeliveryReceipt, MessageChannel, OutboundMessage } from "../../../
 import { createOutboundClient, OutboundError } from "../../http/outbound.js";
 import type { TwilioConfig } from "./twilio-config.js";
 import { errorFromResponse, errorFromTransport, type SendContext } from "./twilio-errors.js";
+import { createTwilioLookup } from "./twilio-lookup.js";
 import { createdMessageSchema, parseJson } from "./twilio-schemas.js";
 
 export interface TwilioSmsChannelDeps {
@@ -16,6 +17,8 @@ export interface TwilioSmsChannelDeps {
   readonly statusCallbackUrl: string | null;
   /** The code's lifetime: Twilio drops a text still queued after it, when the code is useless. */
   readonly validityPeriodSeconds?: number;
+  /** Milliseconds since the epoch, for the Lookup line-type cache; the system clock by default. */
+  readonly now?: () => number;
 }
 
 export type TwilioSmsChannel = MessageChannel & { close(): Promise<void> };
@@ -30,7 +33,9 @@ const VALIDITY_MAX = 36_000;
  *
  * A send is repeated only when Twilio certainly did not take it: a 429 (Twilio never processes
  * those) or a connection never made. A timeout, a reset or a 5xx rejects with DELIVERY_UNKNOWN and
- * is never repeated here, so a caller is not sent two codes.
+ * is never repeated here, so a caller is not sent two codes. With `lookup` on (the default) the
+ * registered number's line type (and, when enabled, a recent SIM swap) is checked through Twilio
+ * Lookup before the send, as risk signals (`assess`).
  *
  * @example
  * ```ts
@@ -51,6 +56,7 @@ export function createTwilioSmsChannel(config: TwilioConfig, deps: TwilioSmsChan
         : [config.auth.keySid, config.auth.keySecret.reveal()];
     return `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
   };
+  const lookup = config.lookup === false ? null : createTwilioLookup(config.lookup, { name: deps.name, log: deps.log, authorization, ...(deps.now === undefined ? {} : { now: deps.now }) });
 
   const form = (message: OutboundMessage): string => {
     const fields = new URLSearchParams({ To: message.to });
@@ -108,7 +114,10 @@ export function createTwilioSmsChannel(config: TwilioConfig, deps: TwilioSmsChan
       );
       throw mapped;
     },
-    close: () => client.close(),
+    ...(lookup === null ? {} : { assess: ({ channel, to }) => (channel === "sms" ? lookup.assess(to) : Promise.resolve([])) }),
+    close: async () => {
+      await Promise.all([client.close(), lookup?.close()]);
+    },
   };
 }
 
