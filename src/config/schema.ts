@@ -184,7 +184,8 @@ export const configSchema = z
     log: z.strictObject({ level: z.enum(LOG_LEVELS).default("info") }).prefault({}),
     /**
      * Background jobs (ticket notes, HaloPSA presses). A job taken by an instance that then dies
-     * waits this long before another instance (or the restarted one) takes it again.
+     * waits this long before another instance (or the restarted one) takes it again; a job still
+     * running after it is presumed dead, so keep it well above the slowest job.
      */
     jobs: z.strictObject({ lockSeconds: z.number().int().min(5).max(3600).default(120) }).prefault({}),
     security: z

@@ -40,8 +40,9 @@ export interface StartOptions {
   readonly gate?: Promise<unknown>;
   /**
    * Makes the start happen at most once: an integration's job retried after a crash (a HaloPSA
-   * delivery, say) gets the verification the first run made, and nothing is sent again. If that
-   * run died mid-send, the verification goes to delivery_unknown for a person to resend or cancel.
+   * delivery, say) gets the verification the first run made, and nothing is sent again. A row
+   * still `pending` means that run died mid-send (the job queue reruns a job only after its lock
+   * lapsed): see `resumeInterrupted`.
    */
   readonly idempotencyKey?: string;
 }
