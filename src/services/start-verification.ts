@@ -7,6 +7,7 @@ import { parseMethod } from "../domain/methods.js";
 import { transition, type Verification, type VerificationEvent } from "../domain/verification.js";
 import { findVerification, findVerificationByOrigin, insertVerification } from "../store/verification-dal.js";
 import { assertRole, assertTenantAccess, type Actor } from "./actor.js";
+import { callerHistorySignals } from "./caller-history.js";
 import { deliver, type PushTracker } from "./deliver.js";
 import { changeVerification, eventBase, isoAfter, type EngineDeps } from "./engine-deps.js";
 import { checkSubjectLimits } from "./limits.js";
@@ -78,7 +79,8 @@ export async function startVerification(
 
   // What the provider knows of the user (Duo preauth, Okta factors…) or of the destination (Twilio
   // Lookup: line type, SIM swap) is read beside the directory's risk reads.
-  const [directorySignals, providerInfo, destinationSignals] = await Promise.all([
+  // The caller's own recent history in Verity (failures, repeated calls) comes from the store meanwhile.
+  const [directorySignals, providerInfo, destinationSignals, historySignals] = await Promise.all([
     tenant.directory.riskSignals(user),
     "provider" in binding && binding.provider.describeUser !== undefined && target.kind === "provider"
       ? binding.provider.describeUser({ providerUserId: target.providerUserId, user, tenantId: tenant.id })
@@ -86,6 +88,7 @@ export async function startVerification(
     "channel" in binding && binding.channel.assess !== undefined && target.kind === "destination" && binding.spec.kind === "code"
       ? binding.channel.assess({ channel: binding.spec.channel, to: target.to })
       : Promise.resolve([]),
+    callerHistorySignals(deps, { tenantId: tenant.id, subjectId: user.id }),
   ]);
   if (providerInfo !== null && binding.spec.kind !== "code" && !providerInfo[binding.spec.kind]) {
     throw new VerityError("NO_USABLE_FACTOR", {
@@ -94,7 +97,7 @@ export async function startVerification(
         `${user.displayName} has no ${binding.spec.kind === "push" ? "device that takes pushes" : "passcode token or app"} at ${binding.spec.provider}.`,
     });
   }
-  const signals: RiskSignal[] = [...directorySignals, ...destinationSignals];
+  const signals: RiskSignal[] = [...directorySignals, ...destinationSignals, ...historySignals];
   if (user.privileged && !signals.some((s) => s.code === "privileged")) {
     signals.push({ code: "privileged", detail: "The account is privileged (administrator)." });
   }

@@ -179,3 +179,20 @@ export async function findLatestForTicket(db: Db, tenantIds: readonly string[], 
     .executeTakeFirst();
   return row === undefined ? undefined : toVerification(row);
 }
+
+/** How a caller's recent verifications ended: their state, reason and start, newest first. */
+export async function listRecentForSubject(
+  db: Db,
+  query: { tenantId: string; subjectId: string; since: string },
+): Promise<{ state: VerificationState; stateReason: string | null; createdAt: string }[]> {
+  const rows = await db
+    .selectFrom("verifications")
+    .select(["state", "state_reason", "created_at"])
+    .where("tenant_id", "=", query.tenantId)
+    .where("subject_id", "=", query.subjectId)
+    .where("created_at", ">", query.since)
+    .orderBy("created_at", "desc")
+    .limit(100)
+    .execute();
+  return rows.map((r) => ({ state: r.state as VerificationState, stateReason: r.state_reason, createdAt: r.created_at }));
+}

@@ -80,7 +80,7 @@ describe("pushpoll parity against each provider's fake", () => {
       assert.equal(result.code, 3, result.stdout + result.stderr);
       const last = result.stdout.trim().split("\n").at(-1) ?? "";
       assert.match(last, new RegExp(`^Push to ${JANE.upn.replaceAll(".", "\\.")} failed: .*re-register the app`));
-      assert.doesNotMatch(result.stdout, /denied/i);
+      assert.doesNotMatch(last, /denied/i);
     } finally {
       w.entra.setCaller(JANE.upn, { action: "approve", afterMs: 300 });
     }

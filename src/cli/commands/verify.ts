@@ -99,14 +99,19 @@ const appOf = (method: string) => APPS[method.replace(/-(push|passcode)$/, "")] 
 
 function describeStart(io: CliIo, v: VerificationView, user: string): void {
   const demo = v.developmentOnly ? " [DEMO: development-only channel, nothing is really sent]" : "";
-  for (const signal of v.risk.signals) line(io.stdout, `Risk: ${signal.detail} (policy: ${signal.action.replace("_", " ")})`);
+  const risks = () => {
+    for (const signal of v.risk.signals) line(io.stdout, `Risk: ${signal.detail} (policy: ${signal.action.replace("_", " ")})`);
+  };
   if (v.methodKind === "push") {
+    // pushpoll's first line comes first; the risks follow it.
+    if (v.state !== "failed") line(io.stdout, `Push initiated for ${user}${demo}`);
+    risks();
     if (v.state === "failed") return;
-    line(io.stdout, `Push initiated for ${user}${demo}`);
     if (v.challenge !== null) line(io.stdout, `Read this number to the caller: ${v.challenge} (they choose or type it in their app).`);
     line(io.stdout, "Waiting for response...");
     return;
   }
+  risks();
   if (v.methodKind === "passcode") {
     line(io.stdout, `Ask ${v.subject.displayName} for the code their ${appOf(v.method)} shows now.${demo}`);
     return;
