@@ -123,6 +123,21 @@ describe("Twilio Lookup: checking the registered number before a code is sent", 
     assert.deepEqual(codes((await other.assess?.({ channel: "sms", to: TO })) ?? []), [], "a failed check is not kept");
   });
 
+  it("stops asking Lookup for 30 s after 5 outages, failing closed at once", async () => {
+    let now = Date.parse("2026-11-23T09:00:00Z");
+    const channel = kit.channel({}, { now: () => now });
+    const check = () => channel.assess?.({ channel: "sms", to: TO }) ?? Promise.resolve([]);
+    kit.fake.failNextLookup("500", 10);
+    for (let i = 0; i < 5; i += 1) assert.deepEqual(codes(await check()), ["number_check_unavailable"]);
+    const asked = kit.fake.requests.length;
+    const refused = await check();
+    assert.match(refused[0]?.detail ?? "", /failed repeatedly, so Verity is not asking it for 30 s/);
+    assert.equal(kit.fake.requests.length, asked, "no request while the circuit is open");
+    kit.fake.reset();
+    now += 30_000;
+    assert.deepEqual(codes(await check()), [], "the probe finds Lookup back");
+  });
+
   it("words Twilio's swap periods", () => {
     assert.equal(periodWords("PT24H"), "in the last 24 hours");
     assert.equal(periodWords("P14D"), "in the last 14 days");

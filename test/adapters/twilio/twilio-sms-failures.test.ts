@@ -106,3 +106,40 @@ describe("Twilio SMS channel: unreachable Twilio", () => {
     }
   });
 });
+
+describe("Twilio SMS channel: circuit breaker (SECURITY.md R2)", () => {
+  let kit: TwilioKit;
+  before(async () => {
+    kit = await startTwilioKit({ retryAfterSeconds: 0 });
+  });
+  after(() => kit.close());
+
+  it("after 5 outages in 10 s refuses at once without calling Twilio, then probes after 30 s", async () => {
+    let now = Date.parse("2026-11-23T09:00:00Z");
+    const channel = kit.channel({}, { now: () => now });
+    kit.fake.failNext("503", 5);
+    for (let i = 0; i < 5; i += 1) {
+      await assert.rejects(channel.send(message()), (e: unknown) => isVerityError(e) && e.code !== "CHANNEL_REJECTED");
+      now += 500;
+    }
+    const posts = kit.fake.requests.length;
+    await assert.rejects(
+      channel.send(message()),
+      failsWith("CHANNEL_UNAVAILABLE", (e) => /not trying it for 30 s\. Nothing was sent: use another method/.test(e.message) && e.retryAfterSeconds === 30),
+    );
+    assert.equal(kit.fake.requests.length, posts, "no request while the circuit is open");
+    now += 30_000;
+    const receipt = await channel.send(message());
+    assert.match(receipt.providerRef ?? "", /^SM/);
+    assert.equal((await channel.send(message())).providerRef === undefined, false, "closed again after the probe");
+  });
+
+  it("does not open for texts Twilio refuses one by one (a bad number is not an outage)", async () => {
+    const channel = kit.channel();
+    kit.fake.optedOut.add("+447700900777");
+    for (let i = 0; i < 6; i += 1) {
+      await assert.rejects(channel.send(message({ to: "+447700900777" })), failsWith("CHANNEL_REJECTED"));
+    }
+    assert.match((await channel.send(message())).providerRef ?? "", /^SM/);
+  });
+});

@@ -5,6 +5,7 @@ import { maskPhone } from "../../../domain/masking.js";
 import { normalisePhone } from "../../../domain/phone.js";
 import { DESTINATION_SIGNALS as NUMBER_SIGNALS } from "../../../domain/policy.js";
 import type { RiskSignal } from "../../../domain/ports.js";
+import { createCircuitBreaker } from "../../http/circuit-breaker.js";
 import { createOutboundClient, OutboundError } from "../../http/outbound.js";
 import type { TwilioLookupConfig } from "./twilio-config.js";
 import { parseJson } from "./twilio-schemas.js";
@@ -42,6 +43,9 @@ export interface TwilioLookupDeps {
   /** Milliseconds since the epoch, for the line-type cache; the system clock by default. */
   readonly now?: () => number;
 }
+
+/** Twilio Lookup could not be asked: no answer, a 5xx, or an open circuit. */
+class LookupOutage extends Error {}
 
 /** A line type is kept this long per number: it rarely changes (a port to VoIP is the case). */
 export const LINE_TYPE_TTL_MS = 6 * 60 * 60_000;
@@ -81,6 +85,8 @@ function createLineTypeCache(now: () => number) {
  */
 export function createTwilioLookup(config: TwilioLookupConfig, deps: TwilioLookupDeps) {
   const lineTypes = createLineTypeCache(deps.now ?? Date.now);
+  // During a Lookup outage every start would wait out two timeouts before failing closed anyway.
+  const breaker = createCircuitBreaker({ now: deps.now ?? Date.now });
   // The caller is waiting for the text: one retry at most, then the check counts as unavailable.
   const client = createOutboundClient({ name: "Twilio Lookup", timeoutMs: config.timeoutMs, maxRetries: 1, log: deps.log });
   const assess = async (to: string): Promise<RiskSignal[]> => {
@@ -91,16 +97,24 @@ export function createTwilioLookup(config: TwilioLookupConfig, deps: TwilioLooku
     const unavailable = (why: string): RiskSignal[] => [{ code: NUMBER_SIGNALS.unavailable, detail: `Twilio Lookup could not check ${shown}: ${why}` }];
     let response;
     try {
-      response = await client.request({
-        method: "GET",
-        url: `${config.baseUrl}/v2/PhoneNumbers/${encodeURIComponent(to)}?Fields=${fields.join(",")}`,
-        headers: { authorization: deps.authorization(), accept: "application/json" },
-        retry: "idempotent",
-      });
+      response = await breaker.run(
+        async () => {
+          const url = `${config.baseUrl}/v2/PhoneNumbers/${encodeURIComponent(to)}?Fields=${fields.join(",")}`;
+          const answer = await client
+            .request({ method: "GET", url, headers: { authorization: deps.authorization(), accept: "application/json" }, retry: "idempotent" })
+            .catch((error: unknown) => {
+              throw error instanceof OutboundError ? new LookupOutage("Twilio did not answer in time.") : error;
+            });
+          if (answer.status >= 500) throw new LookupOutage(`Twilio answered HTTP ${answer.status}.`);
+          return answer;
+        },
+        (error) => error instanceof LookupOutage,
+        (retryAfterMs) => new LookupOutage(`Twilio Lookup failed repeatedly, so Verity is not asking it for ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`),
+      );
     } catch (error) {
-      if (!(error instanceof OutboundError)) throw error;
-      deps.log.warn({ provider: deps.name, to: shown, kind: error.kind }, "Twilio Lookup got no answer");
-      return unavailable("Twilio did not answer in time.");
+      if (!(error instanceof LookupOutage)) throw error;
+      deps.log.warn({ provider: deps.name, to: shown, reason: error.message }, "Twilio Lookup unavailable");
+      return unavailable(error.message);
     }
     if (response.status !== 200) {
       const said = parseJson(errorSchema, response.text);

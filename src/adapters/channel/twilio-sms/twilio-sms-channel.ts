@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
-import { VerityError } from "../../../domain/errors.js";
+import { isVerityError, VerityError } from "../../../domain/errors.js";
 import { maskPhone } from "../../../domain/masking.js";
 import { normalisePhone } from "../../../domain/phone.js";
 import type { DeliveryReceipt, MessageChannel, OutboundMessage } from "../../../domain/ports.js";
+import { createCircuitBreaker } from "../../http/circuit-breaker.js";
 import { createOutboundClient, OutboundError } from "../../http/outbound.js";
 import type { TwilioConfig } from "./twilio-config.js";
 import { errorFromResponse, errorFromTransport, type SendContext } from "./twilio-errors.js";
@@ -68,51 +69,66 @@ export function createTwilioSmsChannel(config: TwilioConfig, deps: TwilioSmsChan
     return fields.toString();
   };
 
+  // SECURITY.md R2: during a Twilio outage, fail at once instead of making each technician wait.
+  const breaker = createCircuitBreaker({ now: deps.now ?? Date.now });
+
+  const sendOnce = async (message: OutboundMessage, ctx: SendContext): Promise<DeliveryReceipt> => {
+    if (message.channel !== "sms") {
+      throw new VerityError("CHANNEL_REJECTED", { message: `Provider '${deps.name}' (Twilio) carries SMS only.` });
+    }
+    if ([...message.text].length > MAX_BODY_CHARACTERS) {
+      throw new VerityError("CHANNEL_REJECTED", {
+        message: `The text is longer than Twilio's ${MAX_BODY_CHARACTERS} characters; an administrator must shorten the tenant's SMS template.`,
+      });
+    }
+    let response;
+    try {
+      response = await client.request({
+        method: "POST",
+        url,
+        headers: { authorization: authorization(), "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+        body: form(message),
+        retry: "not-sent-only",
+      });
+    } catch (error) {
+      if (!(error instanceof OutboundError)) throw error;
+      const mapped = errorFromTransport(error, ctx);
+      deps.log.warn({ provider: deps.name, to: ctx.masked, kind: error.kind, verificationId: message.verificationId }, "Twilio send got no answer");
+      throw mapped;
+    }
+    if (response.status >= 200 && response.status < 300) {
+      const created = parseJson(createdMessageSchema, response.text);
+      if (created === undefined) {
+        // Twilio took the message; only its id is missing, so this is still a success.
+        deps.log.warn({ provider: deps.name, to: ctx.masked, status: response.status }, "Twilio accepted the text but its answer could not be read");
+        return {};
+      }
+      deps.log.debug({ provider: deps.name, to: ctx.masked, sid: created.sid, attempts: response.attempts }, "Twilio accepted the text");
+      return { providerRef: created.sid };
+    }
+    const mapped = errorFromResponse(response, ctx);
+    deps.log.warn(
+      { provider: deps.name, to: ctx.masked, status: response.status, code: mapped.code, details: mapped.details, verificationId: message.verificationId },
+      "Twilio did not accept the text",
+    );
+    throw mapped;
+  };
+
   return {
     name: deps.name,
     developmentOnly: false,
     channels: ["sms"],
     async send(message): Promise<DeliveryReceipt> {
       const ctx = describeDestination(message.to, sender);
-      if (message.channel !== "sms") {
-        throw new VerityError("CHANNEL_REJECTED", { message: `Provider '${deps.name}' (Twilio) carries SMS only.` });
-      }
-      if ([...message.text].length > MAX_BODY_CHARACTERS) {
-        throw new VerityError("CHANNEL_REJECTED", {
-          message: `The text is longer than Twilio's ${MAX_BODY_CHARACTERS} characters; an administrator must shorten the tenant's SMS template.`,
+      return breaker.run(() => sendOnce(message, ctx), isOutage, (retryAfterMs) => {
+        const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+        deps.log.warn({ provider: deps.name, to: ctx.masked, retryAfterSeconds: seconds }, "Twilio circuit open: text not attempted");
+        return new VerityError("CHANNEL_UNAVAILABLE", {
+          message: `Twilio failed repeatedly in the last few seconds, so Verity is not trying it for ${seconds} s. Nothing was sent: use another method (a push) or escalate.`,
+          retryAfterSeconds: seconds,
+          details: { provider: "twilio", circuit: "open" },
         });
-      }
-      let response;
-      try {
-        response = await client.request({
-          method: "POST",
-          url,
-          headers: { authorization: authorization(), "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-          body: form(message),
-          retry: "not-sent-only",
-        });
-      } catch (error) {
-        if (!(error instanceof OutboundError)) throw error;
-        const mapped = errorFromTransport(error, ctx);
-        deps.log.warn({ provider: deps.name, to: ctx.masked, kind: error.kind, verificationId: message.verificationId }, "Twilio send got no answer");
-        throw mapped;
-      }
-      if (response.status >= 200 && response.status < 300) {
-        const created = parseJson(createdMessageSchema, response.text);
-        if (created === undefined) {
-          // Twilio took the message; only its id is missing, so this is still a success.
-          deps.log.warn({ provider: deps.name, to: ctx.masked, status: response.status }, "Twilio accepted the text but its answer could not be read");
-          return {};
-        }
-        deps.log.debug({ provider: deps.name, to: ctx.masked, sid: created.sid, attempts: response.attempts }, "Twilio accepted the text");
-        return { providerRef: created.sid };
-      }
-      const mapped = errorFromResponse(response, ctx);
-      deps.log.warn(
-        { provider: deps.name, to: ctx.masked, status: response.status, code: mapped.code, details: mapped.details, verificationId: message.verificationId },
-        "Twilio did not accept the text",
-      );
-      throw mapped;
+      });
     },
     ...(lookup === null ? {} : { assess: ({ channel, to }) => (channel === "sms" ? lookup.assess(to) : Promise.resolve([])) }),
     close: async () => {
@@ -120,6 +136,9 @@ export function createTwilioSmsChannel(config: TwilioConfig, deps: TwilioSmsChan
     },
   };
 }
+
+/** An outage, as opposed to a refusal of one text (a bad number, an opted-out recipient). */
+const isOutage = (error: unknown): boolean => isVerityError(error) && (error.code === "DELIVERY_UNKNOWN" || error.code === "CHANNEL_UNAVAILABLE");
 
 function clampValidity(seconds: number | undefined): number | undefined {
   if (seconds === undefined || !Number.isFinite(seconds)) return undefined;
