@@ -1,7 +1,8 @@
 import { VerityError } from "../../../domain/errors.js";
 import type { OutboundError, OutboundResponse } from "../../http/outbound.js";
 import { retryAfterMs } from "../../http/outbound.js";
-import { parseJson, twilioErrorSchema } from "./twilio-schemas.js";
+import { parseJson } from "../../http/json.js";
+import { twilioErrorSchema } from "./twilio-schemas.js";
 
 /** What an error message may say about a send: never the full number. */
 export interface SendContext {

@@ -8,7 +8,7 @@ import type { RiskSignal } from "../../../domain/ports.js";
 import { createCircuitBreaker } from "../../http/circuit-breaker.js";
 import { createOutboundClient, OutboundError } from "../../http/outbound.js";
 import type { TwilioLookupConfig } from "./twilio-config.js";
-import { parseJson } from "./twilio-schemas.js";
+import { parseJson } from "../../http/json.js";
 
 const VOIP = new Set(["fixedVoip", "nonFixedVoip"]);
 const TYPE_WORDS: Readonly<Record<string, string>> = {

@@ -8,7 +8,8 @@ import { createOutboundClient, OutboundError } from "../../http/outbound.js";
 import type { TwilioConfig } from "./twilio-config.js";
 import { errorFromResponse, errorFromTransport, type SendContext } from "./twilio-errors.js";
 import { createTwilioLookup } from "./twilio-lookup.js";
-import { createdMessageSchema, parseJson } from "./twilio-schemas.js";
+import { parseJson } from "../../http/json.js";
+import { createdMessageSchema } from "./twilio-schemas.js";
 
 export interface TwilioSmsChannelDeps {
   /** The provider's name in the configuration, shown in logs. */

@@ -1,5 +1,6 @@
-import { constants, createHash, createPrivateKey, randomUUID, sign, X509Certificate, type KeyObject } from "node:crypto";
+import { constants, createHash, createPrivateKey, sign, X509Certificate, type KeyObject } from "node:crypto";
 import type { Secret } from "../../../config/secret.js";
+import { clientAssertionClaims, signJwt } from "../../http/jwt.js";
 
 export interface AssertionSigner {
   /** A signed client assertion for `audience` (the token endpoint), valid from `now` for 10 minutes. */
@@ -21,38 +22,17 @@ export function createAssertionSigner(credential: {
 }): AssertionSigner {
   const key: KeyObject = createPrivateKey(credential.privateKey.reveal());
   const der = new X509Certificate(credential.certificate).raw;
-  const header =
+  const header: Record<string, string> =
     credential.algorithm === "PS256"
       ? { alg: "PS256", typ: "JWT", "x5t#S256": createHash("sha256").update(der).digest("base64url") }
       : { alg: "RS256", typ: "JWT", x5t: createHash("sha1").update(der).digest("base64url") };
-  const encodedHeader = base64url(JSON.stringify(header));
+  const signature = (input: Buffer) =>
+    credential.algorithm === "PS256"
+      ? sign("sha256", input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST })
+      : sign("sha256", input, key);
 
   return {
-    assertion(audience, now) {
-      const issuedAt = Math.floor(now.getTime() / 1000);
-      const claims = {
-        aud: audience,
-        iss: credential.clientId,
-        sub: credential.clientId,
-        jti: randomUUID(),
-        iat: issuedAt,
-        nbf: issuedAt,
-        exp: issuedAt + LIFETIME_SECONDS,
-      };
-      const signingInput = `${encodedHeader}.${base64url(JSON.stringify(claims))}`;
-      const signature =
-        credential.algorithm === "PS256"
-          ? sign("sha256", Buffer.from(signingInput), {
-              key,
-              padding: constants.RSA_PKCS1_PSS_PADDING,
-              saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
-            })
-          : sign("sha256", Buffer.from(signingInput), key);
-      return `${signingInput}.${signature.toString("base64url")}`;
-    },
+    assertion: (audience, now) =>
+      signJwt(header, clientAssertionClaims({ clientId: credential.clientId, audience, now, lifetimeSeconds: LIFETIME_SECONDS, notBefore: true }), signature),
   };
-}
-
-function base64url(text: string): string {
-  return Buffer.from(text, "utf8").toString("base64url");
 }

@@ -2,6 +2,7 @@ import { OutboundError, retryAfterMs } from "../../http/outbound.js";
 import type { OutboundResponse } from "../../http/outbound.js";
 import { VerityError } from "../../../domain/errors.js";
 import { loginErrorSchema } from "./entra-schemas.js";
+import { readJson } from "../../http/json.js";
 
 /** What an error message about one tenant and app needs to say. */
 export interface EntraErrorContext {
@@ -59,12 +60,7 @@ function firstLine(description: string | undefined): string {
  */
 export function tokenRefusal(context: EntraErrorContext & { readonly scope: string }, response: OutboundResponse): VerityError {
   if (response.status === 429 || response.status >= 500) return unavailableAfterRetries("The Microsoft Entra token endpoint", response);
-  let parsed: ReturnType<typeof loginErrorSchema.safeParse>;
-  try {
-    parsed = loginErrorSchema.safeParse(JSON.parse(response.text));
-  } catch {
-    parsed = loginErrorSchema.safeParse(undefined);
-  }
+  const parsed = loginErrorSchema.safeParse(readJson(response.text));
   if (!parsed.success) {
     return new VerityError("UPSTREAM_AUTH_FAILED", {
       message: `The Microsoft Entra token endpoint refused Verity's request for tenant ${context.tenant} with HTTP ${response.status} and no readable error.`,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseJson } from "../../http/json.js";
 
 /**
  * zod shapes of the Microsoft identity platform and Microsoft Graph responses the Entra adapter
@@ -35,15 +36,10 @@ const REFRESH_EARLY_MS = 5 * 60 * 1000;
  * until 5 minutes (or half its life, if shorter) before it expires. Undefined when unreadable.
  */
 export function readTokenAnswer(text: string): { value: string; ttlMs: number; expiresInSeconds: number } | undefined {
-  let parsed;
-  try {
-    parsed = tokenResponseSchema.safeParse(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
-  if (!parsed.success) return undefined;
-  const lifetimeMs = parsed.data.expires_in * 1000;
-  return { value: parsed.data.access_token, ttlMs: lifetimeMs - Math.min(REFRESH_EARLY_MS, lifetimeMs / 2), expiresInSeconds: parsed.data.expires_in };
+  const answer = parseJson(tokenResponseSchema, text);
+  if (answer === undefined) return undefined;
+  const lifetimeMs = answer.expires_in * 1000;
+  return { value: answer.access_token, ttlMs: lifetimeMs - Math.min(REFRESH_EARLY_MS, lifetimeMs / 2), expiresInSeconds: answer.expires_in };
 }
 
 /** The Graph error envelope. */

@@ -4,6 +4,7 @@ import type { OutboundClient, OutboundResponse } from "../../http/outbound.js";
 import { adminConsentUrl, unavailableAfterRetries, unreachable } from "./entra-errors.js";
 import { graphErrorSchema, graphPageSchema } from "./entra-schemas.js";
 import type { TokenProvider } from "./token-provider.js";
+import { readJson } from "../../http/json.js";
 
 const SERVICE = "Microsoft Graph";
 const MAX_PAGES = 20;
@@ -54,7 +55,7 @@ export function createGraphClient(deps: {
       } catch (error) {
         throw unreachable(SERVICE, error);
       }
-      if (response.status === 200) return parseJson(response.text);
+      if (response.status === 200) return readJson(response.text);
       if (response.status === 404) return null;
       if (response.status === 401 && attempt === 0) {
         deps.tokens.invalidate(read.tenant);
@@ -66,7 +67,7 @@ export function createGraphClient(deps: {
 
   const refusal = (read: GraphRead, response: OutboundResponse): VerityError => {
     if (response.status === 429 || response.status >= 500) return unavailableAfterRetries(SERVICE, response);
-    const envelope = graphErrorSchema.safeParse(parseJson(response.text));
+    const envelope = graphErrorSchema.safeParse(readJson(response.text));
     const code = envelope.success ? envelope.data.error.code : `HTTP ${response.status}`;
     const requestId = envelope.success ? envelope.data.error.innerError?.["request-id"] : undefined;
     const details = { graphCode: code, tenant: read.tenant, ...(requestId === undefined ? {} : { requestId }) };
@@ -139,12 +140,4 @@ export function createGraphClient(deps: {
       return items;
     },
   };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

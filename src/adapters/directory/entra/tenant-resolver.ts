@@ -5,6 +5,7 @@ import type { OutboundClient } from "../../http/outbound.js";
 import { aadstsCode, unavailableAfterRetries, unreachable } from "./entra-errors.js";
 import { loginErrorSchema, openIdConfigurationSchema } from "./entra-schemas.js";
 import { createSingleFlightCache } from "../../shared/single-flight-cache.js";
+import { readJson } from "../../http/json.js";
 
 const HIT_TTL_MS = 24 * 60 * 60 * 1000;
 const MISS_TTL_MS = 5 * 60 * 1000;
@@ -72,7 +73,7 @@ export function createTenantResolver(deps: {
       throw unreachable(SERVICE, error);
     }
     if (response.status === 429 || response.status >= 500) throw unavailableAfterRetries(SERVICE, response);
-    const body = parseJson(response.text);
+    const body = readJson(response.text);
     if (response.status !== 200) {
       const failure = loginErrorSchema.safeParse(body);
       if (response.status === 400 && failure.success && (aadstsCode(failure.data) === 90002 || failure.data.error === "invalid_tenant")) {
@@ -129,13 +130,5 @@ function loginOrigin(issuer: string): string {
     return new URL(issuer).origin;
   } catch {
     return "the tenant's login host";
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }

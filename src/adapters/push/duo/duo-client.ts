@@ -4,7 +4,8 @@ import type { Clock } from "../../../domain/ports.js";
 import { createOutboundClient, OutboundError, type OutboundClientOptions, type RetryMode } from "../../http/outbound.js";
 import { signedHost, type DuoConfig } from "./duo-config.js";
 import { errorFromResponse, errorFromTransport, unreadableAnswer, type DuoCallContext } from "./duo-errors.js";
-import { duoEnvelopeSchema, parseJson } from "./duo-schemas.js";
+import { parseJson } from "../../http/json.js";
+import { duoEnvelopeSchema } from "./duo-schemas.js";
 import { canonParams, duoAuthorization, rfc2822Date, type DuoParams } from "./duo-signing.js";
 
 export interface DuoCall extends DuoCallContext {

@@ -1,7 +1,8 @@
 import { VerityError } from "../../../domain/errors.js";
 import type { OutboundError, OutboundResponse } from "../../http/outbound.js";
 import { retryAfterMs } from "../../http/outbound.js";
-import { duoEnvelopeSchema, parseJson } from "./duo-schemas.js";
+import { parseJson } from "../../http/json.js";
+import { duoEnvelopeSchema } from "./duo-schemas.js";
 
 /** What a failed call was doing, in words for the technician and the administrator. */
 export interface DuoCallContext {

@@ -51,15 +51,3 @@ export const authResultSchema = z.looseObject({
 export type AuthResult = z.output<typeof authResultSchema>;
 
 export const checkSchema = z.looseObject({ time: z.number() });
-
-/** Parses a JSON text with a schema; `undefined` when it is not JSON or not that shape. */
-export function parseJson<T>(schema: z.ZodType<T>, text: string): T | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const parsed = schema.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
-}

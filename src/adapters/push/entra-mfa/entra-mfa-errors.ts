@@ -2,6 +2,7 @@ import { VerityError } from "../../../domain/errors.js";
 import { aadstsCode, retryAfterSeconds } from "../../directory/entra/entra-errors.js";
 import { loginErrorSchema } from "../../directory/entra/entra-schemas.js";
 import { OutboundError, type OutboundResponse } from "../../http/outbound.js";
+import { readJson } from "../../http/json.js";
 
 export const TOKEN_SERVICE = "The Microsoft Entra token endpoint";
 export const CONNECTOR_SERVICE = "The Microsoft Entra MFA connector";
@@ -34,13 +35,7 @@ export function unavailable(service: string, response: OutboundResponse): Verity
  */
 export function tokenRefusal(context: { readonly tenant: string; readonly clientId: string; readonly resource: string; readonly loginUrl: string }, response: OutboundResponse): VerityError {
   if (response.status === 429 || response.status >= 500) return unavailable(TOKEN_SERVICE, response);
-  let body: unknown;
-  try {
-    body = JSON.parse(response.text);
-  } catch {
-    body = undefined;
-  }
-  const parsed = loginErrorSchema.safeParse(body);
+  const parsed = loginErrorSchema.safeParse(readJson(response.text));
   const { tenant, clientId } = context;
   if (!parsed.success) {
     return new VerityError("UPSTREAM_AUTH_FAILED", {

@@ -6,7 +6,8 @@ import type { OutboundClient } from "../../http/outbound.js";
 import { createOktaAssertionSigner } from "./okta-client-assertion.js";
 import type { OktaConfig } from "./okta-config.js";
 import { tokenRefusal, unreachable } from "./okta-errors.js";
-import { parseJson, tokenResponseSchema } from "./okta-schemas.js";
+import { parseJson } from "../../http/json.js";
+import { tokenResponseSchema } from "./okta-schemas.js";
 
 const REFRESH_EARLY_MS = 5 * 60 * 1000;
 

@@ -1,5 +1,6 @@
-import { createPrivateKey, randomUUID, sign, type KeyObject } from "node:crypto";
+import { createPrivateKey, sign, type KeyObject } from "node:crypto";
 import type { Secret } from "../../../config/secret.js";
+import { clientAssertionClaims, signJwt } from "../../http/jwt.js";
 
 /** Okta refuses assertions that live longer than an hour; five minutes covers any clock skew. */
 const LIFETIME_SECONDS = 300;
@@ -24,29 +25,9 @@ export function createOktaAssertionSigner(credential: {
   const key: KeyObject = createPrivateKey(credential.privateKey.reveal());
   const alg = key.asymmetricKeyType === "ec" ? "ES256" : "RS256";
   const header = { alg, typ: "JWT", ...(credential.keyId === undefined ? {} : { kid: credential.keyId }) };
-  const encodedHeader = base64url(JSON.stringify(header));
+  const signature = (input: Buffer) => (alg === "ES256" ? sign("sha256", input, { key, dsaEncoding: "ieee-p1363" }) : sign("sha256", input, key));
 
   return {
-    assertion(audience, now) {
-      const issuedAt = Math.floor(now.getTime() / 1000);
-      const claims = {
-        aud: audience,
-        iss: credential.clientId,
-        sub: credential.clientId,
-        jti: randomUUID(),
-        iat: issuedAt,
-        exp: issuedAt + LIFETIME_SECONDS,
-      };
-      const signingInput = `${encodedHeader}.${base64url(JSON.stringify(claims))}`;
-      const signature =
-        alg === "ES256"
-          ? sign("sha256", Buffer.from(signingInput), { key, dsaEncoding: "ieee-p1363" })
-          : sign("sha256", Buffer.from(signingInput), key);
-      return `${signingInput}.${signature.toString("base64url")}`;
-    },
+    assertion: (audience, now) => signJwt(header, clientAssertionClaims({ clientId: credential.clientId, audience, now, lifetimeSeconds: LIFETIME_SECONDS }), signature),
   };
-}
-
-function base64url(text: string): string {
-  return Buffer.from(text, "utf8").toString("base64url");
 }

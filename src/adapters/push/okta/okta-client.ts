@@ -7,7 +7,7 @@ import { createOktaAuthorizer } from "./okta-auth.js";
 import { readRateLimit } from "./okta-rate-limit.js";
 import type { OktaConfig } from "./okta-config.js";
 import { apiFailure, unreachable, type OktaCallContext } from "./okta-errors.js";
-import { parseJson } from "./okta-schemas.js";
+import { parseJson } from "../../http/json.js";
 
 /** Okta shows the User-Agent in the push's context, so it names Verity and what it is for. */
 export const OKTA_USER_AGENT = "Verity/1.0 (service desk caller verification)";

@@ -2,7 +2,8 @@ import { VerityError } from "../../../domain/errors.js";
 import { OutboundError, type OutboundResponse } from "../../http/outbound.js";
 import type { OktaAuthConfig } from "./okta-config.js";
 import { readRateLimit, secondsUntilReset } from "./okta-rate-limit.js";
-import { oauthErrorSchema, oktaErrorSchema, parseJson, type OktaErrorBody } from "./okta-schemas.js";
+import { parseJson } from "../../http/json.js";
+import { oauthErrorSchema, oktaErrorSchema, type OktaErrorBody } from "./okta-schemas.js";
 
 /** When a 429 comes without X-Rate-Limit-Reset. */
 const DEFAULT_RETRY_AFTER_SECONDS = 10;

@@ -1,7 +1,8 @@
 import { VerityError } from "../../../domain/errors.js";
 import type { OktaClient } from "./okta-client.js";
 import { oktaError } from "./okta-errors.js";
-import { parseJson, passcodeResultSchema } from "./okta-schemas.js";
+import { parseJson } from "../../http/json.js";
+import { passcodeResultSchema } from "./okta-schemas.js";
 
 const PASSCODE = /^\d{6,10}$/;
 

@@ -7,7 +7,8 @@ import { rateLimited } from "./okta-errors.js";
 import { describeFactors, passcodeFactor, pushFactor } from "./okta-factors.js";
 import { checkOktaPasscode } from "./okta-passcode.js";
 import { pollDelayMs, readRateLimit } from "./okta-rate-limit.js";
-import { parseJson, pushChallengeSchema, pushTransactionSchema } from "./okta-schemas.js";
+import { parseJson } from "../../http/json.js";
+import { pushChallengeSchema, pushTransactionSchema } from "./okta-schemas.js";
 import { assertFollowable, decodePushRef, encodePushRef, type OktaPushRef } from "./okta-transaction.js";
 import { createOktaUsers, missingUserText, unknownUser } from "./okta-users.js";
 

@@ -71,15 +71,3 @@ export const oauthErrorSchema = z.looseObject({
   error: z.string(),
   error_description: z.string().optional(),
 });
-
-/** Parses a JSON text with a schema; `undefined` when it is not JSON or not that shape. */
-export function parseJson<T>(schema: z.ZodType<T>, text: string): T | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const parsed = schema.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
-}

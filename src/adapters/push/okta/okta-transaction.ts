@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { readJson } from "../../http/json.js";
 import { VerityError } from "../../../domain/errors.js";
 
 /**
@@ -32,13 +33,7 @@ export function encodePushRef(ref: OktaPushRef): string {
  * @throws PROVIDER_ERROR when the stored reference is not one this adapter wrote
  */
 export function decodePushRef(text: string): OktaPushRef {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = undefined;
-  }
-  const parsed = refSchema.safeParse(value);
+  const parsed = refSchema.safeParse(readJson(text));
   if (!parsed.success) throw new VerityError("PROVIDER_ERROR", { message: "This push reference was not written by the Okta provider." });
   const { cancel, ...rest } = parsed.data;
   return cancel === undefined ? rest : { ...rest, cancel };

@@ -3,7 +3,8 @@ import type { Clock } from "../../../domain/ports.js";
 import { createSingleFlightCache } from "../../shared/single-flight-cache.js";
 import type { OktaClient } from "./okta-client.js";
 import { oktaError } from "./okta-errors.js";
-import { oktaFactorListSchema, oktaUserSchema, parseJson, type OktaFactor } from "./okta-schemas.js";
+import { parseJson } from "../../http/json.js";
+import { oktaFactorListSchema, oktaUserSchema, type OktaFactor } from "./okta-schemas.js";
 
 /** An Okta user as Verity needs it: the immutable id the Factors API takes, and the status. */
 export interface OktaUserRef {

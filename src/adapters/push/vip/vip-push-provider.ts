@@ -8,6 +8,7 @@ import { errorFromStatus, vipWording } from "./vip-errors.js";
 import { authenticateUserWithPush, checkOtp, getUserInfo, newRequestId, pollPushStatus, truncate } from "./vip-requests.js";
 import { checkOtpResponseSchema, pollResponseSchema, pushResponseSchema, userInfoResponseSchema, type PollResponse } from "./vip-responses.js";
 import { createVipTransport } from "./vip-transport.js";
+import { parseJson } from "../../http/json.js";
 
 export interface VipPushProviderDeps {
   /** The provider's name in the configuration, shown in logs. */
@@ -30,12 +31,7 @@ export const encodeTransactionRef = (transactionId: string): string => JSON.stri
 
 /** The transaction id inside a reference, or null when it is not one of ours. */
 export function decodeTransactionRef(ref: string): string | null {
-  try {
-    const parsed = transactionRefSchema.safeParse(JSON.parse(ref));
-    return parsed.success ? parsed.data.transactionId : null;
-  } catch {
-    return null;
-  }
+  return parseJson(transactionRefSchema, ref)?.transactionId ?? null;
 }
 
 const XML_SAFE = /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;

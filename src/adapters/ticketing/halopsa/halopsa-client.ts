@@ -17,7 +17,8 @@ import {
   haloUserSchema,
   parseEach,
 } from "./halopsa-schemas.js";
-import { createHaloTokenSource, safeJson } from "./halopsa-token.js";
+import { readJson } from "../../http/json.js";
+import { createHaloTokenSource } from "./halopsa-token.js";
 
 export type { HaloAction, HaloAgent, HaloTicket, HaloUser } from "./halopsa-schemas.js";
 
@@ -132,7 +133,7 @@ export function createHaloClient(config: HaloConfig, deps: HaloClientDeps): Halo
     const response = await call(request, op);
     if (response.status === 404 && missing !== undefined) return missing();
     if (response.status < 200 || response.status > 299) throw haloApiError(response, op, ctx);
-    const parsed = schema.safeParse(safeJson(response.text));
+    const parsed = schema.safeParse(readJson(response.text));
     if (!parsed.success) throw haloUnreadable(op, ctx);
     return parsed.data;
   };
@@ -191,7 +192,7 @@ export function createHaloClient(config: HaloConfig, deps: HaloClientDeps): Halo
       const op: HaloOperation = { label: `add a private note to ticket ${ticketId}`, kind: "note", ticketId };
       const response = await call({ method: "POST", path: "/Actions", body: JSON.stringify([action]), retry: "not-sent-only" }, op);
       if (response.status < 200 || response.status > 299) throw haloApiError(response, op, ctx);
-      return { actionId: createdActionId(safeJson(response.text)) };
+      return { actionId: createdActionId(readJson(response.text)) };
     },
     async listActions(id) {
       const ticketId = requireId(id, "ticket id");

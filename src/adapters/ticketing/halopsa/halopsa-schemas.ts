@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { readJson } from "../../http/json.js";
 
 /**
  * zod schemas for what HaloPSA sends back. Halo returns many more fields than Verity reads and no
@@ -123,12 +124,9 @@ export function createdActionId(body: unknown): number | null {
  * `{error, error_description}` or plain text.
  */
 export function haloErrorMessage(text: string): string | undefined {
-  let value: unknown = text;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    // not JSON: use the text as it is
-  }
+  const json = readJson(text);
+  // Not JSON: use the text as it is.
+  const value = json === undefined ? text : json;
   let message: unknown = value;
   if (typeof value === "object" && value !== null) {
     const o = value as Record<string, unknown>;

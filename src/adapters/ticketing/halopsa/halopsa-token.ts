@@ -5,6 +5,7 @@ import type { OutboundClient, OutboundResponse } from "../../http/outbound.js";
 import { OutboundError } from "../../http/outbound.js";
 import type { HaloConfig } from "./halopsa-config.js";
 import { haloErrorMessage, haloTokenSchema } from "./halopsa-schemas.js";
+import { readJson } from "../../http/json.js";
 
 /** Halo documents 3600 s; a response without `expires_in` is trusted for less. */
 const FALLBACK_LIFETIME_S = 300;
@@ -61,7 +62,7 @@ export function createHaloTokenSource(
       });
     }
     if (response.status !== 200) throw tokenRefused(config, response);
-    const parsed = haloTokenSchema.safeParse(safeJson(response.text));
+    const parsed = haloTokenSchema.safeParse(readJson(response.text));
     if (!parsed.success) {
       throw new VerityError("TICKETING_ERROR", {
         message: `HaloPSA's token response was not understood. Check that authUrl (${config.authUrl}) is the Authorisation Server shown under Configuration > Integrations > HaloPSA API.`,
@@ -110,13 +111,4 @@ function tokenRefused(config: Pick<HaloConfig, "authUrl" | "tenant" | "scope">, 
       `Check that authUrl (${config.authUrl}) is the Authorisation Server shown there. ${tenantHint}`,
     details,
   });
-}
-
-/** The body as JSON, or `undefined` when it is not JSON. */
-export function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
