@@ -46,7 +46,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   verificationRoutes(app, { engine: runtime.engine, tokens: runtime.tokens });
   directoryRoutes(app, { engine: runtime.engine, tokens: runtime.tokens });
   auditRoutes(app, { db: runtime.database.db, tokens: runtime.tokens });
-  tokenRoutes(app, { tokens: runtime.tokens });
+  tokenRoutes(app, { tokens: runtime.tokens, tenants: runtime.tenants });
   linkRoutes(app, { engine: runtime.engine, links: runtime.links, tenants: runtime.tenants, db: runtime.database.db });
   if (runtime.haloWebhooks.size > 0) {
     haloHookRoutes(app, {

@@ -31,19 +31,20 @@ export function createTokenService(deps: { db: Kysely<Database>; clock: Clock; a
       if (!/^[\p{L}\p{N} ._@-]{1,64}$/u.test(input.name)) {
         throw new VerityError("VALIDATION_FAILED", { message: "A token name is 1-64 letters, digits, spaces or . _ @ -" });
       }
+      const tenants = scopeWithin(input, by);
       const token = `${PREFIX}${randomBytes(32).toString("base64url")}`;
       const info: ApiToken = {
         id: randomUUID(),
         name: input.name,
         role: input.role,
-        tenants: input.tenants,
+        tenants,
         createdAt: deps.clock.now().toISOString(),
         lastUsedAt: null,
         revokedAt: null,
       };
       await deps.audit.transaction(async (trx, record) => {
         await insertToken(trx, info, hashToken(token));
-        record({ actor: by.id, action: "token.created", outcome: "created", data: { tokenId: info.id, name: info.name, role: info.role } });
+        record({ actor: by.id, action: "token.created", outcome: "created", data: { tokenId: info.id, name: info.name, role: info.role, tenants: info.tenants } });
       });
       return { token, info };
     },
@@ -69,4 +70,22 @@ export function createTokenService(deps: { db: Kysely<Database>; clock: Clock; a
       return result;
     },
   };
+}
+
+/**
+ * The tenants a new token gets, refusing anything wider than its creator: a token limited to some
+ * tenants can only make tokens limited to (some of) the same tenants, and only an admin may make a
+ * token of another role. A limited creator that names no tenants passes its own scope on.
+ */
+function scopeWithin(input: { role: Role; tenants: readonly string[] | null }, by: Actor): readonly string[] | null {
+  if (by.role !== "admin" && input.role !== by.role) {
+    throw new VerityError("FORBIDDEN", { message: `Only an admin token can create a token of another role (asked for ${input.role}).` });
+  }
+  if (by.tenants === null) return input.tenants;
+  if (input.tenants === null) return by.tenants;
+  const outside = input.tenants.filter((t) => !by.tenants?.includes(t));
+  if (outside.length > 0) {
+    throw new VerityError("FORBIDDEN", { message: `This token may not grant tenants it does not have: ${outside.join(", ")}.` });
+  }
+  return [...new Set(input.tenants)];
 }

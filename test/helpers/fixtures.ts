@@ -32,3 +32,16 @@ users:
     upn: nobody@acme.test
     displayName: No Body
 `;
+
+/** A second client organisation, for tests of tenant boundaries. */
+export const GLOBEX_USERS = {
+  hank: { id: "g-1", upn: "hank@globex.test", mobile: "+447700900101" },
+} as const;
+
+export const GLOBEX_DIRECTORY_YAML = `
+users:
+  - id: g-1
+    upn: hank@globex.test
+    displayName: Hank Scorpio
+    phones: { mobile: "+44 7700 900101" }
+`;

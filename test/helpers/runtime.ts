@@ -6,7 +6,7 @@ import { parseConfig } from "../../src/config/load.js";
 import { createRuntime, type Runtime } from "../../src/main.js";
 import type { Actor } from "../../src/services/actor.js";
 import { createFakeClock, type FakeClock } from "./clock.js";
-import { TEST_DIRECTORY_YAML } from "./fixtures.js";
+import { GLOBEX_DIRECTORY_YAML, TEST_DIRECTORY_YAML } from "./fixtures.js";
 import { captureLogs } from "./logs.js";
 
 export interface TestRuntime {
@@ -36,22 +36,38 @@ export const ROOMY_LIMITS = {
 export const TECHNICIAN: Actor = { id: "token:tech-a", name: "Terry Tech", role: "technician", tenants: null };
 export const ADMIN: Actor = { id: "token:admin", name: "Integration", role: "admin", tenants: null };
 
+/** The standard test tenant (Acme, acme.test), with `extra` merged in. */
+export function acmeTenant(dir: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: "acme",
+    name: "Acme Test",
+    domains: ["acme.test"],
+    directory: { kind: "file", path: join(dir, "directory.yaml") },
+    methods: { sms: "console", email: "console", "simulated-push": "phone", "simulated-passcode": "phone" },
+    verification: { pushTimeoutSeconds: 60 },
+    ...extra,
+  };
+}
+
+/** A second tenant (Globex, globex.test) whose directory createTestRuntime writes beside Acme's. */
+export function globexTenant(dir: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: "globex",
+    name: "Globex Test",
+    domains: ["globex.test"],
+    directory: { kind: "file", path: join(dir, "globex-directory.yaml") },
+    methods: { sms: "console", "simulated-push": "phone" },
+    ...extra,
+  };
+}
+
 /** The standard test configuration, with `overrides` merged at the top level. */
 export function testConfig(dir: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     dataDir: join(dir, "data"),
     log: { level: "info" },
     providers: { console: { kind: "console" }, phone: { kind: "simulated" } },
-    tenants: [
-      {
-        id: "acme",
-        name: "Acme Test",
-        domains: ["acme.test"],
-        directory: { kind: "file", path: join(dir, "directory.yaml") },
-        methods: { sms: "console", email: "console", "simulated-push": "phone", "simulated-passcode": "phone" },
-        verification: { pushTimeoutSeconds: 60 },
-      },
-    ],
+    tenants: [acmeTenant(dir)],
     ...overrides,
   };
 }
@@ -59,16 +75,23 @@ export function testConfig(dir: string, overrides: Record<string, unknown> = {})
 /** A real runtime (real store, real adapters) in a temp folder, with a fake clock. */
 export async function createTestRuntime(
   /** pushPollMs: 20 by default for quick tests; null for the engine's production default. */
-  options: { databaseUrl?: string; overrides?: Record<string, unknown>; clock?: FakeClock; pushPollMs?: number | null } = {},
+  options: {
+    databaseUrl?: string;
+    /** Top-level configuration overrides; a function receives the temp folder (for tenant paths). */
+    overrides?: Record<string, unknown> | ((dir: string) => Record<string, unknown>);
+    clock?: FakeClock;
+    pushPollMs?: number | null;
+  } = {},
 ): Promise<TestRuntime> {
   const dir = mkdtempSync(join(tmpdir(), "verity-test-"));
   writeFileSync(join(dir, "directory.yaml"), TEST_DIRECTORY_YAML);
+  writeFileSync(join(dir, "globex-directory.yaml"), GLOBEX_DIRECTORY_YAML);
   const clock = options.clock ?? createFakeClock();
   const raw = testConfig(dir, {
     ...(options.databaseUrl === undefined
       ? {}
       : { database: { url: options.databaseUrl }, security: { hashKey: "k".repeat(16) + "test-hash-key-0123456789" } }),
-    ...options.overrides,
+    ...(typeof options.overrides === "function" ? options.overrides(dir) : options.overrides),
   });
   const loaded = parseConfig(raw, { env: {}, baseDir: dir, source: "test", demo: false });
   const { stream, lines } = captureLogs();
