@@ -41,7 +41,7 @@ async function run(store: string, databaseUrl: string | undefined): Promise<Resu
     log: { level: "warn" },
     server: { requestsPerMinute: 100_000 },
     ...(databaseUrl === undefined ? {} : { database: { url: databaseUrl }, security: { hashKey: "bench-hash-key-bench-hash-key-0123456789" } }),
-    verification: { limits: { sends: { max: 1000, windowSeconds: 3600 }, failures: { max: 1000, windowSeconds: 86_400 } } },
+    verification: { limits: { sends: { max: 1000, windowSeconds: 3600 }, failures: { max: 1000, windowSeconds: 86_400 }, technician: { max: 1_000_000, windowSeconds: 3600 }, tenant: { max: 1_000_000, windowSeconds: 3600 }, tenantDaily: { max: 1_000_000, windowSeconds: 86_400 }, smsCountry: { max: 1_000_000, windowSeconds: 3600 }, smsPrefix: { max: 1_000_000, windowSeconds: 3600 } } },
     providers: { console: { kind: "console" } },
     tenants: [{ id: "bench", name: "Bench", domains: ["bench.test"], directory: { kind: "file", path: "directory.yaml" }, methods: { sms: "console" } }],
   };

@@ -22,7 +22,7 @@ const flow = await startFlow({
   logLevel: "warn",
   server: { requestsPerMinute: 100_000 },
   webhookSources: ["127.0.0.0/8", "::1"],
-  verification: { limits: { sends: { max: 1000, windowSeconds: 3600 }, failures: { max: 1000, windowSeconds: 86_400 } } },
+  verification: { limits: { sends: { max: 1000, windowSeconds: 3600 }, failures: { max: 1000, windowSeconds: 86_400 }, technician: { max: 1_000_000, windowSeconds: 3600 }, tenant: { max: 1_000_000, windowSeconds: 3600 }, tenantDaily: { max: 1_000_000, windowSeconds: 86_400 }, smsCountry: { max: 1_000_000, windowSeconds: 3600 }, smsPrefix: { max: 1_000_000, windowSeconds: 3600 } } },
 });
 const db = flow.runtime.database.db;
 const deliveries = async () => Number((await sql<{ n: number | string }>`select count(*) as n from webhook_deliveries`.execute(db)).rows[0]?.n ?? 0);

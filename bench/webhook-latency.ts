@@ -15,7 +15,7 @@ async function measure(latencyMs: number): Promise<{ cold: number; warm: number[
   const flow = await startFlow({
     latencyMs,
     logLevel: "warn",
-    verification: { limits: { sends: { max: 1000, windowSeconds: 3600 }, failures: { max: 1000, windowSeconds: 86_400 } } },
+    verification: { limits: { sends: { max: 1000, windowSeconds: 3600 }, failures: { max: 1000, windowSeconds: 86_400 }, technician: { max: 1_000_000, windowSeconds: 3600 }, tenant: { max: 1_000_000, windowSeconds: 3600 }, tenantDaily: { max: 1_000_000, windowSeconds: 86_400 }, smsCountry: { max: 1_000_000, windowSeconds: 3600 }, smsPrefix: { max: 1_000_000, windowSeconds: 3600 } } },
   });
   try {
     const press = async (n: number) => {

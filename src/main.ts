@@ -20,6 +20,7 @@ import { createVerificationLinks, type VerificationLinks } from "./services/link
 import { createCodeRevealer } from "./services/reveal.js";
 import { createTenantRegistry, DEFAULT_MESSAGES, type MethodBinding, type TenantRegistry, type TenantRuntime } from "./services/tenant-registry.js";
 import { createTicketNotesObserver, NOTE_JOB, ticketNoteJob } from "./services/ticket-notes.js";
+import { confirmTicketLater } from "./services/ticket-binding.js";
 import { createTokenService, type TokenService } from "./services/token-service.js";
 import { createVerificationEngine, type VerificationEngine } from "./services/verification-engine.js";
 import { migrate, openDatabase, type DatabaseHandle } from "./store/connect.js";
@@ -52,6 +53,8 @@ export interface Runtime {
   readonly dev: DevTools;
   /** Webhook credentials of each configured HaloPSA instance, by name. */
   readonly haloWebhooks: ReadonlyMap<string, HaloWebhookAuthConfig>;
+  /** The configured ticketing systems (and their HaloPSA clients), by name. */
+  readonly ticketing: Pick<TicketingSystems, "systems" | "haloClients">;
   /** Twilio accounts whose status callbacks are accepted (only with server.publicUrl). */
   readonly twilioCallbacks: readonly TwilioCallbackAccount[];
   /** Starts the expiry sweeper, the job workers, and resumes polling of waiting pushes. */
@@ -93,7 +96,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     const audit = createAuditWriter({
       db: database.db,
       clock,
-      observers: [createTicketNotesObserver({ tenants, queue, link: (v) => links.url(v) })],
+      observers: [createTicketNotesObserver({ tenants, queue, linkEnabled: config.server.publicUrl !== undefined })],
     });
     const bus = createChangeBus();
     const revealing = tenants.all().some((t) => t.ticketing?.codeHandling === "reveal");
@@ -110,8 +113,14 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       },
       options.pushPollMs === undefined ? {} : { pushPollMs: options.pushPollMs },
     );
-    kinds[NOTE_JOB] = ticketNoteJob({ systems: ticketing.systems, audit, log });
-    kinds[HALO_VERIFY_JOB] = haloVerifyJob({ clients: ticketing.haloClients, tenants, engine, audit, queue });
+    kinds[NOTE_JOB] = ticketNoteJob({
+      systems: ticketing.systems,
+      audit,
+      log,
+      link: (id) => links.url({ id }),
+      confirmTicket: (id) => confirmTicketLater({ db: database.db, tenants, audit }, id),
+    });
+    kinds[HALO_VERIFY_JOB] = haloVerifyJob({ clients: ticketing.haloClients, systems: ticketing.systems, tenants, engine, audit, queue });
     const tokens = createTokenService({ db: database.db, clock, audit });
     let sweeper: NodeJS.Timeout | undefined;
     return {
@@ -128,6 +137,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       links,
       dev,
       haloWebhooks: ticketing.haloWebhooks,
+      ticketing,
       twilioCallbacks,
       async startBackground() {
         const resumed = await engine.pushes.resume();
@@ -206,6 +216,7 @@ async function buildTenant(
     directory,
     methods,
     policy: withBuiltInRules(tenant.policy),
+    ...(tenant.smsCountries === undefined ? {} : { smsCountries: tenant.smsCountries }),
     settings: effectiveSettings(config, tenant),
     messages: { ...DEFAULT_MESSAGES, ...Object.fromEntries(Object.entries(tenant.messages).filter(([, v]) => v !== undefined)) },
     ...(tenant.ticketing === undefined || system === undefined

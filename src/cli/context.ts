@@ -36,10 +36,16 @@ export async function openLocalRuntime(values: CommonValues, io: CliIo): Promise
   return createRuntime(loaded, { logDestination: quiet, print: (text) => line(io.stderr, text) });
 }
 
-/** The person at the keyboard, as recorded in the audit log. */
+/** The person at the keyboard, as recorded in the audit log (their login name is for the log only). */
 export function localActor(technician: string | undefined): Actor {
   const user = safeUserName();
-  return { id: `cli:${user}`, name: technician ?? user, role: "admin", tenants: null };
+  return { id: `cli:${user}`, name: technician ?? `${user} (CLI)`, role: "admin", tenants: null };
+}
+
+/** The technician's name as a caller may see it: --technician, else VERITY_TECHNICIAN; never the login name. */
+export function technicianName(values: { technician?: string | undefined }, io: CliIo): string | undefined {
+  const name = (values.technician ?? io.env.VERITY_TECHNICIAN)?.trim();
+  return name === undefined || name === "" ? undefined : name;
 }
 
 function safeUserName(): string {
@@ -50,8 +56,14 @@ function safeUserName(): string {
   }
 }
 
+/**
+ * The server to talk to, or null for the local store. An explicit flag wins over the
+ * environment: `--demo` or `--config` means the local store even when VERITY_SERVER is set.
+ */
 export function remoteTarget(values: CommonValues, io: CliIo): { server: string; token: string } | null {
-  const server = values.server ?? io.env.VERITY_SERVER;
+  const local = values.demo === true || values.config !== undefined;
+  if (local && values.server !== undefined) throw new CliExit(EXIT.usage, "Give --server or --demo/--config, not both.");
+  const server = values.server ?? (local ? undefined : io.env.VERITY_SERVER);
   if (server === undefined || server === "") return null;
   if (!/^https?:\/\//.test(server)) throw new CliExit(EXIT.usage, "--server must be an http:// or https:// URL.");
   let token = values.token ?? io.env.VERITY_TOKEN;
@@ -79,7 +91,7 @@ export async function openClient(values: CommonValues, io: CliIo, technician?: s
   const actor = localActor(technician);
   const { engine } = runtime;
   return {
-    start: (input) => engine.start(actor, { ...input, technician: input.technician ?? actor.name }),
+    start: (input) => engine.start(actor, { ...input, technician: input.technician ?? "the service desk" }),
     get: (id) => engine.get(actor, id),
     check: (id, code) => engine.check(actor, id, code),
     resend: (id) => engine.resend(actor, id),

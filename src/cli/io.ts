@@ -7,9 +7,19 @@ export const EXIT = {
   rejected: 1,
   expired: 2,
   failure: 3,
+  /** Verified, but the tenant's policy requires a second, different method before acting. */
+  secondMethod: 4,
   usage: 64,
   config: 78,
+  /** Ctrl-C: the verification was cancelled (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
+
+/** The exit statuses of commands that verify a caller, for their --help. */
+export const VERIFY_EXIT_HELP = `Exit status: 0 verified (and policy satisfied), 1 rejected or denied, 2 expired or timed out,
+3 other failure (including a push the provider could not complete), 4 verified but policy
+requires a second, different method first, 64 usage error, 78 configuration error, 130
+interrupted (Ctrl-C; the verification is cancelled).`;
 
 export interface CliIo {
   readonly stdout: Writable;
@@ -17,6 +27,8 @@ export interface CliIo {
   readonly stdin: Readable;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** Calls `handler` when the person presses Ctrl-C; returns a function that stops listening. */
+  readonly onInterrupt?: (handler: () => void) => () => void;
 }
 
 /** Thrown to end a command with a given exit code and message (stderr). */

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   serve: { load: async () => (await import("./commands/serve.js")).serveCommand, summary: "run the HTTP API" },
   demo: { load: async () => (await import("./commands/serve.js")).demoCommand, summary: "run the no-accounts DEMO (npm start)" },
   verify: { load: async () => (await import("./commands/verify.js")).verifyCommand, summary: "verify a caller (code, passcode or push)" },
+  check: { load: async () => (await import("./commands/check.js")).checkCommand, summary: "finish a verification started elsewhere (a HaloPSA press)" },
   lookup: { load: async () => (await import("./commands/lookup.js")).lookupCommand, summary: "show a user's registered factors, masked" },
   audit: { load: async () => (await import("./commands/audit.js")).auditCommand, summary: "verify or export the audit log" },
   config: { load: async () => (await import("./commands/config.js")).configCommand, summary: "check the configuration" },

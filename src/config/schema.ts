@@ -24,6 +24,8 @@ const slug = z
 const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
 
 const limitRule = z.strictObject({ max: z.number().int().min(1).max(1000), windowSeconds: seconds(1, 7 * 86_400) });
+/** Caps over many callers (a technician's, a tenant's, a country's sends) reach higher. */
+const wideLimitRule = z.strictObject({ max: z.number().int().min(1).max(1_000_000), windowSeconds: seconds(1, 7 * 86_400) });
 
 const VERIFICATION_FIELDS = {
   codeLength: z.number().int().min(6).max(10),
@@ -40,13 +42,29 @@ const verificationSettings = z.strictObject({
   maxChecks: VERIFICATION_FIELDS.maxChecks.default(5),
   maxSends: VERIFICATION_FIELDS.maxSends.default(3),
   pushTimeoutSeconds: VERIFICATION_FIELDS.pushTimeoutSeconds.default(120),
+  /**
+   * Per caller (pushes, sends, failures: across verifications, methods and instances), then the
+   * caps on whoever sends and wherever texts go (SECURITY.md A8: SMS pumping, a rogue or hijacked
+   * technician): per technician, per tenant per hour and per day, per destination country and per
+   * dialling prefix.
+   */
   limits: z
     .strictObject({
       pushes: limitRule.default({ max: 3, windowSeconds: 900 }),
       sends: limitRule.default({ max: 6, windowSeconds: 3600 }),
       failures: limitRule.default({ max: 10, windowSeconds: 86_400 }),
+      technician: wideLimitRule.default({ max: 40, windowSeconds: 3600 }),
+      tenant: wideLimitRule.default({ max: 200, windowSeconds: 3600 }),
+      tenantDaily: wideLimitRule.default({ max: 1000, windowSeconds: 86_400 }),
+      smsCountry: wideLimitRule.default({ max: 500, windowSeconds: 3600 }),
+      smsPrefix: wideLimitRule.default({ max: 50, windowSeconds: 3600 }),
     })
     .prefault({}),
+  /**
+   * Whether a technician may word a push themselves (pushpoll's -t/-m). Off by default: words an
+   * attacker at the desk chooses ("IT is calling you: approve this") must not reach a caller.
+   */
+  allowCustomPushText: z.boolean().default(false),
 });
 
 /** A tenant's overrides: only what it sets differs from the defaults. */
@@ -57,8 +75,15 @@ const tenantVerificationOverrides = z.strictObject({
   maxSends: VERIFICATION_FIELDS.maxSends.optional(),
   pushTimeoutSeconds: VERIFICATION_FIELDS.pushTimeoutSeconds.optional(),
   limits: z
-    .strictObject({ pushes: limitRule.optional(), sends: limitRule.optional(), failures: limitRule.optional() })
+    .strictObject({
+      pushes: limitRule.optional(),
+      sends: limitRule.optional(),
+      failures: limitRule.optional(),
+      tenant: wideLimitRule.optional(),
+      tenantDaily: wideLimitRule.optional(),
+    })
     .optional(),
+  allowCustomPushText: z.boolean().optional(),
 });
 
 const consoleProvider = z.strictObject({
@@ -152,6 +177,11 @@ const tenantSchema = z.strictObject({
     )
     .refine((m) => Object.keys(m).length > 0, "enable at least one method"),
   policy: policySchema.prefault({}),
+  /** Countries (ISO 3166 codes) this tenant's texts may go to; absent means any country. */
+  smsCountries: z
+    .array(z.string().regex(/^[A-Z]{2}$/, "an ISO 3166 country code such as GB or US"))
+    .min(1, "list at least one country, or leave the setting out")
+    .optional(),
   verification: tenantVerificationOverrides.default({}),
   messages: messagesSchema.default({}),
   ticketing: z
@@ -212,11 +242,7 @@ export function effectiveSettings(config: Config, tenant: TenantConfig): Verific
   return {
     ...config.verification,
     ...defined,
-    limits: {
-      pushes: limits?.pushes ?? config.verification.limits.pushes,
-      sends: limits?.sends ?? config.verification.limits.sends,
-      failures: limits?.failures ?? config.verification.limits.failures,
-    },
+    limits: { ...config.verification.limits, ...Object.fromEntries(Object.entries(limits ?? {}).filter(([, v]) => v !== undefined)) },
   };
 }
 

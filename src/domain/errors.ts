@@ -11,6 +11,10 @@ export const ERRORS = {
   PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large." },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send the request body as application/json." },
   INVALID_CODE_FORMAT: { status: 422, message: "The code must be the digits the caller read out." },
+  CUSTOM_TEXT_NOT_ALLOWED: {
+    status: 422,
+    message: "Custom push text is turned off (verification.allowCustomPushText); the organisation's own wording is used.",
+  },
 
   // Authentication and authorisation
   UNAUTHENTICATED: { status: 401, message: "A valid bearer token is required." },
@@ -27,6 +31,7 @@ export const ERRORS = {
   // Factors and methods
   METHOD_NOT_ENABLED: { status: 422, message: "That method is not enabled for this tenant." },
   NO_USABLE_FACTOR: { status: 422, message: "The user has no factor registered for that method." },
+  COUNTRY_NOT_ALLOWED: { status: 422, message: "Texts to this country are not allowed for this organisation." },
   INVALID_PHONE_NUMBER: { status: 422, message: "The phone number is not valid." },
 
   // State
@@ -51,6 +56,12 @@ export const ERRORS = {
     retryable: true,
   },
   SEND_LIMIT_REACHED: { status: 429, message: "Too many messages were sent to this user recently.", retryable: true },
+  TECHNICIAN_SEND_LIMIT: { status: 429, message: "You have sent too many codes and pushes recently.", retryable: true },
+  TENANT_SEND_LIMIT: { status: 429, message: "This organisation has sent too many codes and pushes recently.", retryable: true },
+  TENANT_DAILY_BUDGET: { status: 429, message: "This organisation has used its daily budget of codes and pushes.", retryable: true },
+  COUNTRY_SEND_LIMIT: { status: 429, message: "Too many texts went to this country recently.", retryable: true },
+  PREFIX_SEND_LIMIT: { status: 429, message: "Too many texts went to numbers with this dialling prefix recently.", retryable: true },
+  TOO_MANY_STREAMS: { status: 429, message: "Too many event streams are open; close one first.", retryable: true },
 
   // Delivery and providers
   CHANNEL_REJECTED: { status: 502, message: "The provider refused to deliver the message." },
@@ -67,8 +78,17 @@ export const ERRORS = {
   TICKETING_UNAVAILABLE: { status: 503, message: "The ticketing system could not be reached.", retryable: true },
   TICKETING_ERROR: { status: 502, message: "The ticketing system refused the request." },
   TICKET_NOT_FOUND: { status: 404, message: "No such ticket in the ticketing system." },
+  TICKET_NOT_CALLERS: {
+    status: 422,
+    message: "The ticketing system says this ticket belongs to someone else; nothing was sent and no note was posted.",
+  },
   WEBHOOK_SIGNATURE_INVALID: { status: 401, message: "The webhook's signature or credentials are not valid." },
   SOURCE_NOT_ALLOWED: { status: 403, message: "This webhook does not accept requests from this address." },
+  WEBHOOK_TIMESTAMP_INVALID: {
+    status: 400,
+    message: "The webhook delivery has no readable timestamp, so its freshness cannot be checked; nothing was done.",
+  },
+  DELIVERY_ID_REUSED: { status: 409, message: "This delivery id was already used for a different request; nothing was done." },
 
   // Configuration and internals
   CONFIG_INVALID: { status: 500, message: "The configuration is not valid." },

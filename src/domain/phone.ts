@@ -6,7 +6,10 @@ export interface NormalisedPhone {
   readonly e164: string;
   /** The country calling code without `+`, e.g. `44`. */
   readonly callingCode: string;
-  /** The ISO country when the number identifies one, e.g. `GB`. */
+  /**
+   * The ISO country, e.g. `GB`: the one the number identifies, else the calling code's main
+   * country (numbers in ranges the metadata does not know yet, such as +44 7700 900xxx).
+   */
   readonly country: string | undefined;
   /** National format, used only to build the masked form. */
   readonly national: string;
@@ -51,7 +54,7 @@ export function normalisePhone(raw: string, defaultCountry?: string): Normalised
   return {
     e164: parsed.number,
     callingCode: parsed.countryCallingCode,
-    country: parsed.country,
+    country: parsed.country ?? parsed.getPossibleCountries()[0],
     national: parsed.formatNational().replace(/\s*ext\..*$|\s*x\d+$/i, ""),
   };
 }

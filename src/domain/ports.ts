@@ -192,13 +192,31 @@ export interface PushProvider {
 // ---------------------------------------------------------------------------------------------
 // Ticketing systems (PSAs) that receive the evidence as internal notes
 
+/** Who a ticket is for, as the PSA records it: the only source Verity trusts for that. */
+export interface TicketContact {
+  /** The contact's email address in the PSA, if it has one. */
+  readonly email: string | null;
+  /** The contact's directory object id, where the PSA keeps one (HaloPSA's `azureoid`). */
+  readonly directoryId: string | null;
+  readonly name: string | null;
+}
+
 /**
  * A PSA that takes internal notes. `addPrivateNote` rejects with TICKETING_UNAVAILABLE
  * (retryable), TICKETING_ERROR, TICKET_NOT_FOUND or UPSTREAM_AUTH_FAILED; `details.ambiguous`
  * says the note may have been created although the call failed.
  */
 export interface TicketingSystem {
+  /** The configured name (`ticketing.<name>`). */
   readonly name: string;
+  /** The product, as people call it: `HaloPSA`. */
+  readonly vendor: string;
+  /**
+   * The ticket's contact (end user, caller, requester), read from the PSA itself, never from what
+   * a trigger claims.
+   * @throws VerityError TICKET_NOT_FOUND, TICKETING_UNAVAILABLE (retryable), TICKETING_ERROR or UPSTREAM_AUTH_FAILED
+   */
+  ticketContact(ticket: string): Promise<TicketContact>;
   addPrivateNote(note: { readonly ticket: string; readonly html: string }): Promise<void>;
   /** Whether a note containing `marker` is on the ticket already; null when the PSA cannot tell. */
   hasNoteWith(ticket: string, marker: string): Promise<boolean | null>;

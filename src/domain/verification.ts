@@ -113,6 +113,11 @@ export interface Verification {
   /** The actor id that started it (a token id, `cli:<user>`, an integration). */
   readonly createdBy: string;
   readonly ticket: string | null;
+  /**
+   * The ticketing system (by configured name) that confirmed `ticket` belongs to this caller;
+   * notes go only there. Null when no system confirmed it: then `ticket` is only a reference.
+   */
+  readonly ticketSystem: string | null;
   readonly reason: string | null;
   /** Keyed hash of the live code; null once used, killed or for provider-checked methods. */
   readonly codeHash: string | null;

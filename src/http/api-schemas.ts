@@ -84,7 +84,14 @@ export const verificationView = z
     checks: z.strictObject({ used: z.number().int(), max: z.number().int(), remaining: z.number().int() }),
     sends: z.number().int(),
     risk: riskSchema,
-    secondMethod: z.strictObject({ required: z.literal(true), satisfiedBy: z.string().nullable() }).nullable(),
+    secondMethod: z
+      .strictObject({ required: z.literal(true), satisfiedBy: z.string().nullable(), satisfiedByMethod: z.string().nullable() })
+      .nullable()
+      .describe("Present when policy asks for a second, different method: the verification that satisfied it, if any"),
+    policySatisfied: z
+      .boolean()
+      .nullable()
+      .describe("Verified, and by a second method too when policy asks for one; null while open, false for any other ending"),
     developmentOnly: z.boolean().describe("True when a development channel or provider carried it"),
     createdAt: z.string(),
     updatedAt: z.string(),

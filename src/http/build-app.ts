@@ -51,11 +51,12 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   if (runtime.haloWebhooks.size > 0) {
     haloHookRoutes(app, {
       instances: runtime.haloWebhooks,
+      systems: runtime.ticketing.systems,
+      clients: runtime.ticketing.haloClients,
       audit: runtime.audit,
       queue: runtime.queue,
       engine: runtime.engine,
       tenants: runtime.tenants,
-      db: runtime.database.db,
       clock: runtime.clock,
     });
   }

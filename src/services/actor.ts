@@ -20,10 +20,17 @@ export function assertTenantAccess(actor: Actor, tenantId: string): void {
   }
 }
 
-/** Technicians see and act on their own verifications; admins on all; auditors only read. */
+/** Who started it: a person (an API token, the CLI, a page link) or an integration (a PSA button). */
+const PERSON_ACTORS = /^(token|cli|link):/;
+
+/**
+ * Technicians see and act on their own verifications, and on those an integration started in
+ * their tenants (a PSA button press belongs to the desk, not to one token); admins on all;
+ * auditors only read.
+ */
 export function assertCanRead(actor: Actor, v: Verification): void {
   assertTenantAccess(actor, v.tenantId);
-  if (actor.role === "technician" && v.createdBy !== actor.id) {
+  if (actor.role === "technician" && v.createdBy !== actor.id && PERSON_ACTORS.test(v.createdBy)) {
     throw new VerityError("FORBIDDEN", { message: "This verification was started by someone else." });
   }
 }

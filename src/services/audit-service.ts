@@ -5,8 +5,11 @@ import type { Clock } from "../domain/ports.js";
 import { appendAuditEvents, lockAuditHead, readAuditHead, streamAuditEvents } from "../store/audit-dal.js";
 import type { Database } from "../store/schema.js";
 
-/** An audit record as services write it; `at` defaults to the clock, unset fields to null. */
-export type AuditEntry = Partial<Omit<AuditRecord, "actor" | "action">> & Pick<AuditRecord, "actor" | "action">;
+/**
+ * An audit record as services write it; `at` defaults to the clock, unset fields to null.
+ * `actorName` (who the actor is to a person: a token's name, an agent) is kept as `data.by`.
+ */
+export type AuditEntry = Partial<Omit<AuditRecord, "actor" | "action">> & Pick<AuditRecord, "actor" | "action"> & { readonly actorName?: string };
 
 export type RecordAudit = (entry: AuditEntry) => void;
 
@@ -43,7 +46,7 @@ export function createAuditWriter(deps: { db: Kysely<Database>; clock: Clock; ob
     destinationHash: entry.destinationHash ?? null,
     outcome: entry.outcome ?? null,
     reason: entry.reason ?? null,
-    data: entry.data ?? null,
+    data: entry.actorName === undefined ? (entry.data ?? null) : { ...entry.data, by: entry.actorName },
   });
 
   const transaction: AuditWriter["transaction"] = async (work) => {

@@ -8,7 +8,9 @@ import { assertCanAct, type Actor } from "./actor.js";
 import type { RecordAudit } from "./audit-service.js";
 import { eventBase, loadVerification, type EngineDeps } from "./engine-deps.js";
 import { bindingFor, expireIfDue, notOpenError } from "./lifecycle.js";
+import { checkFailureLimit } from "./limits.js";
 import { providerUserIdFor } from "./targets.js";
+import type { TenantRuntime } from "./tenant-registry.js";
 
 export interface CheckResult {
   /** `verified`: it matched; `incorrect`: it did not, checks remain; `rejected`: that was the last check. */
@@ -51,14 +53,21 @@ export async function checkVerification(deps: EngineDeps, actor: Actor, id: stri
   }
   const user = await tenant.directory.findUser(v.subjectId);
   if (user === null) throw new VerityError("USER_NOT_FOUND", { message: "The user is no longer in the directory." });
-  // The check is spent before the provider sees the guess, so parallel guesses stay in budget.
-  const reserved = await updateVerificationIf(
-    deps.db,
-    v.id,
-    { states: CHECKABLE, attemptsBelowMax: true, notExpiredAt: deps.clock.now().toISOString() },
-    { updated_at: deps.clock.now().toISOString(), addAttempt: true },
-  );
-  if (reserved === undefined) throw await raceLoser(deps, v);
+  // The check is spent before the provider sees the guess, so parallel guesses stay in budget; the
+  // caller's lockout is checked in the same locked transaction.
+  const { result: reservation } = await deps.audit.transaction(async (trx, record) => {
+    const locked = await callerLocked(trx, record, deps, actor, v, tenant);
+    if (locked !== null) return locked;
+    return updateVerificationIf(
+      trx,
+      v.id,
+      { states: CHECKABLE, attemptsBelowMax: true, notExpiredAt: deps.clock.now().toISOString() },
+      { updated_at: deps.clock.now().toISOString(), addAttempt: true },
+    );
+  });
+  if (reservation instanceof VerityError) throw reservation;
+  if (reservation === undefined) throw await raceLoser(deps, v);
+  const reserved = reservation;
   let answer: { valid: boolean; detail?: string };
   try {
     answer = await binding.provider.checkPasscode({
@@ -93,7 +102,11 @@ async function settle(
     notExpiredAt: now,
     ...(storedHash === undefined ? {} : { codeHash: storedHash }),
   };
+  const tenant = deps.tenants.get(v.tenantId);
   const { result } = await deps.audit.transaction(async (trx, record) => {
+    // A reserved check (a provider passcode) was held against the lockout when it was reserved.
+    const locked = attemptReserved || tenant === undefined ? null : await callerLocked(trx, record, deps, actor, v, tenant);
+    if (locked !== null) return locked;
     if (matched) {
       const after = await updateVerificationIf(trx, v.id, guard, {
         state: transition(v.state, "approved"),
@@ -117,6 +130,7 @@ async function settle(
     });
     return after.attempts >= after.maxAttempts ? exhaust(trx, record, after, actor, now) : after;
   });
+  if (result instanceof VerityError) throw result;
   if (result === undefined) return Promise.reject(await raceLoser(deps, v));
   deps.bus.publish(result);
   const outcome = result.state === "verified" ? "verified" : result.state === "rejected" ? "rejected" : "incorrect";
@@ -139,6 +153,24 @@ async function exhaust(trx: Kysely<Database>, record: RecordAudit, v: Verificati
   if (after === undefined) return v;
   record({ ...eventBase(after, actor), action: "verification.rejected", outcome: "rejected", reason: "too_many_attempts" });
   return after;
+}
+
+/**
+ * The per-caller lockout, checked at every check (not only when a verification starts): wrong
+ * answers across all of a caller's verifications and methods count, so twenty verifications buy
+ * no more guesses than one. A refused check is audited and spends nothing.
+ */
+async function callerLocked(
+  trx: Kysely<Database>,
+  record: RecordAudit,
+  deps: EngineDeps,
+  actor: Actor,
+  v: Verification,
+  tenant: TenantRuntime,
+): Promise<VerityError | null> {
+  const locked = await checkFailureLimit(trx, { tenant, subjectId: v.subjectId, settings: tenant.settings, now: deps.clock.now() });
+  if (locked !== null) record({ ...eventBase(v, actor), action: "check.refused", outcome: "refused", reason: locked.code });
+  return locked;
 }
 
 /** The guarded update missed: say why, from the row as it is now. */

@@ -25,12 +25,15 @@ export interface EngineDeps {
    * the code is never stored). Absent when no tenant reveals codes.
    */
   readonly revealCode?: (tenant: TenantRuntime, verification: Verification, code: string) => void;
+  /** Said after a limit's retry advice (the demo names its reset command here). */
+  readonly limitHint?: string;
 }
 
 /** The audit fields every event about `v` carries. */
 export function eventBase(v: Verification, actor: Actor | string): Omit<AuditEntry, "action"> {
   return {
     actor: typeof actor === "string" ? actor : actor.id,
+    ...(typeof actor === "string" ? {} : { actorName: actor.name }),
     tenantId: v.tenantId,
     subjectId: v.subjectId,
     verificationId: v.id,

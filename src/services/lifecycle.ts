@@ -7,6 +7,7 @@ import { deliver, type PushTracker } from "./deliver.js";
 import { changeVerification, eventBase, isoAfter, loadVerification, type EngineDeps } from "./engine-deps.js";
 import { checkSubjectLimits } from "./limits.js";
 import { chooseTarget } from "./targets.js";
+import { WAITING_FOR_TICKETING } from "./ticket-binding.js";
 import type { MethodBinding, TenantRuntime } from "./tenant-registry.js";
 
 /** Why a verification cannot take a code, a resend or a cancel: one error per state. */
@@ -21,7 +22,12 @@ export function notOpenError(v: Verification): VerityError {
         ? new VerityError("CHECK_LIMIT_REACHED")
         : new VerityError("VERIFICATION_NOT_PENDING", { message: "The verification was rejected; start a new one." });
     case "pending":
-      return new VerityError("VERIFICATION_NOT_PENDING", { message: "The message is still being sent; try again in a moment." });
+      return new VerityError("VERIFICATION_NOT_PENDING", {
+        message:
+          v.stateReason === WAITING_FOR_TICKETING
+            ? "Nothing has been sent yet: Verity is waiting for the ticketing system to confirm the ticket is the caller's."
+            : "The message is still being sent; try again in a moment.",
+      });
     default:
       return new VerityError("VERIFICATION_NOT_PENDING", { message: `The verification is ${v.state.replace("_", " ")}.` });
   }
@@ -109,7 +115,16 @@ export async function resendVerification(
   const nowIso = now.toISOString();
 
   const { result } = await deps.audit.transaction(async (trx, record) => {
-    const refused = await checkSubjectLimits(trx, { tenant, subjectId: v.subjectId, kind, settings: tenant.settings, now });
+    const refused = await checkSubjectLimits(trx, {
+      tenant,
+      subjectId: v.subjectId,
+      kind,
+      settings: tenant.settings,
+      now,
+      method: v.method,
+      send: { technician: actor.id, sms: target.kind === "destination" ? (target.sms ?? null) : null },
+      hint: deps.limitHint,
+    });
     if (refused !== null) {
       record({ ...eventBase(v, actor), action: "verification.refused", outcome: "refused", reason: refused.code });
       return refused;

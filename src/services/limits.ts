@@ -1,9 +1,10 @@
 import type { Kysely } from "kysely";
 import type { VerificationSettings } from "../config/schema.js";
-import { VerityError } from "../domain/errors.js";
-import { decideLimit, type LimitRule } from "../domain/rate-limit.js";
+import { ERRORS, VerityError, type ErrorCode } from "../domain/errors.js";
+import { decideCount, decideLimit, retryAdvice, type LimitDecision, type LimitRule } from "../domain/rate-limit.js";
 import { subjectEventTimes } from "../store/audit-dal.js";
 import type { Database } from "../store/schema.js";
+import { recordSend, sendWindow, type SendScope } from "../store/send-dal.js";
 import type { TenantRuntime } from "./tenant-registry.js";
 
 /** Audit actions that count as a failed proof of possession for the per-caller lockout. */
@@ -11,41 +12,97 @@ export const FAILURE_ACTIONS = ["check.incorrect", "check.mismatch", "push.denie
 /** Audit actions that reserve a send; written in the same locked transaction that checks them. */
 export const SEND_ACTIONS = ["verification.started", "verification.resend_requested"] as const;
 
+/** Who sends and, for a text, where it goes: what the wider send caps count. */
+export interface SendContext {
+  /** The actor id, with the agent's name when an integration names one. */
+  readonly technician: string;
+  /** An SMS's destination country (ISO code, or +callingCode) and dialling prefix; null otherwise. */
+  readonly sms: { readonly country: string; readonly prefix: string } | null;
+}
+
+interface LimitInput {
+  readonly tenant: TenantRuntime;
+  readonly subjectId: string;
+  readonly kind: "code" | "push" | "passcode";
+  readonly settings: VerificationSettings;
+  readonly now: Date;
+  /** Said after the retry advice (the demo names its reset here). */
+  readonly hint?: string | undefined;
+}
+
+const since = (rule: LimitRule, now: Date) => new Date(now.getTime() - rule.windowSeconds * 1000).toISOString();
+
+/** A limit's refusal that tells the person when to try again. */
+export function limitError(code: ErrorCode, decision: Extract<LimitDecision, { allowed: false }>, now: Date, hint?: string): VerityError {
+  return new VerityError(code, {
+    message: `${ERRORS[code].message} ${retryAdvice(decision.retryAfterSeconds, now)}${hint === undefined ? "" : ` ${hint}`}`,
+    retryAfterSeconds: decision.retryAfterSeconds,
+  });
+}
+
 /**
- * Checks the per-caller limits from the audit log. Call it inside an audit transaction: the
- * chain lock it holds makes check-then-record atomic across processes and instances.
+ * The per-caller lockout after too many wrong answers, across verifications and methods. Call it
+ * inside an audit transaction, before a check is spent, so it holds at every check.
+ */
+export async function checkFailureLimit(trx: Kysely<Database>, input: Omit<LimitInput, "kind">): Promise<VerityError | null> {
+  const rule = input.settings.limits.failures;
+  const times = await subjectEventTimes(trx, {
+    tenantId: input.tenant.id,
+    subjectId: input.subjectId,
+    actions: FAILURE_ACTIONS,
+    since: since(rule, input.now),
+  });
+  const decision = decideLimit(rule, times, input.now);
+  if (decision.allowed) return null;
+  return new VerityError("SUBJECT_LOCKED", {
+    message: `Too many wrong answers for this caller (${rule.max} in ${Math.round(rule.windowSeconds / 3600)} h); escalate to a supervisor. ${retryAdvice(decision.retryAfterSeconds, input.now)}`,
+    retryAfterSeconds: decision.retryAfterSeconds,
+  });
+}
+
+/**
+ * Checks every limit a send must pass, from the audit log and the send log. Call it inside an
+ * audit transaction: the chain lock it holds makes check-then-record atomic across processes and
+ * instances. When `send` is given and every limit passes, the send is recorded in the same
+ * transaction.
  * @returns the refusal, or null when within limits
  */
-export async function checkSubjectLimits(
-  trx: Kysely<Database>,
-  input: {
-    tenant: TenantRuntime;
-    subjectId: string;
-    kind: "code" | "push" | "passcode";
-    settings: VerificationSettings;
-    now: Date;
-  },
-): Promise<VerityError | null> {
+export async function checkSubjectLimits(trx: Kysely<Database>, input: LimitInput & { send?: SendContext; method?: string }): Promise<VerityError | null> {
   const { tenant, subjectId, settings, now } = input;
-  const since = (rule: LimitRule) => new Date(now.getTime() - rule.windowSeconds * 1000).toISOString();
-  const failures = settings.limits.failures;
-  const failureTimes = await subjectEventTimes(trx, {
-    tenantId: tenant.id,
-    subjectId,
-    actions: FAILURE_ACTIONS,
-    since: since(failures),
-  });
-  const failureDecision = decideLimit(failures, failureTimes, now);
-  if (!failureDecision.allowed) {
-    return new VerityError("SUBJECT_LOCKED", { retryAfterSeconds: failureDecision.retryAfterSeconds });
-  }
+  const locked = await checkFailureLimit(trx, input);
+  if (locked !== null) return locked;
   if (input.kind === "passcode") return null;
   const rule = input.kind === "push" ? settings.limits.pushes : settings.limits.sends;
   const methods = [...tenant.methods.values()].filter((b) => b.spec.kind === input.kind).map((b) => b.spec.id);
-  const times = await subjectEventTimes(trx, { tenantId: tenant.id, subjectId, actions: SEND_ACTIONS, methods, since: since(rule) });
+  const times = await subjectEventTimes(trx, { tenantId: tenant.id, subjectId, actions: SEND_ACTIONS, methods, since: since(rule, now) });
   const decision = decideLimit(rule, times, now);
-  if (decision.allowed) return null;
-  return new VerityError(input.kind === "push" ? "PUSH_LIMIT_REACHED" : "SEND_LIMIT_REACHED", {
-    retryAfterSeconds: decision.retryAfterSeconds,
+  if (!decision.allowed) return limitError(input.kind === "push" ? "PUSH_LIMIT_REACHED" : "SEND_LIMIT_REACHED", decision, now, input.hint);
+  if (input.send === undefined) return null;
+  const send = input.send;
+  const caps: [ErrorCode, SendScope, LimitRule][] = [
+    ["TECHNICIAN_SEND_LIMIT", { by: "technician", value: send.technician }, settings.limits.technician],
+    ["TENANT_SEND_LIMIT", { by: "tenant_id", value: tenant.id }, settings.limits.tenant],
+    ["TENANT_DAILY_BUDGET", { by: "tenant_id", value: tenant.id }, settings.limits.tenantDaily],
+    ...(send.sms === null
+      ? []
+      : ([
+          ["COUNTRY_SEND_LIMIT", { by: "country", value: send.sms.country }, settings.limits.smsCountry],
+          ["PREFIX_SEND_LIMIT", { by: "prefix", value: send.sms.prefix }, settings.limits.smsPrefix],
+        ] as [ErrorCode, SendScope, LimitRule][])),
+  ];
+  for (const [code, scope, cap] of caps) {
+    const { count, nthNewest } = await sendWindow(trx, scope, since(cap, now), cap.max);
+    const capDecision = decideCount(cap, count, nthNewest, now);
+    if (!capDecision.allowed) return limitError(code, capDecision, now, input.hint);
+  }
+  await recordSend(trx, {
+    at: now.toISOString(),
+    tenant_id: tenant.id,
+    technician: send.technician,
+    subject_id: subjectId,
+    method: input.method ?? input.kind,
+    country: send.sms?.country ?? null,
+    prefix: send.sms?.prefix ?? null,
   });
+  return null;
 }

@@ -6,7 +6,7 @@ import type { Verification } from "../domain/verification.js";
 /** Links to a verification's page for technicians who arrive from a ticket note. */
 export interface VerificationLinks {
   /** `<publicUrl>/v/<id>#t=<capability>`, or null when no public URL is configured. */
-  url(v: Verification): string | null;
+  url(v: Pick<Verification, "id">): string | null;
   check(verificationId: string, capability: string): boolean;
 }
 

@@ -1,6 +1,9 @@
 import type { ChainedAuditEvent } from "../domain/audit-chain.js";
 import { escapeHtml } from "../domain/html.js";
+import type { Kysely } from "kysely";
 import type { Verification } from "../domain/verification.js";
+import type { Database } from "../store/schema.js";
+import { findSecondMethod } from "./second-method.js";
 
 const e = escapeHtml;
 const METHOD_WORDS: Record<string, string> = { sms: "SMS code", email: "email code" };
@@ -16,8 +19,17 @@ function footer(event: ChainedAuditEvent): string {
   return `<p><small>Verity audit event #${event.seq} · ${e(event.id)}<br>hash ${e(event.hash)}</small></p>`;
 }
 
+/** Where a note's link to the verification page goes until the note is posted. */
+const LINK_SLOT = "verity:link-slot";
+
+/** Puts the page link (made at posting time) into a note, or drops the link when there is none. */
+export function fillLink(html: string, link: string | null): string {
+  if (!html.includes(LINK_SLOT)) return html;
+  return link === null ? html.replace(/ <a href="verity:link-slot">[^<]*<\/a>\./, "") : html.replaceAll(LINK_SLOT, e(link));
+}
+
 /** The note that tells agents a check has begun: who, how, where to finish it. No code, no full number. */
-export function sentNote(v: Verification, event: ChainedAuditEvent, link: string | null): string {
+export function sentNote(v: Verification, event: ChainedAuditEvent, linkEnabled: boolean): string {
   const risk = v.risk.signals.length === 0 ? "none" : v.risk.signals.map((s) => `${s.detail} (policy: ${s.action.replace("_", " ")})`).join("; ");
   const ambiguous = event.action === "message.delivery_unknown";
   const next =
@@ -33,7 +45,7 @@ export function sentNote(v: Verification, event: ChainedAuditEvent, link: string
     `<li>Risk flags: ${e(risk)}</li>`,
     `<li>Expires: ${e(utc(v.expiresAt))}</li>`,
     "</ul>",
-    `<p>${next}${link === null ? "" : ` <a href="${e(link)}">Open the verification in Verity</a>.`}</p>`,
+    `<p>${next}${linkEnabled ? ` <a href="${LINK_SLOT}">Open the verification in Verity</a>.` : ""}</p>`,
     footer(event),
   ].join("");
 }
@@ -46,19 +58,33 @@ const OUTCOMES: Record<string, string> = {
   failed: "NOT VERIFIED (could not be sent)",
 };
 
-/** The note with the outcome: what happened, by whom, when, and the audit event that proves it. */
-export function resultNote(v: Verification, event: ChainedAuditEvent): string {
+/** Who recorded an event, as a person reading the ticket knows them. */
+function recordedBy(v: Verification, event: ChainedAuditEvent): string {
+  const by = event.data?.by;
+  if (typeof by === "string" && by !== "") return by;
+  return event.actor === "system" ? "Verity" : v.technician;
+}
+
+/** The note with the outcome: what happened, by whom, when, what policy says, and the audit event that proves it. */
+export async function resultNote(v: Verification, event: ChainedAuditEvent, db: Kysely<Database>): Promise<string> {
   const outcome = v.state === "failed" && event.action === "push.failed" ? "NOT VERIFIED (the push could not complete)" : (OUTCOMES[v.state] ?? v.state.toUpperCase());
   const why = event.reason ?? v.stateReason ?? event.action;
-  const actor = event.actor === "system" ? "Verity" : event.actor.startsWith("token:") || event.actor.startsWith("link") ? v.technician : event.actor;
+  let policy = "";
+  if (v.state === "verified" && v.risk.decision === "second_method") {
+    const second = await findSecondMethod(db, v);
+    policy =
+      second === null
+        ? "<li><b>Policy is NOT yet satisfied: it requires a second, different method before acting.</b></li>"
+        : `<li>Policy satisfied: a second method (${e(second.method)}, verification ${e(second.id)}) also verified the caller.</li>`;
+  }
   return [
     `<p><b>Verity: caller ${e(outcome)}</b></p>`,
     "<ul>",
     `<li>Caller account: ${e(v.subjectName)}</li>`,
     `<li>Method: ${e(methodWords(v))}</li>`,
     `<li>Result: ${e(why.replace(/_/g, " "))}</li>`,
-    `<li>Recorded by: ${e(actor)} at ${e(utc(event.at))}</li>`,
-    v.state === "verified" && v.risk.decision === "second_method" ? "<li><b>Policy requires a second, different method before acting.</b></li>" : "",
+    `<li>Recorded by: ${e(recordedBy(v, event))} at ${e(utc(event.at))}</li>`,
+    policy,
     "</ul>",
     footer(event),
   ].join("");

@@ -18,7 +18,7 @@ import type { TenantRuntime } from "./tenant-registry.js";
 export function createCodeRevealer(deps: { audit: AuditWriter; links: VerificationLinks; clock: Clock; log: Pick<Logger, "warn" | "error"> }) {
   return (tenant: TenantRuntime, v: Verification, code: string): void => {
     const ticketing = tenant.ticketing;
-    if (ticketing === undefined || v.ticket === null) return;
+    if (ticketing === undefined || v.ticket === null || v.ticketSystem !== ticketing.systemName) return;
     const ticket = v.ticket;
     const link = deps.links.url(v);
     const html = [

@@ -1,17 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { VerityError } from "../domain/errors.js";
+import { isVerityError, VerityError } from "../domain/errors.js";
 import { generateCode, hashCode } from "../domain/otp.js";
 import { decidePolicy } from "../domain/policy.js";
-import type { RiskSignal } from "../domain/ports.js";
-import { parseMethod } from "../domain/methods.js";
-import { transition, type Verification, type VerificationEvent } from "../domain/verification.js";
-import { findVerification, findVerificationByOrigin, insertVerification } from "../store/verification-dal.js";
+import type { DirectoryUser, RiskSignal, TicketContact } from "../domain/ports.js";
+import type { Verification } from "../domain/verification.js";
+import { findVerificationByOrigin, insertVerification } from "../store/verification-dal.js";
 import { assertRole, assertTenantAccess, type Actor } from "./actor.js";
+import type { AuditEntry } from "./audit-service.js";
 import { callerHistorySignals } from "./caller-history.js";
 import { deliver, type PushTracker } from "./deliver.js";
-import { changeVerification, eventBase, isoAfter, type EngineDeps } from "./engine-deps.js";
-import { checkSubjectLimits } from "./limits.js";
-import { chooseTarget } from "./targets.js";
+import { isoAfter, type EngineDeps } from "./engine-deps.js";
+import { checkSubjectLimits, type SendContext } from "./limits.js";
+import { resumeInterrupted, resumeWaiting } from "./start-resume.js";
+import { chooseTarget, type Target } from "./targets.js";
+import type { MethodBinding, TenantRuntime } from "./tenant-registry.js";
+import { assertTicketIsCallers, isTicketingOutage, settle, WAITING_FOR_TICKETING } from "./ticket-binding.js";
 
 export interface StartInput {
   /** Tenant id; when absent the user's email domain decides. */
@@ -19,35 +22,40 @@ export interface StartInput {
   /** Directory id, UPN or email of the caller's account. */
   readonly user: string;
   readonly method: string;
+  /**
+   * The ticket this call belongs to. In a tenant with a ticketing system, the system must confirm
+   * the ticket's contact is this caller, and only then do notes go to it.
+   */
   readonly ticket?: string | null | undefined;
   readonly reason?: string | null | undefined;
   /** Who is on the phone; integrations (admin tokens) may name the agent, others are themselves. */
   readonly technician?: string | undefined;
-  /** A push's title and text in the technician's words (pushpoll's -t and -m). */
+  /** A push's title and text in the technician's words (pushpoll's -t and -m), where allowed. */
   readonly pushTitle?: string | undefined;
   readonly pushMessage?: string | undefined;
 }
 
-/**
- * Starts a verification: finds the caller in the tenant's directory, picks the registered factor,
- * weighs risk against policy, checks the caller's limits, records the start, then sends.
- */
 export interface StartOptions {
+  /** The ticket's contact, when the integration already began reading it (read once, not twice). */
+  readonly ticketContact?: Promise<TicketContact>;
   /**
-   * Settles before anything is recorded or sent: the directory reads run meanwhile. An
-   * integration checking something upstream (is this the ticket's user?) passes that check here,
-   * so the two run in parallel; if it rejects, nothing happens and its error is thrown.
+   * When the ticketing system cannot be reached, record the verification as waiting for it (it
+   * sends nothing yet) and throw the outage, so the integration's retry resumes it. Without this,
+   * the outage is thrown and nothing is recorded.
    */
-  readonly gate?: Promise<unknown>;
+  readonly waitForTicketing?: boolean;
   /**
    * Makes the start happen at most once: an integration's job retried after a crash (a HaloPSA
-   * delivery, say) gets the verification the first run made, and nothing is sent again. A row
-   * still `pending` means that run died mid-send (the job queue reruns a job only after its lock
-   * lapsed): see `resumeInterrupted`.
+   * delivery, say) gets the verification the first run made, and nothing is sent again.
    */
   readonly idempotencyKey?: string;
 }
 
+/**
+ * Starts a verification: finds the caller in the tenant's directory, picks the registered factor,
+ * confirms the ticket is theirs, weighs risk against policy, checks every limit, records the
+ * start, then sends.
+ */
 export async function startVerification(
   deps: EngineDeps & { pushes: PushTracker },
   actor: Actor,
@@ -60,7 +68,11 @@ export async function startVerification(
   const key = options.idempotencyKey;
   if (key !== undefined) {
     const earlier = await findVerificationByOrigin(deps.db, key);
-    if (earlier !== undefined) return resumeInterrupted(deps, earlier, actor);
+    if (earlier !== undefined) {
+      return earlier.state === "pending" && earlier.stateReason === WAITING_FOR_TICKETING
+        ? resumeWaiting(deps, earlier, actor, options.ticketContact)
+        : resumeInterrupted(deps, earlier, actor);
+    }
   }
   const binding = tenant.methods.get(input.method);
   if (binding === undefined) {
@@ -68,18 +80,28 @@ export async function startVerification(
       message: `${input.method} is not enabled for ${tenant.name}; enabled: ${[...tenant.methods.keys()].join(", ")}.`,
     });
   }
-  // The gate's rejection is observed here, so it never goes unhandled while the reads run.
-  const gate = options.gate?.then(
-    () => null,
-    (error: unknown) => error,
-  );
+  const customText = binding.spec.kind === "push" && (input.pushTitle !== undefined || input.pushMessage !== undefined);
+  if (customText && !tenant.settings.allowCustomPushText) throw new VerityError("CUSTOM_TEXT_NOT_ALLOWED");
+  const ticket = input.ticket ?? null;
+  const ticketing = ticket === null ? undefined : tenant.ticketing;
+  const contact = ticketing === undefined || ticket === null ? null : settle(options.ticketContact ?? ticketing.system.ticketContact(ticket));
+
   const user = await tenant.directory.findUser(input.user);
   if (user === null) throw new VerityError("USER_NOT_FOUND", { message: `No user matches that id or email in ${tenant.name}'s directory.` });
-  const target = chooseTarget(binding, user, deps.keys);
+  const refuse = refusal(deps, actor, tenant, user, binding.spec.id, ticket);
+  const target = await refuse.unless(() => chooseTarget(binding, user, deps.keys));
+  const sms = target.kind === "destination" ? (target.sms ?? null) : null;
+  if (sms !== null && tenant.smsCountries !== undefined && !tenant.smsCountries.includes(sms.country)) {
+    await refuse.with(
+      new VerityError("COUNTRY_NOT_ALLOWED", {
+        message: `${user.displayName}'s registered mobile is in ${sms.country}, and ${tenant.name} allows texts only to ${tenant.smsCountries.join(", ")}; use another method.`,
+      }),
+      target,
+    );
+  }
 
   // What the provider knows of the user (Duo preauth, Okta factors…) or of the destination (Twilio
-  // Lookup: line type, SIM swap) is read beside the directory's risk reads.
-  // The caller's own recent history in Verity (failures, repeated calls) comes from the store meanwhile.
+  // Lookup), and the caller's own recent history in Verity, are read beside the directory's risk reads.
   const [directorySignals, providerInfo, destinationSignals, historySignals] = await Promise.all([
     tenant.directory.riskSignals(user),
     "provider" in binding && binding.provider.describeUser !== undefined && target.kind === "provider"
@@ -91,25 +113,40 @@ export async function startVerification(
     callerHistorySignals(deps, { tenantId: tenant.id, subjectId: user.id }),
   ]);
   if (providerInfo !== null && binding.spec.kind !== "code" && !providerInfo[binding.spec.kind]) {
-    throw new VerityError("NO_USABLE_FACTOR", {
-      message:
-        providerInfo.detail ??
-        `${user.displayName} has no ${binding.spec.kind === "push" ? "device that takes pushes" : "passcode token or app"} at ${binding.spec.provider}.`,
-    });
+    await refuse.with(
+      new VerityError("NO_USABLE_FACTOR", {
+        message:
+          providerInfo.detail ??
+          `${user.displayName} has no ${binding.spec.kind === "push" ? "device that takes pushes" : "passcode token or app"} at ${binding.spec.provider}.`,
+      }),
+      target,
+    );
   }
   const signals: RiskSignal[] = [...directorySignals, ...destinationSignals, ...historySignals];
   if (user.privileged && !signals.some((s) => s.code === "privileged")) {
     signals.push({ code: "privileged", detail: "The account is privileged (administrator)." });
   }
   const decision = decidePolicy(signals, tenant.policy);
-  const gateError = await gate;
-  if (gateError instanceof Error) throw gateError;
-  if (gateError !== null && gateError !== undefined) throw new VerityError("INTERNAL_ERROR", { cause: gateError });
+
+  // A ticket the system says is someone else's (or does not know) is refused. When the system
+  // cannot answer now, an integration's start waits for it; a person's start goes ahead and the
+  // ticket is confirmed before its first note is posted (confirmTicketLater).
+  let waiting: VerityError | null = null;
+  let ticketConfirmed = false;
+  if (contact !== null && ticket !== null) {
+    const read = await contact;
+    if (read.ok) {
+      await refuse.unless(() => assertTicketIsCallers(tenant, ticket, read.value, user), target);
+      ticketConfirmed = true;
+    } else if (options.waitForTicketing === true && isTicketingOutage(read.error)) waiting = read.error;
+    else if (isVerityError(read.error) && read.error.status < 500) await refuse.with(read.error, target);
+    else if (options.waitForTicketing === true) throw read.error;
+  }
 
   const now = deps.clock.now();
   const id = randomUUID();
   const kind = binding.spec.kind;
-  const code = kind === "code" ? generateCode(tenant.settings.codeLength) : null;
+  const code = kind === "code" && waiting === null ? generateCode(tenant.settings.codeLength) : null;
   const technician = actor.role === "admin" && input.technician !== undefined ? input.technician : actor.name;
   const verification: Verification = {
     id,
@@ -118,10 +155,11 @@ export async function startVerification(
     subjectName: user.displayName,
     method: binding.spec.id,
     state: "pending",
-    stateReason: null,
+    stateReason: waiting === null ? null : WAITING_FOR_TICKETING,
     technician,
     createdBy: actor.id,
-    ticket: input.ticket ?? null,
+    ticket,
+    ticketSystem: ticketConfirmed || waiting !== null ? (ticketing?.systemName ?? null) : null,
     reason: input.reason ?? null,
     codeHash: code === null ? null : hashCode(deps.keys.code, id, code),
     codeLength: code === null ? null : code.length,
@@ -132,10 +170,7 @@ export async function startVerification(
     destinationHash: target.hash,
     providerRef: null,
     challenge: null,
-    prompt:
-      kind === "push" && (input.pushTitle !== undefined || input.pushMessage !== undefined)
-        ? { title: input.pushTitle ?? null, message: input.pushMessage ?? null }
-        : null,
+    prompt: customText ? { title: input.pushTitle ?? null, message: input.pushMessage ?? null } : null,
     risk: { decision: decision.action, signals: decision.reasons },
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
@@ -143,17 +178,8 @@ export async function startVerification(
     completedAt: null,
     version: 1,
   };
-  const base = {
-    actor: actor.id,
-    tenantId: tenant.id,
-    subjectId: user.id,
-    verificationId: id,
-    ticket: verification.ticket,
-    method: verification.method,
-    destinationMasked: target.masked,
-    destinationHash: target.hash,
-  };
   const riskData = { decision: decision.action, signals: decision.reasons.map((r) => `${r.code}:${r.action}`) };
+  const send: SendContext = { technician: actor.role === "admin" && input.technician !== undefined ? `${actor.id}:${input.technician}` : actor.id, sms };
 
   const { result: outcome } = await deps.audit.transaction(async (trx, record): Promise<VerityError | Verification | null> => {
     // Under the chain lock: a second run racing the first sees its row here.
@@ -164,53 +190,64 @@ export async function startVerification(
         ? new VerityError("POLICY_BLOCKED", {
             message: `Blocked by ${tenant.name}'s policy: ${decision.reasons.map((r) => r.detail).join(" ")}`,
           })
-        : await checkSubjectLimits(trx, { tenant, subjectId: user.id, kind, settings: tenant.settings, now });
+        : await checkSubjectLimits(trx, { tenant, subjectId: user.id, kind, settings: tenant.settings, now, send, method: binding.spec.id, hint: deps.limitHint });
     if (refused !== null) {
-      record({ ...base, verificationId: null, action: "verification.refused", outcome: "refused", reason: refused.code, data: riskData });
+      record({ ...refuse.base(target), action: "verification.refused", outcome: "refused", reason: refused.code, data: riskData });
       return refused;
     }
     await insertVerification(trx, verification, key ?? null);
     record({
-      ...base,
+      ...refuse.base(target),
+      verificationId: id,
       action: "verification.started",
       outcome: "pending",
       reason: verification.reason,
-      data: { ...riskData, technician, target: target.label },
+      data: {
+        ...riskData,
+        technician,
+        target: target.label,
+        ...(waiting === null ? {} : { waitingFor: ticketing?.systemName ?? "ticketing" }),
+        ...(ticketing !== undefined && !ticketConfirmed && waiting === null ? { ticketUnconfirmed: ticketing.systemName } : {}),
+      },
     });
     return null;
   });
   if (outcome instanceof VerityError) throw outcome;
   if (outcome !== null) return resumeInterrupted(deps, outcome, actor);
   deps.bus.publish(verification);
+  if (waiting !== null) throw waiting;
   return deliver(deps, { tenant, binding, verification, user, target, code, actor });
 }
 
-/**
- * A start that already happened, met again by a retried job. A verification still `pending` was
- * being delivered when its process died, and nothing is sent again here:
- * - a code may or may not have left: delivery_unknown, the ticket hears so, and a person resends
- *   or cancels (the code, if it arrived, still works);
- * - a push cannot be followed without the provider's reference, which was never stored: failed,
- *   so the technician starts a new one;
- * - a passcode check sends nothing, so it simply opens.
- */
-async function resumeInterrupted(deps: EngineDeps, earlier: Verification, actor: Actor): Promise<Verification> {
-  if (earlier.state !== "pending") return earlier;
-  const kind = parseMethod(earlier.method).kind;
-  const now = deps.clock.now().toISOString();
-  const change = (event: VerificationEvent, reason: string | null, action: string, outcome: string, extra: { completed_at?: string } = {}) =>
-    changeVerification(
-      deps,
-      earlier.id,
-      { states: ["pending"] },
-      { state: transition("pending", event), ...(reason === null ? {} : { state_reason: reason }), updated_at: now, ...extra },
-      (a) => [{ ...eventBase(a, actor), action, outcome, ...(reason === null ? {} : { reason }) }],
-    );
-  const after =
-    kind === "passcode"
-      ? await change("delivered", null, "passcode.requested", "sent")
-      : kind === "push"
-        ? await change("delivery_failed", "Verity was interrupted while starting the push and cannot follow it; start a new verification.", "push.send_failed", "failed", { completed_at: now })
-        : await change("delivery_ambiguous", "Verity was interrupted while sending and cannot tell whether the caller received it; resend or cancel.", "message.delivery_unknown", "delivery_unknown");
-  return after ?? (await findVerification(deps.db, earlier.id)) ?? earlier;
+/** Refusals before anything is recorded still leave an audit event: who asked, for whom, why. */
+function refusal(deps: EngineDeps, actor: Actor, tenant: TenantRuntime, user: DirectoryUser, method: MethodBinding["spec"]["id"], ticket: string | null) {
+  const base = (target?: Target): AuditEntry => ({
+    actor: actor.id,
+    actorName: actor.name,
+    action: "",
+    tenantId: tenant.id,
+    subjectId: user.id,
+    verificationId: null,
+    ticket,
+    method,
+    destinationMasked: target?.masked ?? null,
+    destinationHash: target?.hash ?? null,
+  });
+  const with_ = async (error: VerityError, target?: Target): Promise<never> => {
+    await deps.audit.append([{ ...base(target), action: "verification.refused", outcome: "refused", reason: error.code, data: { detail: error.message } }]);
+    throw error;
+  };
+  return {
+    base,
+    with: with_,
+    /** Runs `step`; a registered 4xx refusal it throws is audited, then rethrown. */
+    async unless<T>(step: () => T | Promise<T>, target?: Target): Promise<T> {
+      try {
+        return await step();
+      } catch (error) {
+        if (isVerityError(error) && error.status < 500 && !error.retryable) return with_(error, target);
+        throw error;
+      }
+    },
+  };
 }

@@ -2,12 +2,21 @@ import { VerityError } from "../domain/errors.js";
 import { hashDestination, type KeyRing } from "../domain/keys.js";
 import { maskEmail, maskPhone } from "../domain/masking.js";
 import type { UserIdRule } from "../domain/methods.js";
+import type { NormalisedPhone } from "../domain/phone.js";
 import type { DirectoryUser } from "../domain/ports.js";
 import type { MethodBinding } from "./tenant-registry.js";
 
 /** Where a verification goes: a destination Verity sends to, or the user's id at a provider. */
 export type Target =
-  | { readonly kind: "destination"; readonly to: string; readonly masked: string; readonly hash: string; readonly label: string }
+  | {
+      readonly kind: "destination";
+      readonly to: string;
+      readonly masked: string;
+      readonly hash: string;
+      readonly label: string;
+      /** A text's destination country and dialling prefix, for the country allowlist and send caps. */
+      readonly sms?: { readonly country: string; readonly prefix: string };
+    }
   | { readonly kind: "provider"; readonly providerUserId: string; readonly masked: null; readonly hash: null; readonly label: string };
 
 /** Phone types that may receive a text, in order of preference. Office lines take voice only. */
@@ -30,6 +39,7 @@ export function chooseTarget(binding: MethodBinding, user: DirectoryUser, keys: 
           masked: maskPhone(phone.phone),
           hash: hashDestination(keys, phone.phone.e164),
           label: type === "mobile" ? "mobile phone" : "alternate mobile phone",
+          sms: smsRegion(phone.phone),
         };
       }
     }
@@ -63,6 +73,16 @@ export function chooseTarget(binding: MethodBinding, user: DirectoryUser, keys: 
     });
   }
   return { kind: "provider", providerUserId, masked: null, hash: null, label: `${spec.provider} account ${providerUserId}` };
+}
+
+/**
+ * Where a text goes, coarsely: the ISO country (or `+<calling code>` when the number names none)
+ * and the dialling prefix (calling code and the first three national digits), which is what SMS
+ * pumping concentrates on.
+ */
+export function smsRegion(phone: NormalisedPhone): { country: string; prefix: string } {
+  const national = phone.e164.slice(1 + phone.callingCode.length);
+  return { country: phone.country ?? `+${phone.callingCode}`, prefix: `+${phone.callingCode}${national.slice(0, 3)}` };
 }
 
 const RULE_WORDS: Record<UserIdRule, string> = {

@@ -42,6 +42,8 @@ export interface TenantRuntime {
   readonly directory: Directory;
   readonly methods: ReadonlyMap<string, MethodBinding>;
   readonly policy: RiskPolicy;
+  /** ISO countries this tenant's texts may go to; undefined means any. */
+  readonly smsCountries?: readonly string[];
   readonly settings: VerificationSettings;
   readonly messages: TenantMessages;
   readonly ticketing?: TenantTicketing;

@@ -3,12 +3,11 @@ import type { Logger } from "pino";
 import type { ChainedAuditEvent } from "../domain/audit-chain.js";
 import { VerityError } from "../domain/errors.js";
 import type { TicketingSystem } from "../domain/ports.js";
-import type { Verification } from "../domain/verification.js";
 import { findVerification } from "../store/verification-dal.js";
 import type { Database } from "../store/schema.js";
 import type { AuditObserver, AuditWriter } from "./audit-service.js";
 import type { JobKind, JobQueue } from "./job-queue.js";
-import { resultNote, sentNote } from "./note-content.js";
+import { fillLink, resultNote, sentNote } from "./note-content.js";
 import type { TenantRegistry } from "./tenant-registry.js";
 
 export const NOTE_JOB = "ticket.note";
@@ -21,6 +20,8 @@ export interface NotePayload {
   readonly marker: string;
   readonly verificationId: string | null;
   readonly tenantId: string | null;
+  /** The ticket was not confirmed as the caller's when the verification started: confirm it first. */
+  readonly confirmTicket?: boolean;
 }
 
 /** Events after which the ticket learns that a check began. */
@@ -47,24 +48,27 @@ const RESULT_ACTIONS = new Set([
  * when its event does: a PSA outage delays notes, it never loses one, and it never delays a send.
  */
 export function createTicketNotesObserver(deps: {
-  tenants: TenantRegistry;
+  tenants: Pick<TenantRegistry, "get">;
   queue: JobQueue;
-  /** The technician's page for a verification, or null when no public URL is configured. */
-  link: (v: Verification) => string | null;
+  /** Whether notes link to the technician's page (a public URL is configured). */
+  linkEnabled: boolean;
 }): AuditObserver {
   return {
     async inTransaction(trx: Kysely<Database>, events: readonly ChainedAuditEvent[]) {
       for (const event of events) {
         const kind = SENT_ACTIONS.has(event.action) ? "sent" : RESULT_ACTIONS.has(event.action) ? "result" : null;
         if (kind === null || event.verificationId === null || event.ticket === null || event.tenantId === null) continue;
-        const ticketing = deps.tenants.get(event.tenantId)?.ticketing;
-        if (ticketing === undefined) continue;
         const v = await findVerification(trx, event.verificationId);
-        if (v === undefined) continue;
-        const html = kind === "sent" ? sentNote(v, event, deps.link(v)) : resultNote(v, event);
+        if (v === undefined || v.ticket === null) continue;
+        // Only a ticket the ticketing system confirmed as the caller's gets notes; one it could not
+        // confirm when the verification started is confirmed by the job before the first post.
+        const system = v.ticketSystem ?? deps.tenants.get(v.tenantId)?.ticketing?.systemName;
+        if (system === undefined) continue;
+        const html = kind === "sent" ? sentNote(v, event, deps.linkEnabled) : await resultNote(v, event, trx);
         const payload: NotePayload = {
-          system: ticketing.systemName,
-          ticket: event.ticket,
+          system,
+          ticket: v.ticket,
+          ...(v.ticketSystem === null ? { confirmTicket: true } : {}),
           html,
           marker: event.id,
           verificationId: v.id,
@@ -72,7 +76,7 @@ export function createTicketNotesObserver(deps: {
         };
         await deps.queue.enqueue(trx, NOTE_JOB, payload, {
           dedupeKey: `note:${event.id}`,
-          ordering: { key: `${ticketing.systemName}:${event.ticket}`, seq: event.seq },
+          ordering: { key: `${system}:${v.ticket}`, seq: event.seq },
         });
       }
     },
@@ -90,6 +94,13 @@ export function ticketNoteJob(deps: {
   systems: ReadonlyMap<string, TicketingSystem>;
   audit: AuditWriter;
   log: Pick<Logger, "warn">;
+  /**
+   * The page link with its capability, made when the note is posted: a queued note holds only a
+   * placeholder, so the job table never stores a 24-hour capability.
+   */
+  link: (verificationId: string) => string | null;
+  /** Confirms a verification's ticket with its system (confirmTicketLater); false: post nothing. */
+  confirmTicket: (verificationId: string) => Promise<boolean>;
 }): JobKind {
   return {
     concurrency: 2,
@@ -101,8 +112,10 @@ export function ticketNoteJob(deps: {
       const note = raw as NotePayload;
       const system = deps.systems.get(note.system);
       if (system === undefined) throw new VerityError("TICKETING_ERROR", { message: `Ticketing system ${note.system} is not configured.` });
+      if (note.confirmTicket === true && note.verificationId !== null && !(await deps.confirmTicket(note.verificationId))) return;
       if (context.attempt > 1 && (await system.hasNoteWith(note.ticket, note.marker).catch(() => null)) === true) return;
-      await system.addPrivateNote({ ticket: note.ticket, html: note.html });
+      const link = note.verificationId === null ? null : deps.link(note.verificationId);
+      await system.addPrivateNote({ ticket: note.ticket, html: fillLink(note.html, link) });
     },
     async onGiveUp(raw, error) {
       const note = raw as NotePayload;

@@ -1,5 +1,9 @@
 import { findVerification, findVerificationByProviderRef } from "../store/verification-dal.js";
-import { assertCanRead, type Actor } from "./actor.js";
+import { VerityError } from "../domain/errors.js";
+import type { TicketContact } from "../domain/ports.js";
+import { assertCanRead, assertTenantAccess, type Actor } from "./actor.js";
+import { abandonWaiting } from "./start-resume.js";
+import { findTicketVerification } from "./ticket-binding.js";
 import { checkVerification } from "./check-verification.js";
 import { confirmVerification, recordDeliveryStatus, type DeliveryStatus } from "./confirm-and-status.js";
 import { loadVerification, type EngineDeps } from "./engine-deps.js";
@@ -34,6 +38,13 @@ export interface VerificationEngine {
   watch(actor: Actor, id: string, listener: (view: VerificationView) => void, pollMs?: number): Promise<() => void>;
   /** Expires open verifications past their deadline. */
   expireDue(): Promise<number>;
+  /**
+   * The verification a ticketing system's action on `ticket` refers to: the newest one of the
+   * ticket's own contact, started for that system. See findTicketVerification.
+   */
+  findForTicket(actor: Actor, query: { tenantId: string; system: string; ticket: string; contact: TicketContact }): Promise<VerificationView>;
+  /** An integration gave up on a start: a verification it left waiting for the ticketing system fails. */
+  abandonWaiting(idempotencyKey: string, reason: string): Promise<VerificationView | null>;
   readonly pushes: PushPoller;
 }
 
@@ -99,5 +110,17 @@ export function createVerificationEngine(deps: EngineDeps, options: { pushPollMs
       };
     },
     expireDue: () => expireDue(deps),
+    async findForTicket(actor, query) {
+      const tenant = deps.tenants.get(query.tenantId);
+      if (tenant === undefined) throw new VerityError("TENANT_NOT_FOUND");
+      assertTenantAccess(actor, tenant.id);
+      const v = await findTicketVerification(deps, tenant, query);
+      assertCanRead(actor, v);
+      return present(v);
+    },
+    async abandonWaiting(idempotencyKey, reason) {
+      const v = await abandonWaiting(deps, idempotencyKey, reason);
+      return v === null ? null : present(v);
+    },
   };
 }

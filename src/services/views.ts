@@ -2,6 +2,8 @@ import type { Kysely } from "kysely";
 import { parseMethod } from "../domain/methods.js";
 import { isTerminal, type Verification, type VerificationState } from "../domain/verification.js";
 import type { Database } from "../store/schema.js";
+import { findSecondMethod, policySatisfied } from "./second-method.js";
+import { WAITING_FOR_TICKETING } from "./ticket-binding.js";
 import type { TenantRegistry } from "./tenant-registry.js";
 
 /** A verification as the API, the CLI and SSE show it: masked, no code, no full destination. */
@@ -23,16 +25,18 @@ export interface VerificationView {
   readonly sends: number;
   readonly risk: Verification["risk"];
   /** Present when policy asks for a second method: which verification, if any, satisfied it. */
-  readonly secondMethod: { readonly required: true; readonly satisfiedBy: string | null } | null;
+  readonly secondMethod: { readonly required: true; readonly satisfiedBy: string | null; readonly satisfiedByMethod: string | null } | null;
+  /**
+   * Whether the caller may be acted on under policy: verified, and by a second method too when
+   * policy asks for one. Null while open; false for every other ending.
+   */
+  readonly policySatisfied: boolean | null;
   readonly developmentOnly: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly expiresAt: string;
   readonly completedAt: string | null;
 }
-
-/** How long a second method's success counts towards a first one, either way round. */
-const SECOND_METHOD_WINDOW_MS = 60 * 60 * 1000;
 
 export async function presentVerification(
   deps: { db: Kysely<Database>; tenants: TenantRegistry },
@@ -42,10 +46,9 @@ export async function presentVerification(
   const binding = tenant?.methods.get(v.method);
   const developmentOnly =
     binding === undefined ? false : "channel" in binding ? binding.channel.developmentOnly : binding.provider.developmentOnly;
-  let secondMethod: VerificationView["secondMethod"] = null;
-  if (v.risk.decision === "second_method") {
-    secondMethod = { required: true, satisfiedBy: v.state === "verified" ? await findSecondMethod(deps.db, v) : null };
-  }
+  const second = v.risk.decision === "second_method" ? await findSecondMethod(deps.db, v) : null;
+  const secondMethod: VerificationView["secondMethod"] =
+    v.risk.decision === "second_method" ? { required: true, satisfiedBy: second?.id ?? null, satisfiedByMethod: second?.method ?? null } : null;
   return {
     id: v.id,
     tenant: { id: v.tenantId, name: tenant?.name ?? v.tenantId },
@@ -53,7 +56,10 @@ export async function presentVerification(
     method: v.method,
     methodKind: parseMethod(v.method).kind,
     state: v.state,
-    stateReason: v.stateReason,
+    stateReason:
+      v.state === "pending" && v.stateReason === WAITING_FOR_TICKETING
+        ? `Waiting for ${tenant?.ticketing?.system.vendor ?? "the ticketing system"} to confirm ticket ${v.ticket ?? "?"} is ${v.subjectName}'s; nothing is sent until it answers.`
+        : v.stateReason,
     final: isTerminal(v.state),
     technician: v.technician,
     ticket: v.ticket,
@@ -64,26 +70,11 @@ export async function presentVerification(
     sends: v.sends,
     risk: v.risk,
     secondMethod,
+    policySatisfied: policySatisfied(v, second),
     developmentOnly,
     createdAt: v.createdAt,
     updatedAt: v.updatedAt,
     expiresAt: v.expiresAt,
     completedAt: v.completedAt,
   };
-}
-
-async function findSecondMethod(db: Kysely<Database>, v: Verification): Promise<string | null> {
-  const anchor = Date.parse(v.completedAt ?? v.updatedAt);
-  const row = await db
-    .selectFrom("verifications")
-    .select("id")
-    .where("tenant_id", "=", v.tenantId)
-    .where("subject_id", "=", v.subjectId)
-    .where("state", "=", "verified")
-    .where("method", "!=", v.method)
-    .where("completed_at", ">=", new Date(anchor - SECOND_METHOD_WINDOW_MS).toISOString())
-    .where("completed_at", "<=", new Date(anchor + SECOND_METHOD_WINDOW_MS).toISOString())
-    .orderBy("completed_at", "desc")
-    .executeTakeFirst();
-  return row?.id ?? null;
 }

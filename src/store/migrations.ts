@@ -140,6 +140,43 @@ const origin: Migration = {
   },
 };
 
+/**
+ * Which ticketing system confirmed that a verification's ticket is the caller's (issue 9 #3):
+ * notes go only to tickets proven that way. Earlier rows keep NULL and get no further notes.
+ */
+const ticketSystem: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable("verifications").addColumn("ticket_system", "text").execute();
+    await db.schema.createIndex("verifications_ticket_system").on("verifications").columns(["ticket_system", "ticket", "created_at"]).execute();
+  },
+};
+
+/**
+ * One row per code or push sent (starts and resends), with who sent it and where an SMS went: the
+ * counts behind the per-technician, per-tenant, per-country and per-prefix caps (SECURITY.md A8).
+ * Written in the audit transaction that records the send, so counting and recording cannot race.
+ */
+const sendLog: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("send_log")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("at", "text", (c) => c.notNull())
+      .addColumn("tenant_id", "text", (c) => c.notNull())
+      .addColumn("technician", "text", (c) => c.notNull())
+      .addColumn("subject_id", "text", (c) => c.notNull())
+      .addColumn("method", "text", (c) => c.notNull())
+      .addColumn("country", "text")
+      .addColumn("prefix", "text")
+      .execute();
+    await db.schema.createIndex("send_log_technician").on("send_log").columns(["technician", "at"]).execute();
+    await db.schema.createIndex("send_log_tenant").on("send_log").columns(["tenant_id", "at"]).execute();
+    await db.schema.createIndex("send_log_country").on("send_log").columns(["country", "at"]).execute();
+    await db.schema.createIndex("send_log_prefix").on("send_log").columns(["prefix", "at"]).execute();
+    await db.schema.createIndex("send_log_at").on("send_log").columns(["at"]).execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
     Promise.resolve({
@@ -147,5 +184,7 @@ export const migrationProvider: MigrationProvider = {
       "0002_jobs_and_deliveries": jobsAndDeliveries,
       "0003_push_prompt": pushPrompt,
       "0004_origin": origin,
+      "0005_ticket_system": ticketSystem,
+      "0006_send_log": sendLog,
     }),
 };

@@ -10,6 +10,7 @@ export interface Database {
   api_tokens: ApiTokenRow;
   jobs: JobRow;
   webhook_deliveries: WebhookDeliveryRow;
+  send_log: SendLogRow;
 }
 
 export interface VerificationRow {
@@ -23,6 +24,8 @@ export interface VerificationRow {
   technician: string;
   created_by: string;
   ticket: string | null;
+  /** The ticketing system that confirmed the ticket is the caller's; null when none did. */
+  ticket_system: string | null;
   reason: string | null;
   code_hash: string | null;
   code_length: number | null;
@@ -107,4 +110,18 @@ export interface WebhookDeliveryRow {
   delivery_id: string;
   body_hash: string;
   received_at: string;
+}
+
+/** A code or push that went out: the input of the send caps. */
+export interface SendLogRow {
+  id: string;
+  at: string;
+  tenant_id: string;
+  /** Who sent it: the actor id, with the agent's name when an integration names one. */
+  technician: string;
+  subject_id: string;
+  method: string;
+  /** SMS only: the destination's ISO country (or +callingCode) and dialling prefix. */
+  country: string | null;
+  prefix: string | null;
 }

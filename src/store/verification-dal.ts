@@ -16,6 +16,7 @@ export function toVerification(row: VerificationRow): Verification {
     technician: row.technician,
     createdBy: row.created_by,
     ticket: row.ticket,
+    ticketSystem: row.ticket_system,
     reason: row.reason,
     codeHash: row.code_hash,
     codeLength: row.code_length,
@@ -51,6 +52,7 @@ export async function insertVerification(db: Db, v: Verification, origin: string
       technician: v.technician,
       created_by: v.createdBy,
       ticket: v.ticket,
+      ticket_system: v.ticketSystem,
       reason: v.reason,
       code_hash: v.codeHash,
       code_length: v.codeLength,
@@ -96,6 +98,8 @@ export interface UpdateGuard {
   readonly expiredBy?: string;
   /** The push transaction read before deciding; a resend in between makes the update miss. */
   readonly providerRef?: string;
+  /** The reason the row must still carry (a verification waiting for the ticketing system). */
+  readonly stateReason?: string;
 }
 
 export type VerificationPatch = Omit<Updateable<VerificationRow>, "id" | "version" | "attempts" | "sends"> & {
@@ -130,6 +134,7 @@ export async function updateVerificationIf(
   if (guard.attemptsBelowMax === true) query = query.whereRef("attempts", "<", "max_attempts");
   if (guard.notExpiredAt !== undefined) query = query.where("expires_at", ">", guard.notExpiredAt);
   if (guard.providerRef !== undefined) query = query.where("provider_ref", "=", guard.providerRef);
+  if (guard.stateReason !== undefined) query = query.where("state_reason", "=", guard.stateReason);
   if (guard.expiredBy !== undefined) query = query.where("expires_at", "<=", guard.expiredBy);
   const row = await query.returningAll().executeTakeFirst();
   return row === undefined ? undefined : toVerification(row);
@@ -166,14 +171,21 @@ export async function findVerificationByProviderRef(db: Db, providerRef: string)
   return row === undefined ? undefined : toVerification(row);
 }
 
-/** The newest verification on a ticket in a tenant (for PSA actions that name only the ticket). */
-export async function findLatestForTicket(db: Db, tenantIds: readonly string[], ticket: string): Promise<Verification | undefined> {
-  if (tenantIds.length === 0) return undefined;
+/**
+ * The newest verification of this caller on a ticket that this ticketing system confirmed as
+ * theirs (for PSA actions that name only the ticket).
+ */
+export async function findLatestForTicket(
+  db: Db,
+  query: { tenantId: string; system: string; ticket: string; subjectId: string },
+): Promise<Verification | undefined> {
   const row = await db
     .selectFrom("verifications")
     .selectAll()
-    .where("tenant_id", "in", [...tenantIds])
-    .where("ticket", "=", ticket)
+    .where("ticket_system", "=", query.system)
+    .where("ticket", "=", query.ticket)
+    .where("tenant_id", "=", query.tenantId)
+    .where("subject_id", "=", query.subjectId)
     .orderBy("created_at", "desc")
     .limit(1)
     .executeTakeFirst();
@@ -195,4 +207,10 @@ export async function listRecentForSubject(
     .limit(100)
     .execute();
   return rows.map((r) => ({ state: r.state as VerificationState, stateReason: r.state_reason, createdAt: r.created_at }));
+}
+
+/** Records the ticketing system that confirmed a verification's ticket; false if one already had. */
+export async function setTicketSystem(db: Db, id: string, system: string): Promise<boolean> {
+  const result = await db.updateTable("verifications").set({ ticket_system: system }).where("id", "=", id).where("ticket_system", "is", null).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }

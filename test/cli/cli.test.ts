@@ -23,10 +23,10 @@ import { ROOMY_LIMITS, testConfig } from "../helpers/runtime.js";
 const dir = mkdtempSync(join(tmpdir(), "verity-cli-"));
 writeFileSync(join(dir, "directory.yaml"), TEST_DIRECTORY_YAML);
 const configPath = join(dir, "verity.yaml");
-writeFileSync(configPath, stringify(testConfig(dir, ROOMY_LIMITS)));
+writeFileSync(configPath, stringify(testConfig(dir, { verification: { ...ROOMY_LIMITS.verification, allowCustomPushText: true } })));
 const dataDir = join(dir, "data");
 type CliOptions = Omit<Parameters<typeof runCli>[1], "cwd">;
-const cli = (args: string[], options: CliOptions = {}) => runCli(args, { cwd: dir, env: { VERITY_CONFIG: configPath }, ...options });
+const cli = (args: string[], options: CliOptions = {}) => runCli(args, { cwd: dir, env: { VERITY_CONFIG: configPath, VERITY_TECHNICIAN: "Terry Tech" }, ...options });
 
 const outboxCount = async () => (await readOutbox(join(dataDir, "dev-outbox.jsonl"), 10_000)).length;
 const latestCodeAfter = async (count: number) =>
@@ -39,7 +39,7 @@ describe("verity CLI: help and usage", () => {
   it("prints help for the program and every command", async () => {
     const main = await cli(["--help"]);
     assert.equal(main.code, 0);
-    for (const command of ["serve", "demo", "verify", "lookup", "audit", "config", "token"]) {
+    for (const command of ["serve", "demo", "verify", "check", "lookup", "audit", "config", "token"]) {
       assert.match(main.stdout, new RegExp(`\\n  ${command} `));
       const help = await cli([command, "--help"]);
       assert.equal(help.code, 0, `${command} --help`);
@@ -165,9 +165,9 @@ describe("verity verify on the local store", () => {
   it("waits for a push like pushpoll and exits 0 when it is approved", async () => {
     const result = await cli(["verify", "-u", TEST_USERS.jane.upn, "--method", "simulated-push"], { interact: answerPush("approve") });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^Push initiated for jane@acme\.test/m);
+    assert.match(result.stdout, /^Push Initiated for jane@acme\.test/m);
     assert.match(result.stdout, /^Waiting for response\.\.\.$/m);
-    assert.match(result.stdout, /^SUCCESS! Push accepted by jane@acme\.test$/m);
+    assert.match(result.stdout, /^SUCCESS! Push Accepted by jane@acme\.test$/m);
   });
 
   it("words the push with -t and -m, as pushpoll did", async () => {
@@ -180,13 +180,13 @@ describe("verity verify on the local store", () => {
       },
     });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^SUCCESS! Push accepted by jane@acme\.test$/m);
+    assert.match(result.stdout, /^SUCCESS! Push Accepted by jane@acme\.test$/m);
   });
 
   it("exits 1 when the push is denied", async () => {
     const result = await cli(["verify", "-u", TEST_USERS.jane.upn, "--method", "simulated-push"], { interact: answerPush("deny") });
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stdout, /^Push denied by jane@acme\.test$/m);
+    assert.match(result.stdout, /^Push Denied by jane@acme\.test$/m);
   });
 
   it("exits 2 when nobody answers the push", async () => {
@@ -245,7 +245,7 @@ describe("verity against a running server", () => {
       },
     });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /SUCCESS! Push accepted by jane@acme\.test/);
+    assert.match(result.stdout, /SUCCESS! Push Accepted by jane@acme\.test/);
   });
 
   it("warns when the token is given on the command line, and refuses a missing token", async () => {

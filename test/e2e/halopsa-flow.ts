@@ -4,7 +4,9 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { parseConfig } from "../../src/config/load.js";
 import { buildApp } from "../../src/http/build-app.js";
+import type { Verification } from "../../src/domain/verification.js";
 import { createRuntime, type Runtime } from "../../src/main.js";
+import { toVerification } from "../../src/store/verification-dal.js";
 import { startFakeEntra, type FakeEntra } from "../fakes/entra/fake-entra.js";
 import { startFakeHalo, type FakeHalo } from "../fakes/halopsa/fake-halo.js";
 import { startFakeTwilio, twilioProviderConfig, type FakeTwilio } from "../fakes/twilio/fake-twilio.js";
@@ -28,6 +30,18 @@ export const PEOPLE = {
 };
 
 export const TICKETS = { jane: 4242, nophone: 4243, sam: 4244, stranger: 4245 };
+
+/** The newest verification on a ticket, whoever it is for (tests only: the product asks by caller). */
+export async function latestOnTicket(runtime: Runtime, ticket: number): Promise<Verification | undefined> {
+  const row = await runtime.database.db
+    .selectFrom("verifications")
+    .selectAll()
+    .where("ticket", "=", String(ticket))
+    .orderBy("created_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toVerification(row);
+}
 
 export interface Flow {
   readonly entra: FakeEntra;

@@ -18,7 +18,7 @@ describe("pushpoll parity against each provider's fake", () => {
   const verify = (method: string, extra: string[] = [], options: { stdin?: string } = {}): Promise<CliResult> =>
     runCli(["verify", "-u", JANE.upn, "-m", "Please verify your identity by approving this request.", "-t", "YourCompany Service Desk", "--method", method, ...extra], {
       cwd: w.dir,
-      env: { VERITY_CONFIG: w.configPath },
+      env: { VERITY_CONFIG: w.configPath, VERITY_TECHNICIAN: "Tom Tech" },
       timeoutMs: 30_000,
       ...options,
     });
@@ -31,22 +31,22 @@ describe("pushpoll parity against each provider's fake", () => {
   };
 
   for (const provider of ["vip", "duo", "okta", "entra"]) {
-    it(`${provider}-push: accepted → "SUCCESS! Push accepted by USER", exit 0`, async () => {
+    it(`${provider}-push: accepted → "SUCCESS! Push Accepted by USER", exit 0`, async () => {
       script[provider]?.("approve");
       const result = await verify(`${provider}-push`);
       assert.equal(result.code, 0, result.stdout + result.stderr);
       const lines = result.stdout.trim().split("\n");
-      assert.equal(lines[0], `Push initiated for ${JANE.upn}`);
+      assert.equal(lines[0], `Push Initiated for ${JANE.upn}`);
       assert.ok(lines.includes("Waiting for response..."));
-      assert.equal(lines.at(-1), `SUCCESS! Push accepted by ${JANE.upn}`);
+      assert.equal(lines.at(-1), `SUCCESS! Push Accepted by ${JANE.upn}`);
       if (provider === "okta") assert.ok(lines.some((l) => /^Read this number to the caller: \d+ /.test(l)), "Okta's number challenge is read to the caller");
     });
 
-    it(`${provider}-push: denied → "Push denied by USER", exit 1`, async () => {
+    it(`${provider}-push: denied → "Push Denied by USER", exit 1`, async () => {
       script[provider]?.("deny");
       const result = await verify(`${provider}-push`);
       assert.equal(result.code, 1, result.stdout + result.stderr);
-      assert.equal(result.stdout.trim().split("\n").at(-1), `Push denied by ${JANE.upn}`);
+      assert.equal(result.stdout.trim().split("\n").at(-1), `Push Denied by ${JANE.upn}`);
     });
 
     it(`${provider}-push: no answer → "No response from USER (timed out)", exit 2`, async () => {
@@ -70,7 +70,7 @@ describe("pushpoll parity against each provider's fake", () => {
     w.duo.setCaller(JANE.duo, { action: "fraud", afterMs: 300 });
     const result = await verify("duo-push");
     assert.equal(result.code, 1);
-    assert.equal(result.stdout.trim().split("\n").at(-1), `Push denied by ${JANE.upn}: reported as FRAUD`);
+    assert.equal(result.stdout.trim().split("\n").at(-1), `Push Denied by ${JANE.upn}: reported as FRAUD`);
   });
 
   it("reports a push the provider cannot complete as a failure with what to fix, not as a denial (exit 3)", async () => {

@@ -10,6 +10,7 @@ import type { MessageChannel, PushProvider, TicketingSystem } from "../../src/do
 import { createJobQueue, type JobQueue } from "../../src/services/job-queue.js";
 import { createVerificationLinks, type VerificationLinks } from "../../src/services/links.js";
 import { createCodeRevealer } from "../../src/services/reveal.js";
+import { confirmTicketLater } from "../../src/services/ticket-binding.js";
 import { createTicketNotesObserver, NOTE_JOB, ticketNoteJob } from "../../src/services/ticket-notes.js";
 import { createAuditWriter } from "../../src/services/audit-service.js";
 import { createChangeBus } from "../../src/services/change-bus.js";
@@ -30,7 +31,25 @@ export const SETTINGS: VerificationSettings = {
     pushes: { max: 3, windowSeconds: 900 },
     sends: { max: 6, windowSeconds: 3600 },
     failures: { max: 10, windowSeconds: 86_400 },
+    technician: { max: 40, windowSeconds: 3600 },
+    tenant: { max: 200, windowSeconds: 3600 },
+    tenantDaily: { max: 1000, windowSeconds: 86_400 },
+    smsCountry: { max: 500, windowSeconds: 3600 },
+    smsPrefix: { max: 50, windowSeconds: 3600 },
   },
+  allowCustomPushText: false,
+};
+
+/** Limits no suite reaches by accident (each limit has tests of its own). */
+export const ROOMY: VerificationSettings["limits"] = {
+  pushes: { max: 1000, windowSeconds: 900 },
+  sends: { max: 1000, windowSeconds: 3600 },
+  failures: { max: 1000, windowSeconds: 86_400 },
+  technician: { max: 100_000, windowSeconds: 3600 },
+  tenant: { max: 100_000, windowSeconds: 3600 },
+  tenantDaily: { max: 100_000, windowSeconds: 86_400 },
+  smsCountry: { max: 100_000, windowSeconds: 3600 },
+  smsPrefix: { max: 100_000, windowSeconds: 3600 },
 };
 
 /**
@@ -95,10 +114,16 @@ export async function createEngineWith(options: {
   const links = createVerificationLinks({ publicUrl: ticketing?.publicUrl, keys, clock });
   const kinds: Parameters<typeof createJobQueue>[0]["kinds"] = {};
   const queue = createJobQueue({ db: handle.db, clock, log, kinds });
-  const observers = ticketing === undefined ? [] : [createTicketNotesObserver({ tenants, queue, link: (v) => links.url(v) })];
+  const observers = ticketing === undefined ? [] : [createTicketNotesObserver({ tenants, queue, linkEnabled: ticketing.publicUrl !== undefined })];
   const audit = createAuditWriter({ db: handle.db, clock, observers });
   if (ticketing !== undefined) {
-    (kinds as Record<string, unknown>)[NOTE_JOB] = ticketNoteJob({ systems: new Map([[ticketing.system.name, ticketing.system]]), audit, log });
+    (kinds as Record<string, unknown>)[NOTE_JOB] = ticketNoteJob({
+      systems: new Map([[ticketing.system.name, ticketing.system]]),
+      audit,
+      log,
+      link: (id) => links.url({ id }),
+      confirmTicket: (id) => confirmTicketLater({ db: handle.db, tenants, audit }, id),
+    });
   }
   const engine = createVerificationEngine(
     {

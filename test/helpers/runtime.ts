@@ -29,6 +29,11 @@ export const ROOMY_LIMITS = {
       pushes: { max: 1000, windowSeconds: 900 },
       sends: { max: 1000, windowSeconds: 3600 },
       failures: { max: 1000, windowSeconds: 86_400 },
+      technician: { max: 100_000, windowSeconds: 3600 },
+      tenant: { max: 100_000, windowSeconds: 3600 },
+      tenantDaily: { max: 100_000, windowSeconds: 86_400 },
+      smsCountry: { max: 100_000, windowSeconds: 3600 },
+      smsPrefix: { max: 100_000, windowSeconds: 3600 },
     },
   },
 };

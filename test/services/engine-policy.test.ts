@@ -23,14 +23,18 @@ describe("risk policy", () => {
     assert.deepEqual(first.risk.signals.map((s) => s.code), ["privileged"]);
     const code = await t.codeSentTo(TEST_USERS.sam.mobile);
     const checked = await t.runtime.engine.check(t.technician, first.id, code);
-    assert.deepEqual(checked.verification.secondMethod, { required: true, satisfiedBy: null });
+    assert.deepEqual(checked.verification.secondMethod, { required: true, satisfiedBy: null, satisfiedByMethod: null });
+    assert.equal(checked.verification.policySatisfied, false, "verified, but policy is not yet satisfied");
 
     const second = await t.runtime.engine.start(t.technician, { user: TEST_USERS.sam.upn, method: "simulated-passcode" });
     const passcode = await t.runtime.dev.simulated.get("phone")!.currentPasscode(TEST_USERS.sam.upn);
     const done = await t.runtime.engine.check(t.technician, second.id, passcode);
     assert.equal(done.outcome, "verified");
     assert.equal(done.verification.secondMethod?.satisfiedBy, first.id);
-    assert.equal((await t.runtime.engine.get(t.technician, first.id)).secondMethod?.satisfiedBy, second.id);
+    assert.equal(done.verification.secondMethod?.satisfiedByMethod, "sms");
+    assert.equal(done.verification.policySatisfied, true, "the second method says the requirement is met");
+    const firstAgain = await t.runtime.engine.get(t.technician, first.id);
+    assert.deepEqual([firstAgain.secondMethod?.satisfiedBy, firstAgain.policySatisfied], [second.id, true]);
   });
 
   it("does not count a second success of the same method", async () => {

@@ -8,12 +8,21 @@ import { createEngineWith, waitFor, waitForFinal } from "../helpers/engine.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
 import { TECHNICIAN } from "../helpers/runtime.js";
 
-/** A PSA that records notes; it can be switched off, or made to fail after writing (ambiguous). */
-function recordingPsa(): TicketingSystem & { notes: { ticket: string; html: string }[]; mode: "up" | "down" | "ambiguous" } {
+/**
+ * A PSA that records notes; it can be switched off, or made to fail after writing (ambiguous).
+ * Ticket 4242 is Sam's; every other ticket is Jane's, unless `contacts` says otherwise.
+ */
+function recordingPsa(): TicketingSystem & { notes: { ticket: string; html: string }[]; mode: "up" | "down" | "ambiguous"; contacts: Record<string, string> } {
   const psa = {
     name: "psa",
+    vendor: "TestPSA",
     notes: [] as { ticket: string; html: string }[],
     mode: "up" as "up" | "down" | "ambiguous",
+    contacts: { "4242": TEST_USERS.sam.upn } as Record<string, string>,
+    ticketContact(ticket: string) {
+      if (psa.mode === "down") return Promise.reject(new VerityError("TICKETING_UNAVAILABLE"));
+      return Promise.resolve({ email: psa.contacts[ticket] ?? TEST_USERS.jane.upn, directoryId: null, name: null });
+    },
     addPrivateNote(note: { ticket: string; html: string }) {
       if (psa.mode === "down") return Promise.reject(new VerityError("TICKETING_UNAVAILABLE"));
       psa.notes.push(note);
@@ -51,7 +60,7 @@ describe("ticket notes", () => {
       assert.match(started?.html ?? "", /The account is privileged/);
       assert.match(started?.html ?? "", /href="https:\/\/verity\.example\.net\/v\/[0-9a-f-]{36}#t=\d+\.[A-Za-z0-9_-]{43}"/);
       assert.match(result?.html ?? "", /caller VERIFIED/);
-      assert.match(result?.html ?? "", /Policy requires a second, different method/);
+      assert.match(result?.html ?? "", /Policy is NOT yet satisfied: it requires a second, different method/);
       const accepted = (await listAuditEvents(e.handle.db, { verificationId: v.id, limit: 10 })).find((x) => x.action === "check.accepted");
       assert.ok(result?.html.includes(accepted?.hash ?? "missing"), "the result note carries the audit event's hash");
       for (const note of psa.notes) {

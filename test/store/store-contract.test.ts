@@ -41,6 +41,7 @@ const sample = (overrides: Partial<Verification> = {}): Verification => ({
   technician: "Terry",
   createdBy: "token:a",
   ticket: "1042",
+  ticketSystem: null,
   reason: null,
   codeHash: "hash-1",
   codeLength: 6,

@@ -1,50 +1,47 @@
-import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { Kysely } from "kysely";
 import { z } from "zod";
+import type { HaloClient } from "../../adapters/ticketing/halopsa/halopsa-client.js";
 import type { HaloWebhookAuthConfig } from "../../adapters/ticketing/halopsa/halopsa-config.js";
 import { checkHaloWebhookAuth } from "../../adapters/ticketing/halopsa/halopsa-webhook-auth.js";
 import { parseHaloWebhook } from "../../adapters/ticketing/halopsa/halopsa-webhook-payload.js";
-import { canonicalJson } from "../../domain/audit-chain.js";
 import { VerityError } from "../../domain/errors.js";
 import { createSourceAllowlist } from "../../domain/source-allowlist.js";
-import type { Clock } from "../../domain/ports.js";
-import { HALO_VERIFY_JOB, type HaloVerifyPayload } from "../../integrations/halopsa/halopsa-verify-job.js";
-import type { Actor } from "../../services/actor.js";
+import type { Clock, TicketingSystem } from "../../domain/ports.js";
+import { acceptPresses, confirmFromHalo, deliveriesOf } from "../../integrations/halopsa/halopsa-intake.js";
 import type { AuditWriter } from "../../services/audit-service.js";
 import type { JobQueue } from "../../services/job-queue.js";
 import type { TenantRegistry } from "../../services/tenant-registry.js";
 import type { VerificationEngine } from "../../services/verification-engine.js";
-import { findLatestForTicket } from "../../store/verification-dal.js";
-import type { Database } from "../../store/schema.js";
 import { parseInput } from "../error-handler.js";
 
-/** A press older (or further ahead) than this is a resend or a clock fault, not a caller on the line. */
-const MAX_SKEW_MS = 5 * 60_000;
+const ticketNumber = z.union([z.number().int().positive(), z.string().regex(/^\d{1,12}$/).transform(Number)]);
+const agentNumber = z.union([z.number().int().positive(), z.string().regex(/^\d{1,12}$/).transform(Number)]).optional();
 
 const confirmBody = z.union([
-  z.strictObject({ ticketId: z.union([z.number().int().positive(), z.string().regex(/^\d{1,12}$/)]), code: z.string().max(64) }),
   z
-    .array(z.object({ content: z.object({ TicketID: z.union([z.number().int().positive(), z.string().regex(/^\d{1,12}$/)]), Code: z.string().max(64) }) }))
+    .strictObject({ ticketId: ticketNumber, code: z.string().max(64), agentId: agentNumber })
+    .transform((b) => ({ ticketId: b.ticketId, code: b.code, agentId: b.agentId ?? null })),
+  z
+    .array(z.object({ content: z.object({ TicketID: ticketNumber, Code: z.string().max(64), AgentID: agentNumber }) }))
     .length(1)
-    .transform((a) => ({ ticketId: a[0]!.content.TicketID, code: a[0]!.content.Code })),
+    .transform((a) => ({ ticketId: a[0]!.content.TicketID, code: a[0]!.content.Code, agentId: a[0]!.content.AgentID ?? null })),
 ]);
 
 /**
- * HaloPSA's webhooks: `/hooks/halopsa[/<instance>]` takes "Verify User" presses and answers 202
+ * HaloPSA's webhooks: `/hooks/halopsa[/i/<instance>]` takes "Verify User" presses and answers 202
  * at once (the work is queued durably); `/confirm` takes the code a technician typed into a
- * second Halo action. Both authenticate before the body is read, and a delivery id seen before
- * is a no-op.
+ * second Halo action. Both authenticate before the body is read.
  */
 export function haloHookRoutes(
   app: FastifyInstance,
   deps: {
     instances: ReadonlyMap<string, HaloWebhookAuthConfig>;
+    systems: ReadonlyMap<string, TicketingSystem>;
+    clients: ReadonlyMap<string, HaloClient>;
     audit: AuditWriter;
     queue: JobQueue;
     engine: VerificationEngine;
     tenants: TenantRegistry;
-    db: Kysely<Database>;
     clock: Clock;
   },
 ): void {
@@ -77,88 +74,16 @@ export function haloHookRoutes(
       }
     });
 
-    const receive = async (request: FastifyRequest) => {
-      const instance = instanceOf(request);
-      const parsed = parseHaloWebhook(request.body);
-      const deliveries: (HaloVerifyPayload & { raisedAt: Date | null })[] =
-        parsed.format === "runbook"
-          ? parsed.deliveries.map((d) => ({
-              instance,
-              deliveryId: d.deliveryId,
-              ticketId: d.ticketId,
-              email: d.email,
-              agentId: null,
-              ticketUserId: null,
-              raisedAt: d.timestamp,
-            }))
-          : [
-              {
-                instance,
-                deliveryId: parsed.deliveryId,
-                ticketId: parsed.ticketId,
-                email: parsed.ticketUserEmail ?? null,
-                agentId: parsed.agentId,
-                ticketUserId: parsed.ticketUserId ?? null,
-                raisedAt: parsed.timestamp,
-              },
-            ];
-      let accepted = 0;
-      let stale = 0;
-      for (const { raisedAt, ...delivery } of deliveries) {
-        const skew = raisedAt === null ? 0 : Math.abs(deps.clock.now().getTime() - raisedAt.getTime());
-        if (skew > MAX_SKEW_MS) {
-          stale += 1;
-          await deps.audit.append([
-            {
-              actor: `halopsa:${instance}`,
-              action: "webhook.stale",
-              ticket: String(delivery.ticketId),
-              outcome: "ignored",
-              reason: `raised ${Math.round(skew / 60_000)} minutes from now; only presses within 5 minutes are acted on`,
-              data: { delivery: delivery.deliveryId },
-            },
-          ]);
-          continue;
-        }
-        const { result } = await deps.audit.transaction(async (trx, record) => {
-          const inserted = await trx
-            .insertInto("webhook_deliveries")
-            .values({
-              source: `halopsa:${instance}`,
-              delivery_id: delivery.deliveryId,
-              body_hash: createHash("sha256").update(canonicalJson(delivery)).digest("base64url"),
-              received_at: deps.clock.now().toISOString(),
-            })
-            .onConflict((oc) => oc.columns(["source", "delivery_id"]).doNothing())
-            .executeTakeFirst();
-          if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-          await deps.queue.enqueue(trx, HALO_VERIFY_JOB, delivery);
-          record({ actor: `halopsa:${instance}`, action: "webhook.received", ticket: String(delivery.ticketId), outcome: "queued", data: { delivery: delivery.deliveryId } });
-          return true;
-        });
-        if (result) accepted += 1;
-      }
-      return { accepted, duplicates: deliveries.length - accepted - stale, stale };
-    };
-
-    const confirm = async (request: FastifyRequest) => {
-      const instance = instanceOf(request);
-      const { ticketId, code } = parseInput(confirmBody, request.body);
-      const tenantIds = deps.tenants.all().filter((t) => t.ticketing?.systemName === instance).map((t) => t.id);
-      const v = await findLatestForTicket(deps.db, tenantIds, String(ticketId));
-      if (v === undefined) throw new VerityError("VERIFICATION_NOT_FOUND", { message: "No verification was started on that ticket." });
-      const actor: Actor = { id: `halopsa:${instance}`, name: "HaloPSA", role: "admin", tenants: tenantIds };
-      const result = await deps.engine.check(actor, v.id, code);
-      return { outcome: result.outcome, attemptsRemaining: result.attemptsRemaining, state: result.verification.state };
-    };
-
     for (const prefix of ["/hooks/halopsa", "/hooks/halopsa/i/:instance"]) {
       hooks.post(prefix, async (request, reply) => {
-        const body = await receive(request);
-        deps.queue.kick();
-        return reply.status(202).send(body);
+        const instance = instanceOf(request);
+        const result = await acceptPresses(deps, instance, deliveriesOf(instance, parseHaloWebhook(request.body)));
+        return reply.status(202).send(result);
       });
-      hooks.post(`${prefix}/confirm`, confirm);
+      hooks.post(`${prefix}/confirm`, async (request) => {
+        const result = await confirmFromHalo(deps, instanceOf(request), parseInput(confirmBody, request.body));
+        return { outcome: result.outcome, attemptsRemaining: result.attemptsRemaining, state: result.verification.state };
+      });
     }
     done();
   });

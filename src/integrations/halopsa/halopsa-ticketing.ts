@@ -12,6 +12,12 @@ const ticketId = (ticket: string): number => {
 export function createHaloTicketing(name: string, client: HaloClient): TicketingSystem {
   return {
     name,
+    vendor: "HaloPSA",
+    async ticketContact(ticket) {
+      const { userId } = await client.getTicket(ticketId(ticket));
+      const user = userId === null ? null : await client.getUser(userId);
+      return { email: user?.email ?? null, directoryId: user?.azureOid ?? null, name: user?.name ?? null };
+    },
     async addPrivateNote(note) {
       await client.addPrivateNote({ ticketId: ticketId(note.ticket), html: note.html });
     },

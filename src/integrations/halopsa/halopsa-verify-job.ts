@@ -1,10 +1,12 @@
 import type { HaloClient } from "../../adapters/ticketing/halopsa/halopsa-client.js";
 import { escapeHtml } from "../../domain/html.js";
 import { isVerityError, VerityError } from "../../domain/errors.js";
+import type { TicketContact, TicketingSystem } from "../../domain/ports.js";
 import type { Actor } from "../../services/actor.js";
 import type { AuditWriter } from "../../services/audit-service.js";
 import type { JobKind, JobQueue } from "../../services/job-queue.js";
 import { NOTE_JOB, type NotePayload } from "../../services/ticket-notes.js";
+import { isTicketingOutage } from "../../services/ticket-binding.js";
 import type { TenantRegistry, TenantRuntime } from "../../services/tenant-registry.js";
 import type { VerificationEngine } from "../../services/verification-engine.js";
 
@@ -15,25 +17,31 @@ export interface HaloVerifyPayload {
   readonly instance: string;
   readonly deliveryId: string;
   readonly ticketId: number;
-  /** The end user's email when Halo sent it (the runbook body), else looked up from the ticket. */
+  /**
+   * The end user's email when the body carried one: only a hint that picks the tenant early, so
+   * the directory reads overlap the ticket read. Halo's own record of the ticket decides.
+   */
   readonly email: string | null;
   readonly agentId: number | null;
-  readonly ticketUserId: number | null;
 }
 
 interface Deps {
   readonly clients: ReadonlyMap<string, HaloClient>;
+  readonly systems: ReadonlyMap<string, TicketingSystem>;
   readonly tenants: TenantRegistry;
   readonly engine: VerificationEngine;
   readonly audit: AuditWriter;
   readonly queue: JobQueue;
 }
 
+const startKey = (p: HaloVerifyPayload) => `halopsa:${p.instance}:${p.deliveryId}`;
+
 /**
- * Turns a Halo button press into a verification: finds the caller's email (from the body, or
- * the ticket's end user) and the agent's name in parallel, picks the tenant by email domain (it
- * must be one this Halo instance serves), and starts the tenant's PSA method. The ticket notes
- * follow from the audit events. When it cannot start, a note on the ticket says why.
+ * Turns a Halo button press into a verification. The ticket's end user is read from Halo (never
+ * taken from the body) while the directory reads run, and the engine starts the tenant's PSA
+ * method only for that person. When Halo cannot be reached the verification waits for it (its
+ * status says so) and the job retries every few seconds, so the text goes out within seconds of
+ * Halo's return. When it cannot start, a note on the ticket says why.
  */
 export function haloVerifyJob(deps: Deps): JobKind {
   const failureNote = async (p: HaloVerifyPayload, reason: string, tenantId: string | null) => {
@@ -50,26 +58,36 @@ export function haloVerifyJob(deps: Deps): JobKind {
     concurrency: 4,
     // The caller is on the phone: after three minutes a late SMS helps nobody.
     maxAgeMs: 3 * 60_000,
-    baseDelayMs: 2000,
-    maxDelayMs: 20_000,
-    async handle(raw) {
+    baseDelayMs: 1000,
+    // While Halo is away the press is retried at least every 4 s, so the text follows its return.
+    maxDelayMs: 4000,
+    async handle(raw, context) {
       const p = raw as HaloVerifyPayload;
       const client = deps.clients.get(p.instance);
-      if (client === undefined) throw new VerityError("TICKETING_ERROR", { message: `HaloPSA instance ${p.instance} is not configured.` });
+      const system = deps.systems.get(p.instance);
+      if (client === undefined || system === undefined) {
+        throw new VerityError("TICKETING_ERROR", { message: `HaloPSA instance ${p.instance} is not configured.` });
+      }
       const fail = (error: unknown, tenantId: string | null) => {
         if (isVerityError(error) && !error.retryable) return failureNote(p, error.message, tenantId);
         throw error;
       };
-      // The ticket check and the agent's name are read while the directory is (critical path:
-      // max(Halo ticket → user, Entra user → methods), then the send).
-      const ticketUser = resolveEmail(client, p);
-      ticketUser.catch(() => undefined);
+      // Halo's ticket → end user and the agent's name are read while the directory is (critical
+      // path: max(Halo ticket → user, Entra user → methods), then the send).
+      const contact = system.ticketContact(String(p.ticketId));
+      contact.catch(() => undefined);
       const agent = agentName(client, p);
-      let email: string;
-      try {
-        email = p.email ?? (await ticketUser);
-      } catch (error) {
-        return fail(error, null);
+      let email = p.email;
+      if (email === null) {
+        let read: TicketContact;
+        try {
+          read = await contact;
+        } catch (error) {
+          if (isTicketingOutage(error) && context.attempt === 1) await noteWaiting(deps.audit, p);
+          return fail(error, null);
+        }
+        if (read.email === null) return failureNote(p, "The ticket has no end user with an email address in HaloPSA.", null);
+        email = read.email;
       }
       let tenant: TenantRuntime;
       try {
@@ -92,34 +110,34 @@ export function haloVerifyJob(deps: Deps): JobKind {
             reason: "HaloPSA Verify User",
             technician: (await agent) ?? "the service desk",
           },
-          // A retry of this job (after a crash) finds the verification it made and sends nothing.
-          { gate: ticketUser, idempotencyKey: `halopsa:${p.instance}:${p.deliveryId}` },
+          // A retry of this job (after a crash or an outage) finds the verification it made.
+          { ticketContact: contact, waitForTicketing: true, idempotencyKey: startKey(p) },
         );
       } catch (error) {
         return fail(error, tenant.id);
       }
     },
     async onGiveUp(raw, error) {
-      await failureNote(raw as HaloVerifyPayload, `Verity kept failing to start it: ${error}`, null);
+      const p = raw as HaloVerifyPayload;
+      const reason = `Verity kept failing to start it: ${error}`;
+      await deps.engine.abandonWaiting(startKey(p), `HaloPSA did not confirm the ticket in time; nothing was sent. ${error}`);
+      await failureNote(p, reason, null);
     },
   };
 }
 
-/**
- * The ticket's end user's email, read from Halo even when the webhook body names one: the body
- * is protected only by the webhook password, so a code is sent only to the person the ticket
- * belongs to, never to whoever the body names.
- */
-async function resolveEmail(client: HaloClient, p: HaloVerifyPayload): Promise<string> {
-  const userId = p.ticketUserId ?? (await client.getTicket(p.ticketId)).userId;
-  const user = userId === null ? null : await client.getUser(userId);
-  if (user === null || user.email === null) {
-    throw new VerityError("USER_NOT_FOUND", { message: "The ticket has no end user with an email address in HaloPSA." });
-  }
-  if (p.email !== null && p.email.trim().toLowerCase() !== user.email.toLowerCase()) {
-    throw new VerityError("VALIDATION_FAILED", { message: "The email in the request is not the ticket's end user's; nothing was sent." });
-  }
-  return user.email;
+/** Said once when Halo is away before Verity even knows who the caller is. */
+async function noteWaiting(audit: AuditWriter, p: HaloVerifyPayload): Promise<void> {
+  await audit.append([
+    {
+      actor: `halopsa:${p.instance}`,
+      action: "integration.waiting",
+      ticket: String(p.ticketId),
+      outcome: "waiting",
+      reason: "HaloPSA cannot be reached to read the ticket's end user; the press is retried every few seconds.",
+      data: { delivery: p.deliveryId },
+    },
+  ]);
 }
 
 async function agentName(client: HaloClient, p: HaloVerifyPayload): Promise<string | null> {

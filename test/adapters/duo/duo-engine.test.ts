@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
 import { createDuoPushProvider, type DuoPushProvider } from "../../../src/adapters/push/duo/duo-push-provider.js";
 import { listAuditEvents } from "../../../src/store/audit-dal.js";
-import { createEngineWith, waitForFinal } from "../../helpers/engine.js";
+import { ROOMY, createEngineWith, waitForFinal } from "../../helpers/engine.js";
 import { TEST_USERS } from "../../helpers/fixtures.js";
 import { TECHNICIAN } from "../../helpers/runtime.js";
 import { startFakeDuo, type FakeDuo } from "../../fakes/duo/fake-duo.js";
@@ -19,7 +19,7 @@ describe("Duo with the real engine and store", () => {
   before(async () => {
     fake = await startFakeDuo({ holdMs: 2000, pushTimeoutMs: 5000 });
     duo = createDuoPushProvider(duoConfig(fake), { name: "duo", clock: { now: () => new Date() }, log: pino({ level: "silent" }) });
-    e = await createEngineWith({ provider: duo, settings: { limits: { pushes: { max: 50, windowSeconds: 900 }, sends: { max: 50, windowSeconds: 3600 }, failures: { max: 50, windowSeconds: 86_400 } } } });
+    e = await createEngineWith({ provider: duo, settings: { limits: { ...ROOMY, pushes: { max: 50, windowSeconds: 900 }, sends: { max: 50, windowSeconds: 3600 }, failures: { max: 50, windowSeconds: 86_400 } } } });
   });
   after(async () => {
     await fake.close();

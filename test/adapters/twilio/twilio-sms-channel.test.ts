@@ -94,7 +94,7 @@ describe("Twilio SMS channel: Twilio's refusals", () => {
   }
   const cases: Case[] = [
     { name: "21211 invalid To", to: "+0123456789", code: "CHANNEL_REJECTED", providerCode: 21211, says: /not a valid phone number.*directory/ },
-    { name: "21408 Geo permissions", arrange: () => kit.fake.blockedPrefixes.add("+44"), code: "CHANNEL_REJECTED", providerCode: 21408, says: /SMS to \+44 numbers.*Geo Permissions/ },
+    { name: "21408 Geo permissions", arrange: () => kit.fake.blockedPrefixes.add("+44"), code: "CHANNEL_REJECTED", providerCode: 21408, says: /SMS to \+44 (\(United Kingdom\) )?numbers.*Geo Permissions/ },
     { name: "21610 opted out (STOP)", arrange: () => kit.fake.optedOut.add(TO), code: "CHANNEL_REJECTED", providerCode: 21610, says: /opted out.*START/ },
     { name: "21612 cannot route", arrange: () => kit.fake.unroutable.add(TO), code: "CHANNEL_REJECTED", providerCode: 21612, says: /cannot carry a text/ },
     { name: "21614 not a mobile", arrange: () => kit.fake.landlines.add(TO), code: "CHANNEL_REJECTED", providerCode: 21614, says: /not a mobile number/ },

@@ -1,0 +1,36 @@
+import type { Kysely } from "kysely";
+import type { Verification } from "../domain/verification.js";
+import type { Database } from "../store/schema.js";
+
+/** How long a second method's success counts towards a first one, either way round. */
+const SECOND_METHOD_WINDOW_MS = 60 * 60 * 1000;
+
+/**
+ * When policy asks for a second method: the other verified verification of the same caller, by a
+ * different method within an hour either way, that satisfies it; null while there is none.
+ */
+export async function findSecondMethod(db: Kysely<Database>, v: Verification): Promise<{ id: string; method: string } | null> {
+  if (v.state !== "verified") return null;
+  const anchor = Date.parse(v.completedAt ?? v.updatedAt);
+  const row = await db
+    .selectFrom("verifications")
+    .select(["id", "method"])
+    .where("tenant_id", "=", v.tenantId)
+    .where("subject_id", "=", v.subjectId)
+    .where("state", "=", "verified")
+    .where("method", "!=", v.method)
+    .where("completed_at", ">=", new Date(anchor - SECOND_METHOD_WINDOW_MS).toISOString())
+    .where("completed_at", "<=", new Date(anchor + SECOND_METHOD_WINDOW_MS).toISOString())
+    .orderBy("completed_at", "desc")
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+/**
+ * Whether what policy asks is met: a verified caller, and the second method done when it needs
+ * one. Null while the verification is open; false for any other ending.
+ */
+export function policySatisfied(v: Verification, second: { id: string } | null): boolean | null {
+  if (v.state === "verified") return v.risk.decision !== "second_method" || second !== null;
+  return ["pending", "sent", "delivery_unknown"].includes(v.state) ? null : false;
+}

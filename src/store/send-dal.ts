@@ -1,0 +1,47 @@
+import { randomUUID } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { Database, SendLogRow } from "./schema.js";
+
+type Db = Kysely<Database>;
+
+/** What a send cap counts by: one column of the send log. */
+export type SendScope =
+  | { readonly by: "technician"; readonly value: string }
+  | { readonly by: "tenant_id"; readonly value: string }
+  | { readonly by: "country"; readonly value: string }
+  | { readonly by: "prefix"; readonly value: string };
+
+export async function recordSend(db: Db, send: Omit<SendLogRow, "id">): Promise<void> {
+  await db.insertInto("send_log").values({ id: randomUUID(), ...send }).execute();
+}
+
+/**
+ * How many sends in `scope` happened after `since`, and, when there are at least `max`, the time
+ * of the `max`-th newest (which must leave the window before another send is allowed).
+ */
+export async function sendWindow(db: Db, scope: SendScope, since: string, max: number): Promise<{ count: number; nthNewest: Date | undefined }> {
+  const row = await db
+    .selectFrom("send_log")
+    .select((eb) => eb.fn.countAll<number | string>().as("n"))
+    .where(scope.by, "=", scope.value)
+    .where("at", ">", since)
+    .executeTakeFirstOrThrow();
+  const count = Number(row.n);
+  if (count < max) return { count, nthNewest: undefined };
+  const nth = await db
+    .selectFrom("send_log")
+    .select("at")
+    .where(scope.by, "=", scope.value)
+    .where("at", ">", since)
+    .orderBy("at", "desc")
+    .offset(max - 1)
+    .limit(1)
+    .executeTakeFirst();
+  return { count, nthNewest: nth === undefined ? undefined : new Date(nth.at) };
+}
+
+/** Drops rows older than every window can reach back. */
+export async function pruneSends(db: Db, before: string): Promise<number> {
+  const result = await db.deleteFrom("send_log").where("at", "<", before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
