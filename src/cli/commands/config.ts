@@ -1,5 +1,5 @@
 import { createFileDirectory } from "../../adapters/directory/file/file-directory.js";
-import { configProblems } from "../../config/load.js";
+import { configProblems, type ConfigProblem } from "../../config/load.js";
 import { DEVELOPMENT_KINDS } from "../../config/schema.js";
 import { isVerityError } from "../../domain/errors.js";
 import { loadCliConfig } from "../context.js";
@@ -10,14 +10,20 @@ Usage: verity config check [--config FILE | --demo]
 
 Validates the configuration: the YAML, every setting, secret references (\${ENV} and
 \${file:/path}), tenants, providers, methods and each directory file. Every problem is listed
-with its path. Secret values are never printed.
+with its path. Secret values are never printed, nor is text from a line with a YAML syntax
+error (only its line, column and error code).
+
+Warnings (on stderr) name valid settings that weaken Verity: a secret written literally in
+the file instead of \${ENV} or \${file:/path}, verification.codeTtlSeconds above 600 (NIST
+SP 800-63B allows 10 minutes), verification.maxChecks above 5 (Verity's default). They do not
+change the exit status; \`verity serve\` logs them once at start.
 
 Options:
   -c, --config FILE   configuration file (default: $VERITY_CONFIG or ./verity.yaml)
       --demo          check the built-in DEMO configuration
   -h, --help          show this help
 
-Exit status: 0 valid, 78 invalid, 64 usage error.
+Exit status: 0 valid (warnings or not), 78 invalid, 64 usage error.
 `;
 
 export async function configCommand(argv: string[], io: CliIo): Promise<number> {
@@ -62,6 +68,7 @@ export async function configCommand(argv: string[], io: CliIo): Promise<number> 
   if (directoryProblems.length > 0) {
     line(io.stderr, `Configuration is NOT valid (${loaded.source}):`);
     for (const p of directoryProblems) line(io.stderr, `  ${p}`);
+    printWarnings(io, loaded.warnings);
     return EXIT.config;
   }
   line(io.stdout, `Configuration OK (${loaded.source})`);
@@ -83,5 +90,10 @@ export async function configCommand(argv: string[], io: CliIo): Promise<number> 
   if (config.security.hashKey === undefined) {
     line(io.stdout, `Note: no security.hashKey; a random key is kept in ${config.dataDir}/hash.key (single-host SQLite only).`);
   }
+  printWarnings(io, loaded.warnings);
   return EXIT.ok;
+}
+
+function printWarnings(io: CliIo, warnings: readonly ConfigProblem[]): void {
+  for (const w of warnings) line(io.stderr, `Warning: ${w.path}: ${w.message}`);
 }

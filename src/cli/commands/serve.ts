@@ -10,7 +10,8 @@ export const SERVE_HELP = `
 Usage: verity serve [--config FILE | --demo] [--port N] [--host ADDRESS]
 
 Runs the HTTP API (and, with development providers configured, the demo phone page). Stops
-cleanly on SIGINT or SIGTERM.
+cleanly on SIGINT or SIGTERM. Configuration warnings (see \`verity config check\`) are logged
+once at start.
 
 Options:
   -c, --config FILE   configuration file (default: $VERITY_CONFIG or ./verity.yaml)
@@ -52,6 +53,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const loaded = loadCliConfig(values, io);
   const runtime = await createRuntime(loaded);
+  for (const warning of loaded.warnings) runtime.log.warn({ setting: warning.path }, `configuration warning: ${warning.path}: ${warning.message}`);
   const port = portOf(values.port, SERVE_HELP) ?? loaded.config.server.port;
   const host = values.host ?? loaded.config.server.host;
   const app = await listen(runtime, host, port);
