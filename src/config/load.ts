@@ -101,14 +101,24 @@ function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
   });
 }
 
+/**
+ * Resolves `dataDir` and `database.url` against the configuration file's folder; an absent URL
+ * is SQLite in the data folder.
+ */
+export function resolveStorage(dataDir: string, url: string | undefined, baseDir: string): { dataDir: string; url: string } {
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const folder = at(dataDir);
+  const given = url ?? `sqlite:${resolve(folder, "verity.db")}`;
+  return { dataDir: folder, url: given.startsWith("sqlite:") && given !== "sqlite::memory:" ? `sqlite:${at(given.slice(7))}` : given };
+}
+
 function resolvePaths(config: Config, baseDir: string): Config {
   const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
-  const dataDir = at(config.dataDir);
-  const url = config.database.url ?? `sqlite:${resolve(dataDir, "verity.db")}`;
+  const { dataDir, url } = resolveStorage(config.dataDir, config.database.url, baseDir);
   return {
     ...config,
     dataDir,
-    database: { url: url.startsWith("sqlite:") && url !== "sqlite::memory:" ? `sqlite:${at(url.slice(7))}` : url },
+    database: { url },
     tenants: config.tenants.map((t) => (t.directory.kind === "file" ? { ...t, directory: { ...t.directory, path: at(t.directory.path) } } : t)),
   };
 }
