@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { pino, type Logger, type DestinationStream } from "pino";
 import type { EntraDirectory } from "./adapters/directory/entra/entra-directory.js";
 import type { HaloWebhookAuthConfig } from "./adapters/ticketing/halopsa/halopsa-config.js";
+import { sqliteFileOf, withDataFolder } from "./config/data-folder.js";
 import type { LoadedConfig } from "./config/load.js";
 import { effectiveSettings, type Config, type TenantConfig } from "./config/schema.js";
 import { VerityError } from "./domain/errors.js";
@@ -76,10 +77,16 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     options.logDestination ?? pino.destination(1),
   );
   const print = options.print ?? ((line: string) => process.stderr.write(`${line}\n`));
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-
-  const keys = deriveKeyRing(loadHashKey(config));
-  const database = openDatabase(config.database.url ?? `sqlite:${join(config.dataDir, "verity.db")}`);
+  const { dataDir } = config;
+  withDataFolder({ setting: "dataDir", path: dataDir, denied: "is not writable by this user" }, () => mkdirSync(dataDir, { recursive: true, mode: 0o700 }));
+  const hashKey = withDataFolder({ setting: "dataDir", path: join(dataDir, "hash.key"), denied: "cannot be created or read by this user" }, () => loadHashKey(config));
+  const keys = deriveKeyRing(hashKey);
+  const databaseUrl = config.database.url ?? `sqlite:${join(dataDir, "verity.db")}`;
+  const sqliteFile = sqliteFileOf(databaseUrl);
+  const database =
+    sqliteFile === undefined
+      ? openDatabase(databaseUrl)
+      : withDataFolder({ setting: "database.url", path: sqliteFile, denied: "is not writable by this user" }, () => openDatabase(databaseUrl));
   const closers: Closeable[] = [];
   const entraDirectories: EntraDirectory[] = [];
   try {

@@ -15,14 +15,16 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * - `${file:/run/secrets/x}`: the file's content;
  * - `$${`: a literal `${`.
  * Trailing newlines of files are dropped. Problems are collected, never thrown, so a config
- * check can report all of them; no message contains a resolved value.
+ * check can report all of them; no message contains a resolved value. `referenced` holds the
+ * path of every string that held a reference, so secrets written literally can be told apart.
  */
 export function interpolate(
   tree: unknown,
   env: NodeJS.ProcessEnv,
   readFile: (path: string) => string = (p) => readFileSync(p, "utf8"),
-): { value: unknown; problems: InterpolationProblem[] } {
+): { value: unknown; problems: InterpolationProblem[]; referenced: ReadonlySet<string> } {
   const problems: InterpolationProblem[] = [];
+  const referenced = new Set<string>();
 
   const resolveOne = (ref: string, path: string): string => {
     if (ref.startsWith("file:")) return readSecretFile(ref.slice(5), path, `file ${ref.slice(5)}`);
@@ -50,9 +52,11 @@ export function interpolate(
 
   const walk = (node: unknown, path: string): unknown => {
     if (typeof node === "string") {
-      return node.replace(REFERENCE, (match: string, ref: string | undefined) =>
-        match === "$${" ? "${" : resolveOne(ref ?? "", path),
-      );
+      return node.replace(REFERENCE, (match: string, ref: string | undefined) => {
+        if (match === "$${") return "${";
+        referenced.add(path);
+        return resolveOne(ref ?? "", path);
+      });
     }
     if (Array.isArray(node)) return node.map((item, i) => walk(item, `${path}[${i}]`));
     if (node !== null && typeof node === "object") {
@@ -65,5 +69,5 @@ export function interpolate(
     return node;
   };
 
-  return { value: walk(tree, ""), problems };
+  return { value: walk(tree, ""), problems, referenced };
 }

@@ -5,6 +5,8 @@ import type { z } from "zod";
 import { VerityError } from "../domain/errors.js";
 import { interpolate } from "./interpolate.js";
 import { configSchema, referenceProblems, type Config } from "./schema.js";
+import { configWarnings } from "./warnings.js";
+import { YAML_ALIAS_PROBLEM, yamlProblem } from "./yaml-errors.js";
 
 export interface ConfigProblem {
   readonly path: string;
@@ -16,6 +18,8 @@ export interface LoadedConfig {
   /** The file it came from, or `built-in demo`. */
   readonly source: string;
   readonly demo: boolean;
+  /** Valid but unwise settings (a secret written in the file, a long code lifetime); never fatal. */
+  readonly warnings: readonly ConfigProblem[];
 }
 
 export const DEFAULT_CONFIG_PATH = "./verity.yaml";
@@ -41,20 +45,25 @@ const invalid = (problems: ConfigProblem[], source: string) =>
  * (VerityError CONFIG_INVALID, details = the problems). Paths in the file are relative to it.
  */
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv): LoadedConfig {
+  return parseConfig(readConfigTree(path), { env, baseDir: dirname(path), source: path, demo: false });
+}
+
+/**
+ * Reads a configuration file's YAML into a plain tree, not yet interpolated or validated. A
+ * syntax error is reported by code, line and column only (CONFIG_INVALID), never with text from
+ * the file.
+ */
+export function readConfigTree(path: string): unknown {
   if (!existsSync(path)) {
     throw invalid([{ path: "(file)", message: `${path} does not exist; pass --config or set VERITY_CONFIG` }], path);
   }
   const doc = parseDocument(readFileSync(path, "utf8"), { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw invalid(
-      doc.errors.map((e) => ({
-        path: `(yaml line ${e.linePos?.[0]?.line ?? "?"})`,
-        message: e.message.split("\n")[0] ?? "not valid YAML",
-      })),
-      path,
-    );
+  if (doc.errors.length > 0) throw invalid(doc.errors.map(yamlProblem), path);
+  try {
+    return doc.toJS({ maxAliasCount: 50 }) ?? {};
+  } catch {
+    throw invalid([YAML_ALIAS_PROBLEM], path);
   }
-  return parseConfig(doc.toJS({ maxAliasCount: 50 }) ?? {}, { env, baseDir: dirname(path), source: path, demo: false });
 }
 
 /** Validates an already-parsed configuration tree (a file's content, or the built-in demo). */
@@ -62,7 +71,7 @@ export function parseConfig(
   raw: unknown,
   options: { env: NodeJS.ProcessEnv; baseDir: string; source: string; demo: boolean },
 ): LoadedConfig {
-  const { value, problems } = interpolate(raw, options.env);
+  const { value, problems, referenced } = interpolate(raw, options.env);
   const parsed = configSchema.safeParse(value);
   const all: ConfigProblem[] = [...problems];
   // A reference that did not resolve is reported once, not again as an empty value.
@@ -71,7 +80,8 @@ export function parseConfig(
   all.push(...referenceProblems(value));
   if (all.length > 0 || !parsed.success) throw invalid(dedupe(all), options.source);
   const config = resolvePaths(parsed.data, options.baseDir);
-  return { config: deepFreeze(config), source: options.source, demo: options.demo };
+  const warnings = configWarnings(config, referenced);
+  return { config: deepFreeze(config), source: options.source, demo: options.demo, warnings: deepFreeze(warnings) };
 }
 
 function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
@@ -91,14 +101,24 @@ function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
   });
 }
 
+/**
+ * Resolves `dataDir` and `database.url` against the configuration file's folder; an absent URL
+ * is SQLite in the data folder.
+ */
+export function resolveStorage(dataDir: string, url: string | undefined, baseDir: string): { dataDir: string; url: string } {
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const folder = at(dataDir);
+  const given = url ?? `sqlite:${resolve(folder, "verity.db")}`;
+  return { dataDir: folder, url: given.startsWith("sqlite:") && given !== "sqlite::memory:" ? `sqlite:${at(given.slice(7))}` : given };
+}
+
 function resolvePaths(config: Config, baseDir: string): Config {
   const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
-  const dataDir = at(config.dataDir);
-  const url = config.database.url ?? `sqlite:${resolve(dataDir, "verity.db")}`;
+  const { dataDir, url } = resolveStorage(config.dataDir, config.database.url, baseDir);
   return {
     ...config,
     dataDir,
-    database: { url: url.startsWith("sqlite:") && url !== "sqlite::memory:" ? `sqlite:${at(url.slice(7))}` : url },
+    database: { url },
     tenants: config.tenants.map((t) => (t.directory.kind === "file" ? { ...t, directory: { ...t.directory, path: at(t.directory.path) } } : t)),
   };
 }

@@ -12,12 +12,21 @@ export interface CliResult {
 /** Runs the built `verity` binary; `interact` may write to stdin while it runs. */
 export function runCli(
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string; interact?: (child: ChildProcessWithoutNullStreams, output: () => string) => Promise<void>; timeoutMs?: number },
+  options: {
+    cwd: string;
+    env?: NodeJS.ProcessEnv;
+    stdin?: string;
+    interact?: (child: ChildProcessWithoutNullStreams, output: () => string) => Promise<void>;
+    timeoutMs?: number;
+    /** Run as another user (the caller must be root). */
+    user?: { uid: number; gid: number };
+  },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+      ...options.user,
     });
     let stdout = "";
     let stderr = "";

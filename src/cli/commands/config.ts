@@ -1,7 +1,7 @@
-import { createFileDirectory } from "../../adapters/directory/file/file-directory.js";
-import { configProblems } from "../../config/load.js";
+import { dataFolderProblems, storagePaths } from "../../config/data-folder.js";
+import { configProblems, resolveConfigPath, type ConfigProblem } from "../../config/load.js";
 import { DEVELOPMENT_KINDS } from "../../config/schema.js";
-import { isVerityError } from "../../domain/errors.js";
+import { checkDirectoryFiles, checkInvalidFile } from "../config-checks.js";
 import { loadCliConfig } from "../context.js";
 import { EXIT, line, parse, usageError, type CliIo } from "../io.js";
 
@@ -9,15 +9,22 @@ export const CONFIG_HELP = `
 Usage: verity config check [--config FILE | --demo]
 
 Validates the configuration: the YAML, every setting, secret references (\${ENV} and
-\${file:/path}), tenants, providers, methods and each directory file. Every problem is listed
-with its path. Secret values are never printed.
+\${file:/path}), tenants, providers, methods, each directory file, and that this user can
+create and write the data folder (dataDir) and the SQLite database. Every problem is listed
+with its path, even when other settings are invalid. Secret values are never printed, nor is
+text from a line with a YAML syntax error (only its line, column and error code).
+
+Warnings (on stderr) name valid settings that weaken Verity: a secret written literally in
+the file instead of \${ENV} or \${file:/path}, verification.codeTtlSeconds above 600 (NIST
+SP 800-63B allows 10 minutes), verification.maxChecks above 5 (Verity's default). They do not
+change the exit status; \`verity serve\` logs them once at start.
 
 Options:
   -c, --config FILE   configuration file (default: $VERITY_CONFIG or ./verity.yaml)
       --demo          check the built-in DEMO configuration
   -h, --help          show this help
 
-Exit status: 0 valid, 78 invalid, 64 usage error.
+Exit status: 0 valid (warnings or not), 78 invalid, 64 usage error.
 `;
 
 export async function configCommand(argv: string[], io: CliIo): Promise<number> {
@@ -32,42 +39,31 @@ export async function configCommand(argv: string[], io: CliIo): Promise<number> 
     line(io.stdout, CONFIG_HELP.trim());
     return EXIT.ok;
   }
+  const file = values.demo === true ? undefined : resolveConfigPath(values.config, io.env);
   let loaded;
   try {
     loaded = loadCliConfig(values, io);
   } catch (error) {
     const problems = configProblems(error);
     if (problems === undefined) throw error;
-    line(io.stderr, `Configuration is NOT valid (${error instanceof Error ? error.message : ""}):`);
-    for (const p of problems) line(io.stderr, `  ${p.path}: ${p.message}`);
-    return EXIT.config;
+    const more = file === undefined ? [] : await checkInvalidFile(file, io.env);
+    return notValid(io, file ?? "built-in demo", [...problems, ...more], []);
   }
   const { config } = loaded;
-  const directoryProblems: string[] = [];
-  const tenantLines: string[] = [];
-  for (const [i, tenant] of config.tenants.entries()) {
-    if (tenant.directory.kind !== "file") {
-      tenantLines.push(`  ${tenant.id} (${tenant.name}): ${tenant.directory.kind} directory (not contacted); methods ${Object.keys(tenant.methods).join(", ")}`);
-      continue;
-    }
-    try {
-      const count = await createFileDirectory(tenant.directory).load();
-      tenantLines.push(`  ${tenant.id} (${tenant.name}): ${count} users; methods ${Object.keys(tenant.methods).join(", ")}`);
-    } catch (error) {
-      const details = isVerityError(error) && Array.isArray(error.details) ? (error.details as { path: string; message: string }[]) : [];
-      if (details.length === 0) directoryProblems.push(`tenants[${i}].directory: ${error instanceof Error ? error.message : "invalid"}`);
-      for (const d of details) directoryProblems.push(`tenants[${i}].directory ${d.path}: ${d.message}`);
-    }
-  }
-  if (directoryProblems.length > 0) {
-    line(io.stderr, `Configuration is NOT valid (${loaded.source}):`);
-    for (const p of directoryProblems) line(io.stderr, `  ${p}`);
-    return EXIT.config;
-  }
+  const fileDirectories = config.tenants.flatMap(({ directory }, index) =>
+    directory.kind === "file" ? [{ index, path: directory.path, defaultCountry: directory.defaultCountry }] : [],
+  );
+  const directories = await checkDirectoryFiles(fileDirectories);
+  const problems = [...dataFolderProblems(storagePaths(config)), ...directories.problems];
+  if (problems.length > 0) return notValid(io, loaded.source, problems, loaded.warnings);
   line(io.stdout, `Configuration OK (${loaded.source})`);
   line(io.stdout, `Database: ${config.database.url?.startsWith("sqlite:") === true ? config.database.url : "PostgreSQL"}`);
   line(io.stdout, `Tenants:`);
-  for (const t of tenantLines) line(io.stdout, t);
+  for (const [index, tenant] of config.tenants.entries()) {
+    const methods = `methods ${Object.keys(tenant.methods).join(", ")}`;
+    const users = directories.users.get(index);
+    line(io.stdout, `  ${tenant.id} (${tenant.name}): ${users === undefined ? `${tenant.directory.kind} directory (not contacted)` : `${users} users`}; ${methods}`);
+  }
   for (const [name, provider] of Object.entries(config.providers)) {
     const dev = DEVELOPMENT_KINDS.has(provider.kind);
     line(io.stdout, `Provider ${name}: ${provider.kind}${dev ? " (DEVELOPMENT ONLY: nothing reaches a real person)" : ""}`);
@@ -83,5 +79,17 @@ export async function configCommand(argv: string[], io: CliIo): Promise<number> 
   if (config.security.hashKey === undefined) {
     line(io.stdout, `Note: no security.hashKey; a random key is kept in ${config.dataDir}/hash.key (single-host SQLite only).`);
   }
+  printWarnings(io, loaded.warnings);
   return EXIT.ok;
+}
+
+function notValid(io: CliIo, source: string, problems: readonly ConfigProblem[], warnings: readonly ConfigProblem[]): number {
+  line(io.stderr, `Configuration is NOT valid (${source}: ${problems.length} problem${problems.length === 1 ? "" : "s"}):`);
+  for (const p of problems) line(io.stderr, `  ${p.path}: ${p.message}`);
+  printWarnings(io, warnings);
+  return EXIT.config;
+}
+
+function printWarnings(io: CliIo, warnings: readonly ConfigProblem[]): void {
+  for (const w of warnings) line(io.stderr, `Warning: ${w.path}: ${w.message}`);
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { demoConfig, DEMO_PORT } from "../../config/demo.js";
+import { configProblems } from "../../config/load.js";
 import { buildApp } from "../../http/build-app.js";
 import { VERSION } from "../../version.js";
 import { createRuntime, type Runtime } from "../../main.js";
@@ -10,7 +11,9 @@ export const SERVE_HELP = `
 Usage: verity serve [--config FILE | --demo] [--port N] [--host ADDRESS]
 
 Runs the HTTP API (and, with development providers configured, the demo phone page). Stops
-cleanly on SIGINT or SIGTERM.
+cleanly on SIGINT or SIGTERM. Configuration warnings (see \`verity config check\`) are logged
+once at start. An invalid configuration, or a data folder, hash key or database this user
+cannot create or write, exits 78 saying what to fix.
 
 Options:
   -c, --config FILE   configuration file (default: $VERITY_CONFIG or ./verity.yaml)
@@ -25,8 +28,9 @@ Usage: verity demo [--port N]     (what \`npm start\` runs)
 
 Starts a complete DEMO with no accounts: two fictional companies' directories, a console channel
 instead of SMS and email, a simulated push provider, and a demo phone page to read the codes and
-answer the pushes. It binds to 127.0.0.1, keeps its data in ./data/demo, and prints a fresh
-technician API token on every start.
+answer the pushes. It binds to 127.0.0.1, keeps its data in ./data/demo (so run it from a
+folder you can write; otherwise it exits 78), and prints a fresh technician API token on every
+start.
 
 Options:
   -p, --port N   port (default: 8787)
@@ -52,6 +56,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const loaded = loadCliConfig(values, io);
   const runtime = await createRuntime(loaded);
+  for (const warning of loaded.warnings) runtime.log.warn({ setting: warning.path }, `configuration warning: ${warning.path}: ${warning.message}`);
   const port = portOf(values.port, SERVE_HELP) ?? loaded.config.server.port;
   const host = values.host ?? loaded.config.server.host;
   const app = await listen(runtime, host, port);
@@ -66,7 +71,12 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   const loaded = demoConfig(io.env, io.cwd);
-  const runtime = await createRuntime(loaded, { print: (text) => line(io.stdout, text) });
+  const runtime = await createRuntime(loaded, { print: (text) => line(io.stdout, text) }).catch((error: unknown) => {
+    const problems = configProblems(error);
+    if (problems === undefined) throw error;
+    const found = problems.map((p) => `  ${p.path}: ${p.message}`).join("\n");
+    throw new CliExit(EXIT.config, `the demo cannot use its data folder:\n${found}\nThe demo keeps its data in ./data/demo under the current folder: run it from a folder this user can write.`);
+  });
   const actor = { id: "cli:demo", name: "Verity demo", role: "admin" as const, tenants: null };
   await runtime.tokens.revoke({ name: "Demo Technician" }, actor);
   const { token } = await runtime.tokens.create({ name: "Demo Technician", role: "technician", tenants: null }, actor);

@@ -1,0 +1,61 @@
+import type { ConfigProblem } from "./load.js";
+import type { Config } from "./schema.js";
+import { Secret } from "./secret.js";
+
+/** NIST SP 800-63B: a secret sent out of band is valid for at most 10 minutes. */
+export const NIST_CODE_TTL_SECONDS = 600;
+/** Verity's default checks per verification; each check is one guess at the code. */
+export const DEFAULT_MAX_CHECKS = 5;
+
+const LITERAL_SECRET = "written literally in the file; use ${ENV_NAME} or ${file:/path} so the secret stays out of the file";
+
+/**
+ * Settings that are valid but weaken Verity: secrets written into the file, and code lifetimes
+ * or check budgets beyond what NIST SP 800-63B and Verity's defaults allow. They never fail a
+ * load; `config check` prints them and `serve` logs them once at start.
+ *
+ * @param referenced paths whose value held a `${…}` reference (from interpolate()); a Secret
+ *   anywhere else was written literally.
+ */
+export function configWarnings(config: Config, referenced: ReadonlySet<string>): ConfigProblem[] {
+  return [...literalSecrets(config, referenced), ...laxVerification(config)];
+}
+
+function literalSecrets(config: Config, referenced: ReadonlySet<string>): ConfigProblem[] {
+  const found: ConfigProblem[] = [];
+  const walk = (node: unknown, path: string): void => {
+    if (node instanceof Secret) {
+      if (!referenced.has(path)) found.push({ path, message: LITERAL_SECRET });
+    } else if (Array.isArray(node)) {
+      node.forEach((item, i) => walk(item, `${path}[${i}]`));
+    } else if (node !== null && typeof node === "object") {
+      for (const [key, value] of Object.entries(node)) walk(value, path === "" ? key : `${path}.${key}`);
+    }
+  };
+  walk(config, "");
+  return found;
+}
+
+function laxVerification(config: Config): ConfigProblem[] {
+  const blocks = [
+    { path: "verification", settings: config.verification },
+    ...config.tenants.map((tenant, i) => ({ path: `tenants[${i}].verification`, settings: tenant.verification })),
+  ];
+  const found: ConfigProblem[] = [];
+  for (const { path, settings } of blocks) {
+    const { codeTtlSeconds, maxChecks } = settings;
+    if (codeTtlSeconds !== undefined && codeTtlSeconds > NIST_CODE_TTL_SECONDS) {
+      found.push({
+        path: `${path}.codeTtlSeconds`,
+        message: `is ${codeTtlSeconds} seconds; NIST SP 800-63B lets a code sent by SMS or email live at most 10 minutes (${NIST_CODE_TTL_SECONDS}, Verity's default)`,
+      });
+    }
+    if (maxChecks !== undefined && maxChecks > DEFAULT_MAX_CHECKS) {
+      found.push({
+        path: `${path}.maxChecks`,
+        message: `allows ${maxChecks} guesses at each code; every check above Verity's default of ${DEFAULT_MAX_CHECKS} makes a lucky guess likelier (NIST SP 800-63B asks verifiers to limit failed attempts)`,
+      });
+    }
+  }
+  return found;
+}
