@@ -55,8 +55,11 @@ export interface RiskSignal {
 /** Where callers and their factors are looked up: one per tenant. */
 export interface Directory {
   /**
-   * Finds a user by directory id, UPN or email, case-insensitively.
+   * Finds a user by directory id, UPN or email, or by an id a technician types from habit (the
+   * on-premises account name, a provider's user id), case-insensitively. Never guesses between
+   * users: a query that names more than one is refused.
    * @returns the user, or `null` when the directory has no such user.
+   * @throws VerityError USER_AMBIGUOUS when the query matches more than one user.
    * @throws VerityError DIRECTORY_UNAVAILABLE when the directory cannot answer.
    */
   findUser(query: string): Promise<DirectoryUser | null>;
