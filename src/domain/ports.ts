@@ -43,6 +43,11 @@ export interface DirectoryUser {
   readonly mail?: string | null;
   /** The on-premises account name (sAMAccountName), which providers such as VIP often use. */
   readonly samAccountName?: string | null;
+  /**
+   * The display name of the caller's organisation as the directory knows it (Entra: the tenant's
+   * `organization.displayName`; a directory file: its `organisation`), or null when unknown.
+   */
+  readonly organisation?: string | null;
 }
 
 export interface RiskSignal {

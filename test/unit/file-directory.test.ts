@@ -133,6 +133,22 @@ describe("file directory", () => {
     });
   });
 
+  it("gives every user the YAML file's organisation, and null without one or from CSV", async () => {
+    const named = createFileDirectory({ path: write("org.yaml", "organisation: Acme Widgets Ltd\nusers:\n  - { id: a, upn: a@acme.test, displayName: A }\n") });
+    await named.load();
+    assert.equal((await named.findUser("a"))?.organisation, "Acme Widgets Ltd");
+    const unnamed = createFileDirectory({ path: write("no-org.yaml", "users:\n  - { id: a, upn: a@acme.test, displayName: A }\n") });
+    await unnamed.load();
+    assert.equal((await unnamed.findUser("a"))?.organisation, null);
+    const csv = createFileDirectory({ path: write("org.csv", "id,upn,displayName\na,a@acme.test,A\n") });
+    await csv.load();
+    assert.equal((await csv.findUser("a"))?.organisation, null);
+    await assert.rejects(
+      createFileDirectory({ path: write("bad-org.yaml", "organisation: ''\nusers: []\n") }).load(),
+      /`organisation:` must be a name of 1 to 200 characters/,
+    );
+  });
+
   it("picks up edits without a restart and keeps the last good copy when an edit is broken", async () => {
     const path = write("live.yaml", "users:\n  - { id: a, upn: a@x.test, displayName: Before }\n");
     const directory = createFileDirectory({ path });

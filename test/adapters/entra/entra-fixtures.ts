@@ -37,7 +37,8 @@ export const REPORTS_READER = "4a5d8f65-41da-4de4-8968-e035b65339cf";
 /** Every number seeded in the fake, to prove none leaks into messages, signals or logs. */
 export const SEEDED_NUMBERS = ["4255550101", "7700900123", "4255550199", "2065550142", "5555551234", "4255550177", "4255550188"];
 
-const ALL_PERMISSIONS = ["User.Read.All", "UserAuthenticationMethod.Read.All", "AuditLog.Read.All", "RoleManagement.Read.Directory"];
+/** What the docs ask administrators to grant (docs/integrations/entra.md, section 2). */
+export const ALL_PERMISSIONS = ["User.Read.All", "UserAuthenticationMethod.Read.All", "AuditLog.Read.All", "RoleManagement.Read.Directory", "Organization.Read.All"];
 const DAY = 86_400_000;
 
 /** The seeded directory, relative to `clock`'s start. */

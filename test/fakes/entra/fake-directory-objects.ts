@@ -1,6 +1,6 @@
 // Directory objects as Graph shows them, and which /users filters Graph serves only as advanced
 // queries.
-import type { FakeUser } from "./fake-entra-types.js";
+import type { FakeTenant, FakeUser } from "./fake-entra-types.js";
 import { filterUses, parseFilter } from "./fake-odata.js";
 
 export const USER_FILTER_FIELDS = ["userPrincipalName", "mail", "displayName", "id", "onPremisesSamAccountName"];
@@ -19,6 +19,28 @@ export function advancedNeed(url: URL): string | undefined {
   if (property !== undefined) return `Unsupported or invalid query filter clause specified for property '${property}' of resource 'User'.`;
   if (uses.operators.includes("ne")) return `Operator 'ne' is not supported because the required parameters might be missing. ${ADVANCED_HINT}`;
   return undefined;
+}
+
+/** The tenant's one organization object, shaped like Microsoft's List organization example. */
+export function organizationResource(tenant: FakeTenant): Record<string, unknown> {
+  return {
+    id: tenant.id,
+    deletedDateTime: null,
+    businessPhones: [],
+    city: null,
+    country: null,
+    countryLetterCode: "GB",
+    createdDateTime: "2021-08-02T10:30:06Z",
+    displayName: tenant.displayName ?? tenant.domains[0] ?? tenant.id,
+    tenantType: "AAD",
+    verifiedDomains: tenant.domains.map((name, i) => ({
+      capabilities: "Email, OfficeCommunicationsOnline",
+      isDefault: i === 0,
+      isInitial: name.includes(".onmicrosoft."),
+      name,
+      type: "Managed",
+    })),
+  };
 }
 
 /** A user with the properties the fake serves; `$select` picks from them. */

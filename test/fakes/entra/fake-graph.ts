@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FakeState, FakeTenant, FakeUser, IssuedToken } from "./fake-entra-types.js";
 import { PHONE_METHOD_IDS, ROLE_NAMES } from "./fake-entra-types.js";
 import { sendJson } from "./fake-login.js";
-import { advancedNeed, USER_FILTER_FIELDS, userResource } from "./fake-directory-objects.js";
+import { advancedNeed, organizationResource, USER_FILTER_FIELDS, userResource } from "./fake-directory-objects.js";
 import { matches, ODataError, parseFilter } from "./fake-odata.js";
 
 const READ_ALL_METHODS = ["UserAuthenticationMethod.Read.All", "UserAuthenticationMethod.ReadWrite.All"];
@@ -14,6 +14,7 @@ const PERMISSIONS = {
   microsoftAuthenticatorMethods: [...READ_ALL_METHODS, "UserAuthMethod-MicrosoftAuthApp.Read.All"],
   roleDetails: ["RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory", "Directory.Read.All", "Directory.ReadWrite.All"],
   audits: ["AuditLog.Read.All"],
+  organization: ["Organization.Read.All", "Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
 } as const;
 const DEFAULT_USER_FIELDS = [
   ...["businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone"],
@@ -68,6 +69,11 @@ export function handleGraph(
       }
       const audits = auditItems(tenant).filter(filterOf(url, AUDIT_FILTER_FIELDS));
       return collection(audits, "auditLogs/directoryAudits");
+    }
+    if (resource === "organization" && id === undefined) {
+      if (!allowed(PERMISSIONS.organization)) return;
+      const organization = organizationResource(tenant);
+      return collection([select(organization, url, Object.keys(organization))], "organization");
     }
     if (resource !== "users") return graphError(response, 400, "BadRequest", `Resource not found for the segment '${resource ?? ""}'.`);
     if (id === undefined) {

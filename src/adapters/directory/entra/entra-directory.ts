@@ -3,6 +3,7 @@ import type { Clock, Directory, DirectoryUser, RiskSignal } from "../../../domai
 import { createOutboundClient } from "../../http/outbound.js";
 import type { EntraDirectoryConfig } from "./entra-config.js";
 import { compositeId, isObjectId, parseCompositeId, toDirectoryUser } from "./entra-mapping.js";
+import { createEntraOrganisations } from "./entra-organisation.js";
 import { directoryAuditsPath, disabledSignal, privilegedSignal, securityInfoSignal } from "./entra-risk.js";
 import {
   authenticatorMethodSchema,
@@ -75,9 +76,10 @@ const PERMISSION = {
  * (`"<tenant GUID>:<object id>"`) this adapter returns as `DirectoryUser.id`. The tenant is the
  * configured `tenantId`, or the one that verified the caller's email domain. A directory that
  * reads one tenant also finds a bare object id, and a name without `@` by on-premises account
- * name or UPN prefix (refusing with USER_AMBIGUOUS when those name several users). Once the user
- * is found, their phone, email and Authenticator methods, directory roles and recent audit events
- * are read in parallel; `riskSignals` awaits the reads already in flight.
+ * name or UPN prefix (refusing with USER_AMBIGUOUS when those name several users). The tenant's
+ * organisation name is read (and cached) beside the user; once the user is found, their phone,
+ * email and Authenticator methods, directory roles and recent audit events are read in parallel;
+ * `riskSignals` awaits the reads already in flight.
  *
  * @example
  * ```ts
@@ -100,6 +102,7 @@ export function createEntraDirectory(config: EntraDirectoryConfig, deps: EntraDi
   const tokens = createTokenProvider({ http: login, ...config, clock: deps.clock, log });
   const graph: GraphClient = createGraphClient({ http, tokens, ...config });
   const users = createEntraUserLookup(graph);
+  const organisations = createEntraOrganisations({ graph, clock: deps.clock, log });
   const privilegedIds = new Set(config.privilegedRoleTemplateIds);
   const reads = new Map<string, UserReads>();
 
@@ -194,13 +197,15 @@ export function createEntraDirectory(config: EntraDirectoryConfig, deps: EntraDi
       const target = await locate(query.trim());
       if (target === null) return null;
       const { tenant } = target;
+      const organisation = organisations.displayName(tenant);
       const user = await target.find();
       if (user === null) return null;
       const started = startReads(tenant, user);
       try {
         const [phoneMethods, emailMethods, roles] = await Promise.all([started.phones, started.emails, started.roles]);
         log.debug({ tenant, objectId: user.id }, "found an Entra user");
-        return toDirectoryUser({ tenant, user, phoneMethods, emailMethods, roles, privilegedTemplateIds: privilegedIds });
+        const found = { tenant, user, phoneMethods, emailMethods, roles, privilegedTemplateIds: privilegedIds };
+        return toDirectoryUser({ ...found, organisation: await organisation });
       } catch (error) {
         reads.delete(compositeId(tenant, user.id));
         throw error;

@@ -3,19 +3,28 @@ import { parse as parseYaml } from "yaml";
 import { parseCsv } from "./csv.js";
 import { fileDirectorySchema } from "./file-directory-schema.js";
 
-/**
- * The user rows, not yet validated, of a YAML or CSV directory file, chosen by extension.
- * @throws Error saying what is wrong with the file's shape (the caller names the file)
- */
-export function readRows(content: string, path: string): unknown[] {
-  return extname(path).toLowerCase() === ".csv" ? csvToRows(content) : yamlToRows(content);
+/** A directory file's user rows, not yet validated, and the organisation it names (YAML only). */
+export interface DirectoryRows {
+  readonly rows: unknown[];
+  readonly organisation: string | null;
 }
 
-function yamlToRows(content: string): unknown[] {
+/**
+ * The rows of a YAML or CSV directory file, chosen by extension.
+ * @throws Error saying what is wrong with the file's shape (the caller names the file)
+ */
+export function readRows(content: string, path: string): DirectoryRows {
+  return extname(path).toLowerCase() === ".csv" ? { rows: csvToRows(content), organisation: null } : yamlToRows(content);
+}
+
+function yamlToRows(content: string): DirectoryRows {
   const doc: unknown = parseYaml(content, { maxAliasCount: 50 });
   const parsed = fileDirectorySchema.safeParse(doc);
-  if (!parsed.success) throw new Error("expected a top-level `users:` list");
-  return parsed.data.users;
+  if (!parsed.success) {
+    const onOrganisation = parsed.error.issues.some((issue) => issue.path[0] === "organisation");
+    throw new Error(onOrganisation ? "the top-level `organisation:` must be a name of 1 to 200 characters" : "expected a top-level `users:` list");
+  }
+  return { rows: parsed.data.users, organisation: parsed.data.organisation ?? null };
 }
 
 const CSV_COLUMNS = [

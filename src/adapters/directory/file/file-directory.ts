@@ -106,8 +106,9 @@ interface ParsedUser {
 function parseUsers(content: string, options: FileDirectoryOptions): ParsedUser[] {
   const problems: { path: string; message: string }[] = [];
   let rows: unknown[];
+  let organisation: string | null;
   try {
-    rows = readRows(content, options.path);
+    ({ rows, organisation } = readRows(content, options.path));
   } catch (error) {
     throw new VerityError("DIRECTORY_INVALID", {
       message: `Directory file ${options.path}: ${error instanceof Error ? error.message : "unreadable"}`,
@@ -157,6 +158,7 @@ function parseUsers(content: string, options: FileDirectoryOptions): ParsedUser[
         unusable,
         mail: u.mail ?? null,
         samAccountName: u.samAccountName ?? null,
+        organisation,
       },
     });
   });
