@@ -25,6 +25,7 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, message: "Not found." },
   VERIFICATION_NOT_FOUND: { status: 404, message: "No such verification." },
   USER_NOT_FOUND: { status: 404, message: "No such user in the directory." },
+  USER_AMBIGUOUS: { status: 409, message: "More than one user matches; use the UPN or email." },
   TENANT_NOT_FOUND: { status: 404, message: "No tenant matches." },
   TENANT_REQUIRED: { status: 422, message: "Several tenants are configured; say which one." },
 

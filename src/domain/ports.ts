@@ -43,6 +43,11 @@ export interface DirectoryUser {
   readonly mail?: string | null;
   /** The on-premises account name (sAMAccountName), which providers such as VIP often use. */
   readonly samAccountName?: string | null;
+  /**
+   * The display name of the caller's organisation as the directory knows it (Entra: the tenant's
+   * `organization.displayName`; a directory file: its `organisation`), or null when unknown.
+   */
+  readonly organisation?: string | null;
 }
 
 export interface RiskSignal {
@@ -55,8 +60,11 @@ export interface RiskSignal {
 /** Where callers and their factors are looked up: one per tenant. */
 export interface Directory {
   /**
-   * Finds a user by directory id, UPN or email, case-insensitively.
+   * Finds a user by directory id, UPN or email, or by an id a technician types from habit (the
+   * on-premises account name, a provider's user id), case-insensitively. Never guesses between
+   * users: a query that names more than one is refused.
    * @returns the user, or `null` when the directory has no such user.
+   * @throws VerityError USER_AMBIGUOUS when the query matches more than one user.
    * @throws VerityError DIRECTORY_UNAVAILABLE when the directory cannot answer.
    */
   findUser(query: string): Promise<DirectoryUser | null>;

@@ -87,7 +87,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
             { name: "idOrEmail", in: "path", required: true, schema: { type: "string" } },
             { name: "tenant", in: "query", required: false, schema: { type: "string" } },
           ],
-          responses: { ...ok(lookupView), ...errors(401, 403, 404, 422) },
+          responses: { ...ok(lookupView), ...errors(401, 403, 404, 409, 422) },
         },
       },
       "/api/v1/audit/events": {

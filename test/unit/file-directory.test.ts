@@ -79,6 +79,76 @@ describe("file directory", () => {
     assert.throws(() => parseCsv('a,"b\n'), /not closed/);
   });
 
+  it("finds users by samAccountName and by any provider id, case-insensitively", async () => {
+    const path = write(
+      "ids.yaml",
+      `users:
+  - { id: jdoe, upn: jane.doe@acme.test, samAccountName: JDoe, displayName: Jane, providerIds: { vip: VSMT12345678, duo: jane.d } }
+  - { id: u-2, upn: sam@acme.test, samAccountName: sadmin, displayName: Sam }
+`,
+    );
+    const directory = createFileDirectory({ path });
+    await directory.load();
+    assert.equal((await directory.findUser(" jdoe "))?.upn, "jane.doe@acme.test", "an id that is also the user's own account name");
+    assert.equal((await directory.findUser("SADMIN"))?.upn, "sam@acme.test");
+    assert.equal((await directory.findUser("vsmt12345678"))?.upn, "jane.doe@acme.test");
+    assert.equal((await directory.findUser("Jane.D"))?.upn, "jane.doe@acme.test");
+    assert.equal(await directory.findUser("vip"), null, "a provider kind is not an id");
+  });
+
+  it("refuses to guess when an account name or provider id names more than one user", async () => {
+    const path = write(
+      "shared.yaml",
+      `users:
+  - { id: u-1, upn: john.doe@acme.test, samAccountName: jdoe, displayName: John }
+  - { id: u-2, upn: jane.doe@acme.test, displayName: Jane, providerIds: { vip: JDOE } }
+`,
+    );
+    const directory = createFileDirectory({ path });
+    await assert.rejects(directory.findUser("JDoe"), (error: unknown) => {
+      assert.ok(isVerityError(error) && error.code === "USER_AMBIGUOUS" && error.status === 409);
+      assert.match(error.message, /matches 'JDoe' \(john\.doe@acme\.test, jane\.doe@acme\.test\).*Use the UPN or email/);
+      return true;
+    });
+    assert.equal((await directory.findUser("jane.doe@acme.test"))?.id, "u-2");
+    assert.equal((await directory.findUser("u-1"))?.samAccountName, "jdoe");
+  });
+
+  it("refuses a file where an account name or provider id is another user's id, UPN or mail", async () => {
+    const path = write(
+      "clash.yaml",
+      `users:
+  - { id: jdoe, upn: john.doe@acme.test, displayName: John }
+  - { id: u-2, upn: jane.doe@acme.test, displayName: Jane, samAccountName: JDOE }
+  - { id: u-3, upn: ann@acme.test, displayName: Ann, providerIds: { okta: john.doe@acme.test } }
+`,
+    );
+    await assert.rejects(createFileDirectory({ path }).load(), (error: unknown) => {
+      assert.ok(isVerityError(error) && error.code === "DIRECTORY_INVALID");
+      assert.deepEqual(error.details, [
+        { path: "users[1]", message: "jdoe (an account name or provider id) is the id, upn or mail of users[0]" },
+        { path: "users[2]", message: "john.doe@acme.test (an account name or provider id) is the id, upn or mail of users[0]" },
+      ]);
+      return true;
+    });
+  });
+
+  it("gives every user the YAML file's organisation, and null without one or from CSV", async () => {
+    const named = createFileDirectory({ path: write("org.yaml", "organisation: Acme Widgets Ltd\nusers:\n  - { id: a, upn: a@acme.test, displayName: A }\n") });
+    await named.load();
+    assert.equal((await named.findUser("a"))?.organisation, "Acme Widgets Ltd");
+    const unnamed = createFileDirectory({ path: write("no-org.yaml", "users:\n  - { id: a, upn: a@acme.test, displayName: A }\n") });
+    await unnamed.load();
+    assert.equal((await unnamed.findUser("a"))?.organisation, null);
+    const csv = createFileDirectory({ path: write("org.csv", "id,upn,displayName\na,a@acme.test,A\n") });
+    await csv.load();
+    assert.equal((await csv.findUser("a"))?.organisation, null);
+    await assert.rejects(
+      createFileDirectory({ path: write("bad-org.yaml", "organisation: ''\nusers: []\n") }).load(),
+      /`organisation:` must be a name of 1 to 200 characters/,
+    );
+  });
+
   it("picks up edits without a restart and keeps the last good copy when an edit is broken", async () => {
     const path = write("live.yaml", "users:\n  - { id: a, upn: a@x.test, displayName: Before }\n");
     const directory = createFileDirectory({ path });

@@ -27,6 +27,7 @@ export const USERS = {
   alex: "55555555-5555-4555-8555-555555555555",
   dana: "66666666-6666-4666-8666-666666666666",
   fabi: "77777777-7777-4777-8777-777777777777",
+  danaWhite: "88888888-8888-4888-8888-888888888888",
 };
 
 export const GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10";
@@ -36,7 +37,8 @@ export const REPORTS_READER = "4a5d8f65-41da-4de4-8968-e035b65339cf";
 /** Every number seeded in the fake, to prove none leaks into messages, signals or logs. */
 export const SEEDED_NUMBERS = ["4255550101", "7700900123", "4255550199", "2065550142", "5555551234", "4255550177", "4255550188"];
 
-const ALL_PERMISSIONS = ["User.Read.All", "UserAuthenticationMethod.Read.All", "AuditLog.Read.All", "RoleManagement.Read.Directory"];
+/** What the docs ask administrators to grant (docs/integrations/entra.md, section 2). */
+export const ALL_PERMISSIONS = ["User.Read.All", "UserAuthenticationMethod.Read.All", "AuditLog.Read.All", "RoleManagement.Read.Directory", "Organization.Read.All"];
 const DAY = 86_400_000;
 
 /** The seeded directory, relative to `clock`'s start. */
@@ -55,6 +57,7 @@ export function seed(clock: FakeClock): FakeEntraOptions {
             userPrincipalName: "jane.doe@contoso.example",
             displayName: "Jane Doe",
             mail: "jane.doe@contoso.example",
+            onPremisesSamAccountName: "JDoe",
             phones: [
               { type: "mobile", number: "+1 4255550101" },
               { type: "alternateMobile", number: "+44 7700900123" },
@@ -63,11 +66,13 @@ export function seed(clock: FakeClock): FakeEntraOptions {
             emails: ["jane.private@example.net"],
             authenticators: [{ displayName: "Jane's iPhone", deviceTag: "SoftwareTokenActivated", phoneAppVersion: "6.8.1" }],
           },
-          { id: USERS.sam, userPrincipalName: "sam.admin@contoso.example", displayName: "Sam Admin", roles: [GLOBAL_ADMIN, REPORTS_READER], phones: [{ type: "mobile", number: "+1 2065550142" }] },
-          { id: USERS.obrien, userPrincipalName: "o'brien@contoso.example", displayName: "Pat O'Brien", phones: [{ type: "mobile", number: "+1 4255550177" }] },
+          { id: USERS.sam, userPrincipalName: "sam.admin@contoso.example", onPremisesSamAccountName: "sadmin", displayName: "Sam Admin", roles: [GLOBAL_ADMIN, REPORTS_READER], phones: [{ type: "mobile", number: "+1 2065550142" }] },
+          { id: USERS.obrien, userPrincipalName: "o'brien@contoso.example", onPremisesSamAccountName: "pobrien", displayName: "Pat O'Brien", phones: [{ type: "mobile", number: "+1 4255550177" }] },
           { id: USERS.guest, userPrincipalName: "lee_fabrikam.example#EXT#@contoso.onmicrosoft.example", displayName: "Lee (guest)", mail: "lee@fabrikam.example", phones: [{ type: "mobile", number: "+1 4255550188" }] },
           { id: USERS.alex, userPrincipalName: "a.kim@contoso.onmicrosoft.example", displayName: "Alex Kim", mail: "alex.kim@contoso.example", phones: [{ type: "alternateMobile", number: "+999 5555551234" }] },
           { id: USERS.dana, userPrincipalName: "dana@contoso.example", displayName: "Dana Disabled", accountEnabled: false, roles: [HELPDESK_ADMIN] },
+          // Her account name is the other Dana's UPN prefix: typing "dana" names two people.
+          { id: USERS.danaWhite, userPrincipalName: "d.white@contoso.example", onPremisesSamAccountName: "dana", displayName: "Dana White" },
         ],
         audits: [
           { activityDisplayName: "Admin updated security info", activityDateTime: new Date(now - 2 * DAY - 3_600_000), targetId: USERS.jane },

@@ -78,7 +78,7 @@ describe("Entra directory: risk signals", () => {
     await Promise.all([directory.riskSignals(user), directory.riskSignals(user), directory.authenticatorMethods(user)]);
     assert.equal(h.fake.count(AUDITS), 1);
     assert.equal(h.fake.count(`/graph/v1.0/users/${USERS.jane}`), 4, "phone, email, Authenticator, roles: once each");
-    assert.equal(h.fake.count("/graph/"), 6, "with the user query and the audit read");
+    assert.equal(h.fake.count("/graph/"), 7, "with the user query, the organisation read and the audit read");
   });
 
   it("reads afresh for a user it has not looked up recently", async () => {

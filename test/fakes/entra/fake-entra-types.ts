@@ -117,4 +117,14 @@ export interface FakeState {
   tenant(key: string): FakeTenant | undefined;
   readonly tokens: Map<string, IssuedToken>;
   tokensIssued: number;
+  /** Consents changed since start, by `clientId/tenantId` (null: withdrawn); see `setConsent`. */
+  readonly consentChanges?: Map<string, readonly string[] | null>;
+}
+
+/** The permissions `app` holds in `tenantId` with admin consent now, or undefined without consent. */
+export function consentedPermissions(state: FakeState, app: FakeApp, tenantId: string): readonly string[] | undefined {
+  const key = `${app.clientId.toLowerCase()}/${tenantId.toLowerCase()}`;
+  const changed = state.consentChanges?.get(key);
+  if (changed === null) return undefined;
+  return changed ?? app.consents[tenantId];
 }

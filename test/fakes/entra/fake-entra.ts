@@ -27,6 +27,12 @@ export interface FakeEntra {
   tokensIssued(): number;
   /** Forgets every issued token, as if revoked: Graph answers 401 to them. */
   revokeTokens(): void;
+  /**
+   * Replaces the application permissions an administrator of `tenantId` consented to for
+   * `clientId` (null withdraws consent). As in Entra, only tokens issued afterwards carry the
+   * change, so Graph keeps answering 403 (or 200) to the tokens already out until they expire.
+   */
+  setConsent(clientId: string, tenantId: string, permissions: readonly string[] | null): void;
   /** The next `times` requests on a matching path fail as given (429, 5xx, or never answered). */
   failNext(match: PathMatch, failure: FakeFailure, times?: number): void;
   /** Drops the failures and nextLink overrides not yet used. */
@@ -79,6 +85,7 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
     },
     tokens: new Map(),
     tokensIssued: 0,
+    consentChanges: new Map(),
   };
 
   const takeNextLink = (path: string): string | undefined => {
@@ -145,6 +152,9 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
     },
     tokensIssued: () => state.tokensIssued,
     revokeTokens: () => state.tokens.clear(),
+    setConsent(clientId, tenantId, permissions) {
+      state.consentChanges?.set(`${clientId.toLowerCase()}/${tenantId.toLowerCase()}`, permissions);
+    },
     failNext(match, failure, times = 1) {
       failures.push({ match, failure, left: times });
     },

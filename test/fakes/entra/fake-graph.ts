@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FakeState, FakeTenant, FakeUser, IssuedToken } from "./fake-entra-types.js";
 import { PHONE_METHOD_IDS, ROLE_NAMES } from "./fake-entra-types.js";
 import { sendJson } from "./fake-login.js";
+import { advancedNeed, organizationResource, USER_FILTER_FIELDS, userResource } from "./fake-directory-objects.js";
 import { matches, ODataError, parseFilter } from "./fake-odata.js";
 
 const READ_ALL_METHODS = ["UserAuthenticationMethod.Read.All", "UserAuthenticationMethod.ReadWrite.All"];
@@ -13,12 +14,12 @@ const PERMISSIONS = {
   microsoftAuthenticatorMethods: [...READ_ALL_METHODS, "UserAuthMethod-MicrosoftAuthApp.Read.All"],
   roleDetails: ["RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory", "Directory.Read.All", "Directory.ReadWrite.All"],
   audits: ["AuditLog.Read.All"],
+  organization: ["Organization.Read.All", "Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
 } as const;
 const DEFAULT_USER_FIELDS = [
   ...["businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone"],
   ...["officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"],
 ];
-const USER_FILTER_FIELDS = ["userPrincipalName", "mail", "displayName", "id"];
 const AUDIT_FILTER_FIELDS = [
   ...["activityDateTime", "activityDisplayName", "category", "result", "loggedByService", "initiatedBy/user/id"],
   ...["targetResources/any", "$lambda/id", "$lambda/displayName"],
@@ -56,7 +57,10 @@ export function handleGraph(
     else graphError(response, 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
     return false;
   };
-  const collection = (items: unknown[], context: string) => page(state, response, url, path, items, context, nextLinkFor(`/graph${path}`));
+  // An advanced query needs both the header and $count=true; then collections carry @odata.count.
+  const advanced = String(request.headers.consistencylevel ?? "").toLowerCase() === "eventual" && url.searchParams.get("$count") === "true";
+  const collection = (items: unknown[], context: string) =>
+    page(state, response, url, path, items, context, nextLinkFor(`/graph${path}`), advanced ? items.length : undefined);
   try {
     if (resource === "auditLogs" && id === "directoryAudits" && rest.length === 0) {
       if (!allowed(PERMISSIONS.audits)) return;
@@ -66,9 +70,16 @@ export function handleGraph(
       const audits = auditItems(tenant).filter(filterOf(url, AUDIT_FILTER_FIELDS));
       return collection(audits, "auditLogs/directoryAudits");
     }
+    if (resource === "organization" && id === undefined) {
+      if (!allowed(PERMISSIONS.organization)) return;
+      const organization = organizationResource(tenant);
+      return collection([select(organization, url, Object.keys(organization))], "organization");
+    }
     if (resource !== "users") return graphError(response, 400, "BadRequest", `Resource not found for the segment '${resource ?? ""}'.`);
     if (id === undefined) {
       if (!allowed(PERMISSIONS.users)) return;
+      const needs = advanced ? undefined : advancedNeed(url);
+      if (needs !== undefined) return graphError(response, 400, "Request_UnsupportedQuery", needs);
       const users = (tenant.users ?? []).map(userResource).filter(filterOf(url, USER_FILTER_FIELDS));
       return collection(users.map((u) => select(u, url, DEFAULT_USER_FIELDS)), "users");
     }
@@ -168,24 +179,6 @@ function select<T extends Record<string, unknown>>(item: T, url: URL, defaults: 
   return Object.fromEntries(Object.entries(item).filter(([key]) => fields.has(key)));
 }
 
-function userResource(user: FakeUser): Record<string, unknown> {
-  return {
-    id: user.id,
-    businessPhones: [],
-    displayName: user.displayName ?? user.userPrincipalName,
-    givenName: null,
-    jobTitle: null,
-    mail: user.mail ?? null,
-    mobilePhone: null,
-    officeLocation: null,
-    preferredLanguage: null,
-    surname: null,
-    userPrincipalName: user.userPrincipalName,
-    accountEnabled: user.accountEnabled ?? true,
-    onPremisesSamAccountName: user.onPremisesSamAccountName ?? null,
-  };
-}
-
 function auditItems(tenant: FakeTenant): Record<string, unknown>[] {
   return (tenant.audits ?? [])
     .map((audit, i) => {
@@ -220,7 +213,16 @@ function auditItems(tenant: FakeTenant): Record<string, unknown>[] {
     .sort((a, b) => Date.parse(b.activityDateTime) - Date.parse(a.activityDateTime));
 }
 
-function page(state: FakeState, response: ServerResponse, url: URL, path: string, items: unknown[], context: string, override: string | undefined): void {
+function page(
+  state: FakeState,
+  response: ServerResponse,
+  url: URL,
+  path: string,
+  items: unknown[],
+  context: string,
+  override: string | undefined,
+  count: number | undefined,
+): void {
   const top = Number(url.searchParams.get("$top") ?? Number.NaN);
   const size = Math.max(1, Math.min(Number.isFinite(top) ? top : Number.POSITIVE_INFINITY, state.options.pageSize ?? 100));
   const offset = Number(url.searchParams.get("$skiptoken") ?? 0);
@@ -233,7 +235,8 @@ function page(state: FakeState, response: ServerResponse, url: URL, path: string
   }
   nextLink = override ?? nextLink;
   const link = nextLink === undefined ? {} : { "@odata.nextLink": nextLink };
-  sendJson(response, 200, { "@odata.context": `${state.graphUrl}/v1.0/$metadata#${context}`, value, ...link });
+  const counted = count === undefined ? {} : { "@odata.count": count };
+  sendJson(response, 200, { "@odata.context": `${state.graphUrl}/v1.0/$metadata#${context}`, ...counted, value, ...link });
 }
 
 function stableId(scope: string, name: string): string {

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { checkAssertion } from "./fake-assertion.js";
-import type { FakeState } from "./fake-entra-types.js";
+import { consentedPermissions, type FakeState } from "./fake-entra-types.js";
 
 const GRAPH_HOST_OF_CLOUD: Readonly<Record<string, string>> = {
   "microsoftonline.com": "graph.microsoft.com",
@@ -90,7 +90,7 @@ export function tokenEndpoint(state: FakeState, response: ServerResponse, key: s
   }
   const clientId = (form.get("client_id") ?? "").toLowerCase();
   const app = state.options.apps.find((a) => a.clientId.toLowerCase() === clientId);
-  const installed = app !== undefined && (app.consents[tenant.id] !== undefined || app.pendingConsent?.includes(tenant.id) === true);
+  const installed = app !== undefined && (consentedPermissions(state, app, tenant.id) !== undefined || app.pendingConsent?.includes(tenant.id) === true);
   if (app === undefined || !installed) {
     return loginError(
       state,
@@ -151,7 +151,7 @@ export function tokenEndpoint(state: FakeState, response: ServerResponse, key: s
       `The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`,
     );
   }
-  const granted = app.consents[tenant.id];
+  const granted = consentedPermissions(state, app, tenant.id);
   if (granted === undefined) {
     return loginError(
       state,

@@ -159,6 +159,26 @@ export function parseFilter(text: string, allowed: readonly string[]): Node {
   return tree;
 }
 
+/** The property paths and operators a parsed filter uses (`startswith` and `any` count as operators). */
+export function filterUses(node: Node): { properties: string[]; operators: string[] } {
+  switch (node.kind) {
+    case "or":
+    case "and": {
+      const left = filterUses(node.left);
+      const right = filterUses(node.right);
+      return { properties: [...left.properties, ...right.properties], operators: [node.kind, ...left.operators, ...right.operators] };
+    }
+    case "startswith":
+      return { properties: [node.path.join("/")], operators: ["startswith"] };
+    case "compare":
+      return { properties: [node.path.join("/")], operators: [node.op] };
+    case "any": {
+      const body = filterUses(node.body);
+      return { properties: [node.path.join("/"), ...body.properties], operators: ["any", ...body.operators] };
+    }
+  }
+}
+
 /** Whether `item` matches the parsed filter. */
 export function matches(node: Node, item: unknown, scope: Readonly<Record<string, unknown>> = {}): boolean {
   switch (node.kind) {

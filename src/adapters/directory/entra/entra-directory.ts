@@ -3,18 +3,19 @@ import type { Clock, Directory, DirectoryUser, RiskSignal } from "../../../domai
 import { createOutboundClient } from "../../http/outbound.js";
 import type { EntraDirectoryConfig } from "./entra-config.js";
 import { compositeId, isObjectId, parseCompositeId, toDirectoryUser } from "./entra-mapping.js";
+import { createEntraOrganisations } from "./entra-organisation.js";
 import { directoryAuditsPath, disabledSignal, privilegedSignal, securityInfoSignal } from "./entra-risk.js";
 import {
   authenticatorMethodSchema,
   directoryAuditSchema,
   directoryRoleSchema,
   emailMethodSchema,
-  graphUserSchema,
   phoneMethodSchema,
   type DirectoryAudit,
   type DirectoryRole,
   type GraphUser,
 } from "./entra-schemas.js";
+import { createEntraUserLookup, isAccountName } from "./entra-user-lookup.js";
 import { createGraphClient, type GraphClient } from "./graph-client.js";
 import { cloudOfLoginUrl, createTenantResolver, isDomainName } from "./tenant-resolver.js";
 import { createTokenProvider } from "./token-provider.js";
@@ -60,9 +61,7 @@ interface UserReads {
 
 const READS_TTL_MS = 60_000;
 const MAX_CACHED_USERS = 5_000;
-const USER_FIELDS = "id,displayName,userPrincipalName,mail,onPremisesSamAccountName,accountEnabled";
 const PERMISSION = {
-  users: "User.Read.All",
   phone: "UserAuthenticationMethod.Read.All (or UserAuthMethod-Phone.Read.All)",
   email: "UserAuthenticationMethod.Read.All (or UserAuthMethod-Email.Read.All)",
   authenticator: "UserAuthenticationMethod.Read.All (or UserAuthMethod-MicrosoftAuthApp.Read.All)",
@@ -75,9 +74,12 @@ const PERMISSION = {
  *
  * Users are found by UPN or mail with one `$filter` call, or by the composite id
  * (`"<tenant GUID>:<object id>"`) this adapter returns as `DirectoryUser.id`. The tenant is the
- * configured `tenantId`, or the one that verified the caller's email domain. After the user is
- * found, their phone, email and Authenticator methods, directory roles and recent audit events
- * are read in parallel; `riskSignals` awaits the reads already in flight.
+ * configured `tenantId`, or the one that verified the caller's email domain. A directory that
+ * reads one tenant also finds a bare object id, and a name without `@` by on-premises account
+ * name or UPN prefix (refusing with USER_AMBIGUOUS when those name several users). The tenant's
+ * organisation name is read (and cached) beside the user; once the user is found, their phone,
+ * email and Authenticator methods, directory roles and recent audit events are read in parallel;
+ * `riskSignals` awaits the reads already in flight.
  *
  * @example
  * ```ts
@@ -99,6 +101,8 @@ export function createEntraDirectory(config: EntraDirectoryConfig, deps: EntraDi
   });
   const tokens = createTokenProvider({ http: login, ...config, clock: deps.clock, log });
   const graph: GraphClient = createGraphClient({ http, tokens, ...config });
+  const users = createEntraUserLookup(graph);
+  const organisations = createEntraOrganisations({ graph, clock: deps.clock, log });
   const privilegedIds = new Set(config.privilegedRoleTemplateIds);
   const reads = new Map<string, UserReads>();
 
@@ -152,41 +156,29 @@ export function createEntraDirectory(config: EntraDirectoryConfig, deps: EntraDi
     return started;
   };
 
-  const userById = (tenant: string, objectId: string) =>
-    graph.get({ tenant, path: `/users/${encodeURIComponent(objectId)}?$select=${USER_FIELDS}`, permission: PERMISSION.users }, graphUserSchema);
-
-  const userByName = async (tenant: string, name: string): Promise<GraphUser | null> => {
-    const literal = name.replace(/'/g, "''");
-    const filter = `userPrincipalName eq '${literal}' or mail eq '${literal}'`;
-    const path = `/users?$filter=${encodeURIComponent(filter)}&$select=${USER_FIELDS}`;
-    const found = await graph.list({ tenant, path, permission: PERMISSION.users }, graphUserSchema);
-    const wanted = name.toLowerCase();
-    // A UPN and another user's mail can coincide; the UPN is the account the caller named.
-    return found.find((u) => u.userPrincipalName.toLowerCase() === wanted) ?? found.find((u) => u.mail?.toLowerCase() === wanted) ?? null;
-  };
-
   // The one Entra tenant this directory may read, or undefined for a catch-all directory.
   const fixedTenant = async (): Promise<string | undefined> =>
     config.tenantId ?? (deps.tenantDomain === undefined ? undefined : resolver.resolve(deps.tenantDomain));
 
-  const locate = async (query: string): Promise<{ tenant: string; user: GraphUser } | null> => {
+  // Where a query leads: the Entra tenant (known before the user is, so reads about the tenant
+  // can start at once) and how to find the user there.
+  const locate = async (query: string): Promise<{ tenant: string; find: () => Promise<GraphUser | null> } | null> => {
     const composite = parseCompositeId(query);
     const fixed = await fixedTenant();
     if (composite !== undefined) {
       if (fixed !== undefined && composite.tenant !== fixed) return null;
-      const user = await userById(composite.tenant, composite.objectId);
-      return user === null ? null : { tenant: composite.tenant, user };
+      return { tenant: composite.tenant, find: () => users.byId(composite.tenant, composite.objectId) };
     }
-    if (fixed !== undefined && isObjectId(query)) {
-      const user = await userById(fixed, query.toLowerCase());
-      return user === null ? null : { tenant: fixed, user };
-    }
+    if (fixed !== undefined && isObjectId(query)) return { tenant: fixed, find: () => users.byId(fixed, query.toLowerCase()) };
     const at = query.lastIndexOf("@");
+    if (at < 0) {
+      // Without a domain only a directory pinned to one tenant knows where to look.
+      return fixed !== undefined && isAccountName(query) ? { tenant: fixed, find: () => users.byAccountName(fixed, query) } : null;
+    }
     const domain = query.slice(at + 1).toLowerCase();
-    if (at <= 0 || !isDomainName(domain)) return null;
+    if (at === 0 || !isDomainName(domain)) return null;
     const tenant = fixed ?? (await resolver.resolve(domain));
-    const user = await userByName(tenant, query);
-    return user === null ? null : { tenant, user };
+    return { tenant, find: () => users.byName(tenant, query) };
   };
 
   const readsFor = async (user: DirectoryUser): Promise<UserReads | undefined> => {
@@ -194,7 +186,7 @@ export function createEntraDirectory(config: EntraDirectoryConfig, deps: EntraDi
     if (cached !== undefined) return cached;
     const id = parseCompositeId(user.id);
     if (id === undefined || (config.tenantId !== undefined && id.tenant !== config.tenantId)) return undefined;
-    const graphUser = await userById(id.tenant, id.objectId);
+    const graphUser = await users.byId(id.tenant, id.objectId);
     if (graphUser === null) return undefined;
     startReads(id.tenant, graphUser);
     return fresh(user.id);
@@ -202,15 +194,20 @@ export function createEntraDirectory(config: EntraDirectoryConfig, deps: EntraDi
 
   return {
     async findUser(query) {
-      const found = await locate(query.trim());
-      if (found === null) return null;
-      const started = startReads(found.tenant, found.user);
+      const target = await locate(query.trim());
+      if (target === null) return null;
+      const { tenant } = target;
+      const organisation = organisations.displayName(tenant);
+      const user = await target.find();
+      if (user === null) return null;
+      const started = startReads(tenant, user);
       try {
         const [phoneMethods, emailMethods, roles] = await Promise.all([started.phones, started.emails, started.roles]);
-        log.debug({ tenant: found.tenant, objectId: found.user.id }, "found an Entra user");
-        return toDirectoryUser({ tenant: found.tenant, user: found.user, phoneMethods, emailMethods, roles, privilegedTemplateIds: privilegedIds });
+        log.debug({ tenant, objectId: user.id }, "found an Entra user");
+        const found = { tenant, user, phoneMethods, emailMethods, roles, privilegedTemplateIds: privilegedIds };
+        return toDirectoryUser({ ...found, organisation: await organisation });
       } catch (error) {
-        reads.delete(compositeId(found.tenant, found.user.id));
+        reads.delete(compositeId(tenant, user.id));
         throw error;
       }
     },

@@ -56,6 +56,8 @@ export function toDirectoryUser(input: {
   readonly emailMethods: readonly EmailMethod[];
   readonly roles: readonly DirectoryRole[];
   readonly privilegedTemplateIds: ReadonlySet<string>;
+  /** The tenant's organisation display name, when Graph gave it. */
+  readonly organisation?: string | null;
 }): DirectoryUser {
   const phones: DirectoryPhone[] = [];
   const unusable: UnusableFactor[] = [];
@@ -94,5 +96,6 @@ export function toDirectoryUser(input: {
     unusable,
     mail: input.user.mail ?? null,
     samAccountName: input.user.onPremisesSamAccountName ?? null,
+    organisation: input.organisation ?? null,
   };
 }

@@ -66,6 +66,9 @@ export const graphUserSchema = z.object({
 });
 export type GraphUser = z.output<typeof graphUserSchema>;
 
+/** An item of `/organization` (there is one: the tenant itself). */
+export const organizationSchema = z.object({ id: z.string().optional(), displayName: z.string().nullish() });
+
 export const phoneMethodSchema = z.object({
   id: z.string(),
   phoneNumber: z.string().nullish(),

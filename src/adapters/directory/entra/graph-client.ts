@@ -15,6 +15,11 @@ export interface GraphRead {
   readonly path: string;
   /** The application permission to name when Graph refuses, e.g. `User.Read.All`. */
   readonly permission: string;
+  /**
+   * `eventual` for an advanced query: Graph filters some properties (`onPremisesSamAccountName`)
+   * only with the `ConsistencyLevel: eventual` header and `$count=true` in the path.
+   */
+  readonly consistencyLevel?: "eventual";
 }
 
 export interface GraphClient {
@@ -49,7 +54,11 @@ export function createGraphClient(deps: {
         response = await deps.http.request({
           method: "GET",
           url,
-          headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: "application/json",
+            ...(read.consistencyLevel === undefined ? {} : { ConsistencyLevel: read.consistencyLevel }),
+          },
           retry: "idempotent",
         });
       } catch (error) {

@@ -21,4 +21,8 @@ export const fileUserSchema = z.strictObject({
 
 export type FileUser = z.output<typeof fileUserSchema>;
 
-export const fileDirectorySchema = z.strictObject({ users: z.array(z.unknown()).max(100_000) });
+/** A YAML directory file: its users, and optionally the organisation they belong to. */
+export const fileDirectorySchema = z.strictObject({
+  organisation: text(200).optional(),
+  users: z.array(z.unknown()).max(100_000),
+});

@@ -1,12 +1,10 @@
 import { readFile, stat } from "node:fs/promises";
-import { extname } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { VerityError } from "../../../domain/errors.js";
 import { normalisePhone } from "../../../domain/phone.js";
 import type { Directory, DirectoryPhone, DirectoryUser, PhoneType, UnusableFactor } from "../../../domain/ports.js";
 import { PHONE_TYPES } from "../../../domain/ports.js";
-import { parseCsv } from "./csv.js";
-import { fileDirectorySchema, fileUserSchema } from "./file-directory-schema.js";
+import { readRows } from "./file-directory-rows.js";
+import { fileUserSchema } from "./file-directory-schema.js";
 
 export interface FileDirectoryOptions {
   readonly path: string;
@@ -21,7 +19,8 @@ export interface FileDirectory extends Directory {
 interface Snapshot {
   readonly mtimeMs: number;
   readonly size: number;
-  readonly index: ReadonlyMap<string, DirectoryUser>;
+  /** Every lookup key, lower-cased, with the users it names (more than one only for shared secondary keys). */
+  readonly index: ReadonlyMap<string, readonly DirectoryUser[]>;
   readonly count: number;
 }
 
@@ -29,6 +28,11 @@ interface Snapshot {
  * A directory kept in a YAML or CSV file (chosen by extension). The file is validated as a whole
  * on load, and re-read when it changes on disk, so an edit takes effect without a restart; a
  * broken edit keeps the last good copy in service and is reported.
+ *
+ * Users are found by `id`, `upn` or `mail` (each names one user: the file is refused otherwise),
+ * or by `samAccountName` or any of their `providerIds`, the ids technicians type from habit. Those
+ * may be shared between users (one's account name is another's VIP id); such a query is refused
+ * with USER_AMBIGUOUS rather than answered with a guess.
  */
 export function createFileDirectory(options: FileDirectoryOptions): FileDirectory {
   let current: Snapshot | undefined;
@@ -40,10 +44,12 @@ export function createFileDirectory(options: FileDirectoryOptions): FileDirector
     });
     const content = await readFile(options.path, "utf8");
     const users = parseUsers(content, options);
-    const index = new Map<string, DirectoryUser>();
+    const index = new Map<string, DirectoryUser[]>();
     for (const user of users) {
-      for (const key of [user.id, user.upn, ...(user.mail === undefined ? [] : [user.mail])]) {
-        index.set(key.toLowerCase(), user.entry);
+      for (const key of new Set([...user.primaryKeys, ...user.secondaryKeys])) {
+        const named = index.get(key);
+        if (named === undefined) index.set(key, [user.entry]);
+        else named.push(user.entry);
       }
     }
     return { mtimeMs: info.mtimeMs, size: info.size, index, count: users.length };
@@ -72,7 +78,15 @@ export function createFileDirectory(options: FileDirectoryOptions): FileDirector
     },
     async findUser(query) {
       const { index } = await snapshot();
-      return index.get(query.trim().toLowerCase()) ?? null;
+      const wanted = query.trim();
+      const named = index.get(wanted.toLowerCase()) ?? [];
+      if (named.length > 1) {
+        const upns = named.slice(0, 5).map((u) => u.upn);
+        throw new VerityError("USER_AMBIGUOUS", {
+          message: `More than one user in the directory file matches '${wanted.slice(0, 100)}' (${upns.join(", ")}): an account name or provider id is shared. Use the UPN or email.`,
+        });
+      }
+      return named[0] ?? null;
     },
     riskSignals() {
       return Promise.resolve([]);
@@ -81,17 +95,20 @@ export function createFileDirectory(options: FileDirectoryOptions): FileDirector
 }
 
 interface ParsedUser {
-  readonly id: string;
-  readonly upn: string;
-  readonly mail: string | undefined;
+  readonly row: number;
+  /** id, upn and mail, lower-cased: each names this user alone. */
+  readonly primaryKeys: readonly string[];
+  /** samAccountName and provider ids, lower-cased: other users may share them. */
+  readonly secondaryKeys: readonly string[];
   readonly entry: DirectoryUser;
 }
 
 function parseUsers(content: string, options: FileDirectoryOptions): ParsedUser[] {
   const problems: { path: string; message: string }[] = [];
   let rows: unknown[];
+  let organisation: string | null;
   try {
-    rows = extname(options.path).toLowerCase() === ".csv" ? csvToRows(content) : yamlToRows(content);
+    ({ rows, organisation } = readRows(content, options.path));
   } catch (error) {
     throw new VerityError("DIRECTORY_INVALID", {
       message: `Directory file ${options.path}: ${error instanceof Error ? error.message : "unreadable"}`,
@@ -107,7 +124,9 @@ function parseUsers(content: string, options: FileDirectoryOptions): ParsedUser[
       return;
     }
     const u = parsed.data;
-    for (const key of [u.id, u.upn, ...(u.mail === undefined ? [] : [u.mail])].map((k) => k.toLowerCase())) {
+    const primaryKeys = [u.id, u.upn, ...(u.mail === undefined ? [] : [u.mail])].map((k) => k.toLowerCase());
+    const secondaryKeys = [...(u.samAccountName === undefined ? [] : [u.samAccountName]), ...Object.values(u.providerIds)].map((k) => k.toLowerCase());
+    for (const key of primaryKeys) {
       const other = seen.get(key);
       if (other !== undefined && other !== i) problems.push({ path: at, message: `${key} is also used by users[${other}]` });
       seen.set(key, i);
@@ -124,9 +143,9 @@ function parseUsers(content: string, options: FileDirectoryOptions): ParsedUser[
     }
     const unusable: UnusableFactor[] = [];
     users.push({
-      id: u.id,
-      upn: u.upn,
-      mail: u.mail,
+      row: i,
+      primaryKeys,
+      secondaryKeys,
       entry: {
         id: u.id,
         upn: u.upn,
@@ -139,9 +158,20 @@ function parseUsers(content: string, options: FileDirectoryOptions): ParsedUser[
         unusable,
         mail: u.mail ?? null,
         samAccountName: u.samAccountName ?? null,
+        organisation,
       },
     });
   });
+  // An id, UPN or mail must name one user, or looking a verification's user up again by id could
+  // land on someone else; only account names and provider ids may be shared.
+  for (const user of users) {
+    for (const key of new Set(user.secondaryKeys)) {
+      const other = seen.get(key);
+      if (other !== undefined && other !== user.row) {
+        problems.push({ path: `users[${user.row}]`, message: `${key} (an account name or provider id) is the id, upn or mail of users[${other}]` });
+      }
+    }
+  }
   if (problems.length > 0) {
     throw new VerityError("DIRECTORY_INVALID", {
       message: `Directory file ${options.path}: ${problems.length} problem(s)`,
@@ -149,71 +179,4 @@ function parseUsers(content: string, options: FileDirectoryOptions): ParsedUser[
     });
   }
   return users;
-}
-
-function yamlToRows(content: string): unknown[] {
-  const doc: unknown = parseYaml(content, { maxAliasCount: 50 });
-  const parsed = fileDirectorySchema.safeParse(doc);
-  if (!parsed.success) throw new Error("expected a top-level `users:` list");
-  return parsed.data.users;
-}
-
-const CSV_COLUMNS = [
-  "id",
-  "upn",
-  "mail",
-  "samAccountName",
-  "displayName",
-  "mobile",
-  "alternateMobile",
-  "office",
-  "alternateEmails",
-  "groups",
-  "privileged",
-  "providerIds",
-] as const;
-
-/**
- * CSV columns (header row required, any order): id, upn, mail, samAccountName, displayName, mobile,
- * alternateMobile, office, alternateEmails (`;`-separated), groups (`;`-separated), privileged
- * (`true`/`false`), providerIds (`vip=jdoe;duo=jane.doe`). Empty cells mean "not set".
- */
-function csvToRows(content: string): unknown[] {
-  const [header, ...body] = parseCsv(content);
-  if (header === undefined) return [];
-  const columns = header.map((h) => h.trim());
-  const unknown = columns.filter((c) => !(CSV_COLUMNS as readonly string[]).includes(c));
-  if (unknown.length > 0) throw new Error(`unknown CSV column(s): ${unknown.join(", ")}`);
-  const list = (cell: string | undefined) =>
-    (cell ?? "")
-      .split(";")
-      .map((s) => s.trim())
-      .filter((s) => s !== "");
-  return body.map((cells) => {
-    const cell = (name: (typeof CSV_COLUMNS)[number]) => {
-      const i = columns.indexOf(name);
-      const value = i < 0 ? undefined : cells[i]?.trim();
-      return value === "" ? undefined : value;
-    };
-    const privileged = cell("privileged");
-    return {
-      id: cell("id"),
-      upn: cell("upn"),
-      ...(cell("mail") === undefined ? {} : { mail: cell("mail") }),
-      ...(cell("samAccountName") === undefined ? {} : { samAccountName: cell("samAccountName") }),
-      displayName: cell("displayName"),
-      phones: Object.fromEntries(
-        (["mobile", "alternateMobile", "office"] as const).flatMap((t) => (cell(t) === undefined ? [] : [[t, cell(t)]])),
-      ),
-      alternateEmails: list(cell("alternateEmails")),
-      groups: list(cell("groups")),
-      privileged: privileged === undefined ? false : /^(true|yes|1)$/i.test(privileged),
-      providerIds: Object.fromEntries(
-        list(cell("providerIds")).map((pair) => {
-          const eq = pair.indexOf("=");
-          return eq < 0 ? [pair, ""] : [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
-        }),
-      ),
-    };
-  });
 }
