@@ -5,7 +5,8 @@ import { findVerification } from "../store/verification-dal.js";
 import type { Actor } from "./actor.js";
 import { changeVerification, eventBase, type EngineDeps } from "./engine-deps.js";
 import type { Target } from "./targets.js";
-import { renderTemplate, type MethodBinding, type TenantRuntime } from "./tenant-registry.js";
+import { callerOrganisation, renderTemplate, safeFirstName, safeTicket } from "./caller-wording.js";
+import type { MethodBinding, TenantRuntime } from "./tenant-registry.js";
 
 /** Channel errors that say for certain nothing was sent; anything else may have been. */
 const NOT_SENT: ReadonlySet<string> = new Set(["CHANNEL_REJECTED", "CHANNEL_UNAVAILABLE", "UPSTREAM_AUTH_FAILED", "INVALID_PHONE_NUMBER"]);
@@ -53,7 +54,7 @@ async function deliverCode(
 ): Promise<Verification> {
   const { tenant, verification: v, target, actor } = input;
   const vars = {
-    organisation: tenant.name,
+    organisation: callerOrganisation(tenant, input.user),
     technician: v.technician,
     ticket: v.ticket,
     code: input.code ?? "",
@@ -117,7 +118,8 @@ async function deliverPush(
   binding: Extract<MethodBinding, { provider: unknown }>,
 ): Promise<Verification> {
   const { tenant, verification: v, target, actor } = input;
-  const vars = { organisation: tenant.name, technician: v.technician, ticket: v.ticket };
+  const organisation = callerOrganisation(tenant, input.user);
+  const vars = { organisation, technician: v.technician, ticket: v.ticket };
   const now = () => deps.clock.now().toISOString();
   try {
     const started = await binding.provider.startPush({
@@ -127,7 +129,8 @@ async function deliverPush(
       providerUserId: target.kind === "provider" ? target.providerUserId : input.user.upn,
       title: v.prompt?.title ?? renderTemplate(tenant.messages.pushTitle, vars),
       message: v.prompt?.message ?? renderTemplate(tenant.messages.pushMessage, vars),
-      context: { organisation: tenant.name, technician: v.technician, ticket: v.ticket },
+      // Providers show these to the caller too: only the safe values.
+      context: { organisation: organisation ?? tenant.name, technician: safeFirstName(v.technician), ticket: safeTicket(v.ticket) },
       timeoutSeconds: tenant.settings.pushTimeoutSeconds,
     });
     const after = await changeVerification(

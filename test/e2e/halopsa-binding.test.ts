@@ -172,3 +172,24 @@ describe("HaloPSA ticket binding", () => {
     assert.deepEqual(actions.slice(0, 3), ["verification.started", "ticket.confirmed", "message.sent"]);
   });
 });
+
+/** Issue 9 #23: an MSP's catch-all tenant names each caller's own organisation, in a sentence. */
+describe("HaloPSA with a catch-all tenant", () => {
+  let f: Flow;
+  before(async () => {
+    f = await startFlow({ catchAll: true });
+  });
+  after(() => f.close());
+
+  it("texts with the organisation Entra knows, never the catch-all's own label", async () => {
+    const response = await fetch(`${f.base}/hooks/halopsa`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...auth },
+      body: JSON.stringify(runbookBody([{ email: PEOPLE.jane.upn, ticketId: TICKETS.jane, id: "catch-all-1", timestamp: f.clock.now().toISOString() }])),
+    });
+    assert.equal(response.status, 202);
+    const text = await waitFor(() => f.twilio.messages.find((m) => m.to === PEOPLE.jane.mobile), 10_000);
+    assert.match(text.body, /^\d{6} is your Contoso service desk code \(the service desk, ticket 4242\)\. /);
+    assert.doesNotMatch(text.body, /our clients|service desk service desk/);
+  });
+});

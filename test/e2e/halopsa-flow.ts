@@ -66,6 +66,8 @@ export async function startFlow(
     server?: Record<string, unknown>;
     /** The webhook's allowedSources; default loopback and HALO_EGRESS. */
     webhookSources?: string[];
+    /** One catch-all (`*`) tenant for every client, as an MSP runs it, instead of Contoso's own. */
+    catchAll?: boolean;
   } = {},
 ): Promise<Flow> {
   const clock = createFakeClock(new Date());
@@ -98,7 +100,7 @@ export async function startFlow(
       {
         clientId: APP,
         secrets: [{ id: "6b1e9c52-0000-4000-8000-000000000001", value: APP_SECRET }],
-        consents: { [CONTOSO]: ["User.Read.All", "UserAuthenticationMethod.Read.All", "AuditLog.Read.All", "RoleManagement.Read.Directory"] },
+        consents: { [CONTOSO]: ["User.Read.All", "UserAuthenticationMethod.Read.All", "AuditLog.Read.All", "RoleManagement.Read.Directory", "Organization.Read.All"] },
       },
     ],
   });
@@ -133,9 +135,9 @@ export async function startFlow(
     },
     tenants: [
       {
-        id: "contoso",
-        name: "Contoso",
-        domains: ["contoso.example"],
+        ...(options.catchAll === true
+          ? { id: "clients", name: "our clients' service desk", domains: ["*"] }
+          : { id: "contoso", name: "Contoso", domains: ["contoso.example"] }),
         directory: { kind: "entra", clientId: APP, credential: { kind: "secret", secret: APP_SECRET }, loginUrl: entra.loginUrl, graphUrl: entra.graphUrl },
         methods: { sms: "twilio" },
         ticketing: { system: "halo", codeHandling: options.codeHandling ?? "readback" },
