@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CODE_CHANNELS } from "../domain/methods.js";
 import { isMethodId, parseMethod } from "../domain/methods.js";
 import { POLICY_ACTIONS } from "../domain/policy.js";
+import { sourceRanges } from "./fields.js";
 import { Secret } from "./secret.js";
 import { USER_ID_RULES } from "../domain/methods.js";
 import { twilioConfigSchema } from "../adapters/channel/twilio-sms/twilio-config.js";
@@ -205,9 +206,30 @@ export const configSchema = z
         host: z.string().min(1).default("127.0.0.1"),
         port: z.number().int().min(0).max(65_535).default(8787),
         publicUrl: z.url({ protocol: /^https?$/ }).optional(),
-        trustProxy: z.boolean().default(false),
+        /**
+         * Which peers' X-Forwarded-For to believe: false (none, the default), the proxies'
+         * addresses or CIDR ranges, or the number of proxy hops in front of Verity. `true` would
+         * let anyone forge their address past allowlists and limits, so it is refused.
+         */
+        trustProxy: z
+          .union([z.boolean(), z.number().int().min(1).max(10), sourceRanges])
+          .default(false)
+          .superRefine((value, ctx) => {
+            if (value === true) {
+              ctx.addIssue({
+                code: "custom",
+                message:
+                  "true would trust X-Forwarded-For from anyone, so a forged header could pass webhook allowlists and escape rate limits; list your proxies' addresses or CIDR ranges (e.g. [10.0.0.5, 10.1.0.0/16]) or give the number of proxy hops (e.g. 1)",
+              });
+            }
+          }),
         bodyLimitBytes: z.number().int().min(1024).max(1_048_576).default(65_536),
+        /** Per API token (or page link), and per client address for requests without one. */
         requestsPerMinute: z.number().int().min(1).max(100_000).default(300),
+        /** Per source address on the webhook routes (/hooks/…), a bucket of their own. */
+        webhookRequestsPerMinute: z.number().int().min(1).max(100_000).default(600),
+        /** Event streams one token (or one address) may hold open at once. */
+        maxStreamsPerClient: z.number().int().min(1).max(1000).default(20),
       })
       .prefault({}),
     database: z.strictObject({ url: z.string().min(1).optional() }).prefault({}),

@@ -7,6 +7,8 @@ export const ERRORS = {
   // Request shape
   INVALID_JSON: { status: 400, message: "The request body is not valid JSON." },
   BAD_REQUEST: { status: 400, message: "The request is malformed." },
+  BAD_URL: { status: 400, message: "The request's path is not validly encoded." },
+  URI_TOO_LONG: { status: 414, message: "A part of the request's path is too long." },
   VALIDATION_FAILED: { status: 422, message: "The request is not valid." },
   PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large." },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send the request body as application/json." },

@@ -3,6 +3,7 @@ import { VerityError } from "../domain/errors.js";
 import type { Actor } from "../services/actor.js";
 import type { TokenService } from "../services/token-service.js";
 import type { Role } from "../store/token-dal.js";
+import { bearerOf } from "./rate-limit.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -10,12 +11,15 @@ declare module "fastify" {
   }
 }
 
-/** A preHandler that admits a valid bearer token with one of `roles` and sets request.actor. */
+/**
+ * A preHandler that admits a valid bearer token with one of `roles`. The rate limit's hook has
+ * already recognised the token (request.actor); this only looks it up itself where that hook
+ * did not run.
+ */
 export function requireToken(tokens: TokenService, ...roles: Role[]) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const header = request.headers.authorization;
-    const match = header === undefined ? null : /^Bearer ([^\s]+)$/i.exec(header);
-    const actor = match?.[1] === undefined ? null : await tokens.authenticate(match[1]);
+    const bearer = bearerOf(request.headers.authorization);
+    const actor = request.actor ?? (bearer === null ? null : await tokens.authenticate(bearer));
     if (actor === null) throw new VerityError("UNAUTHENTICATED");
     if (roles.length > 0 && !roles.includes(actor.role)) {
       throw new VerityError("FORBIDDEN", { message: `This needs the ${roles.join(" or ")} role.` });

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Runtime } from "../main.js";
-import { installErrorHandling } from "./error-handler.js";
+import { isVerityError, VerityError } from "../domain/errors.js";
+import { installErrorHandling, sendError } from "./error-handler.js";
 import { registerStrictJson } from "./json-body.js";
 import { buildOpenApi } from "./openapi.js";
 import { installRateLimit } from "./rate-limit.js";
@@ -14,9 +15,18 @@ import { twilioHookRoutes } from "./routes/hooks-twilio.js";
 import { linkRoutes } from "./routes/link.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { verificationRoutes } from "./routes/verifications.js";
-import { installSecurityHeaders } from "./security-headers.js";
+import { applySecurityHeaders, installSecurityHeaders } from "./security-headers.js";
 import { VERSION } from "../version.js";
 
+
+/**
+ * Whose X-Forwarded-For Fastify believes: nobody's, the listed proxies' (addresses or CIDR
+ * ranges), or the first `hops` proxies counted from Verity. Never everybody's.
+ */
+function trustedProxies(setting: number | boolean | readonly string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting === "number") return (_address, hop) => hop < setting;
+  return typeof setting === "boolean" ? false : [...setting];
+}
 
 /**
  * The HTTP app, not listening: `verity serve` listens, tests call `app.inject()`. Request logs
@@ -25,25 +35,46 @@ import { VERSION } from "../version.js";
 export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   const { config } = runtime;
   const logger: FastifyBaseLogger = runtime.log;
+  const https = config.server.publicUrl?.startsWith("https://") ?? false;
+  let limits: ReturnType<typeof installRateLimit> | undefined;
   const app: FastifyInstance = Fastify({
     loggerInstance: logger,
     bodyLimit: config.server.bodyLimitBytes,
-    trustProxy: config.server.trustProxy,
+    trustProxy: trustedProxies(config.server.trustProxy),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 300 },
+    // The router's own refusals (a path too long, bad percent-encoding) skip every hook: route
+    // them through the same limit, headers and error registry, and never echo the URL.
+    frameworkErrors: (error, request, reply) => {
+      let failure = new VerityError(error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "URI_TOO_LONG" : "BAD_URL");
+      try {
+        limits?.anonymous(request, reply);
+      } catch (limited) {
+        if (isVerityError(limited)) failure = limited;
+      }
+      reply.type("application/json; charset=utf-8");
+      applySecurityHeaders(request, reply, { https });
+      return sendError(reply, failure);
+    },
   });
   app.decorateRequest("actor", null);
   registerStrictJson(app);
-  installErrorHandling(app);
-  installSecurityHeaders(app, { https: config.server.publicUrl?.startsWith("https://") ?? false });
-  installRateLimit(app, { perMinute: config.server.requestsPerMinute, clock: runtime.clock });
+  installErrorHandling(app, { audit: runtime.audit });
+  installSecurityHeaders(app, { https });
+  limits = installRateLimit(app, {
+    perMinute: config.server.requestsPerMinute,
+    webhookPerMinute: config.server.webhookRequestsPerMinute,
+    clock: runtime.clock,
+    tokens: runtime.tokens,
+    links: runtime.links,
+  });
 
   const openapi = buildOpenApi(VERSION);
   app.get("/api/openapi.json", () => openapi);
   healthRoutes(app, { db: runtime.database.db });
-  verificationRoutes(app, { engine: runtime.engine, tokens: runtime.tokens });
+  verificationRoutes(app, { engine: runtime.engine, tokens: runtime.tokens, maxStreamsPerClient: config.server.maxStreamsPerClient });
   directoryRoutes(app, { engine: runtime.engine, tokens: runtime.tokens });
   auditRoutes(app, { db: runtime.database.db, tokens: runtime.tokens });
   tokenRoutes(app, { tokens: runtime.tokens, tenants: runtime.tenants });
@@ -63,7 +94,8 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   if (config.server.publicUrl !== undefined && runtime.twilioCallbacks.length > 0) {
     twilioHookRoutes(app, { publicUrl: config.server.publicUrl, accounts: runtime.twilioCallbacks, engine: runtime.engine });
   }
-  if (runtime.dev.outboxPath !== null || runtime.dev.simulated.size > 0) demoRoutes(app, { dev: runtime.dev });
+  // The demo phone shows codes by design: it exists only in the demo, never in `verity serve`.
+  if (runtime.loaded.demo && (runtime.dev.outboxPath !== null || runtime.dev.simulated.size > 0)) demoRoutes(app, { dev: runtime.dev });
   await app.ready();
   return app;
 }

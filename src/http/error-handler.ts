@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { AuditWriter } from "../services/audit-service.js";
 import { z } from "zod";
 import { isVerityError, VerityError, type ErrorCode } from "../domain/errors.js";
 
@@ -20,15 +21,48 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_TYPE: "UNSUPPORTED_MEDIA_TYPE",
 };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * An authenticated caller refused: who (the token), what (method and route) and which resource
+ * (the verification in the path, the tenant asked for). Anonymous refusals are not written to
+ * the chain, so a flood of them cannot grow it.
+ */
+async function auditDenied(audit: Pick<AuditWriter, "append">, request: FastifyRequest, error: VerityError): Promise<void> {
+  const actor = request.actor;
+  if (actor === null) return;
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  const id = typeof params.id === "string" && UUID.test(params.id) ? params.id : null;
+  const tenant = typeof query.tenant === "string" ? query.tenant.slice(0, 63) : null;
+  try {
+    await audit.append([
+      {
+        actor: actor.id,
+        actorName: actor.name,
+        action: "access.denied",
+        outcome: "forbidden",
+        reason: error.message,
+        verificationId: id,
+        data: { method: request.method, route: request.routeOptions.url ?? "(none)", ...(tenant === null ? {} : { tenant }) },
+      },
+    ]);
+  } catch (failure) {
+    request.log.error({ err: failure }, "could not audit a refused request");
+  }
+}
+
 /**
  * Every error leaves as `{code, message}` with its registered status. Unknown errors are logged
- * with their stack and answered with a generic INTERNAL_ERROR: no stack, no internals.
+ * with their stack and answered with a generic INTERNAL_ERROR: no stack, no internals. An
+ * authenticated caller's FORBIDDEN is audited.
  */
-export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+export function installErrorHandling(app: FastifyInstance, deps: { audit: Pick<AuditWriter, "append"> }): void {
+  app.setErrorHandler(async (error: FastifyError | Error, request, reply) => {
     if (isVerityError(error)) {
       if (error.status >= 500) request.log.warn({ code: error.code, err: error }, "request failed");
       else if (error.status === 403) request.log.warn({ code: error.code }, "forbidden");
+      if (error.code === "FORBIDDEN") await auditDenied(deps.audit, request, error);
       return sendError(reply, error);
     }
     if (error instanceof z.ZodError) return sendError(reply, validationError(error));

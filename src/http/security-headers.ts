@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 const COMMON = {
   "x-content-type-options": "nosniff",
@@ -23,13 +23,16 @@ export const SSE_HEADERS = {
   "x-accel-buffering": "no",
 };
 
+/** Sets the security headers on one reply (also used where Fastify's hooks do not run). */
+export function applySecurityHeaders(request: FastifyRequest, reply: FastifyReply, options: { https: boolean }): void {
+  for (const [name, value] of Object.entries(COMMON)) reply.header(name, value);
+  const type = String(reply.getHeader("content-type") ?? "");
+  reply.header("content-security-policy", type.startsWith("text/html") ? PAGE_CSP : API_CSP);
+  if (!request.url.startsWith("/demo/static/")) reply.header("cache-control", "no-store");
+  if (options.https) reply.header("strict-transport-security", "max-age=31536000; includeSubDomains");
+}
+
 /** Security headers on every response; HSTS only when Verity is served over HTTPS. */
 export function installSecurityHeaders(app: FastifyInstance, options: { https: boolean }): void {
-  app.addHook("onSend", async (request, reply) => {
-    for (const [name, value] of Object.entries(COMMON)) reply.header(name, value);
-    const type = String(reply.getHeader("content-type") ?? "");
-    reply.header("content-security-policy", type.startsWith("text/html") ? PAGE_CSP : API_CSP);
-    if (!request.url.startsWith("/demo/static/")) reply.header("cache-control", "no-store");
-    if (options.https) reply.header("strict-transport-security", "max-age=31536000; includeSubDomains");
-  });
+  app.addHook("onSend", async (request, reply) => applySecurityHeaders(request, reply, options));
 }

@@ -21,7 +21,7 @@ describe("the demo phone page", { skip: missing }, () => {
   let base: string;
 
   before(async () => {
-    t = await createTestRuntime({ overrides: ROOMY_LIMITS });
+    t = await createTestRuntime({ overrides: ROOMY_LIMITS, demo: true });
     ({ app, base } = await listen(t.runtime));
     browser = await chromium.launch({
       executablePath: CHROMIUM,

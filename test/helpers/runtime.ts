@@ -86,6 +86,8 @@ export async function createTestRuntime(
     overrides?: Record<string, unknown> | ((dir: string) => Record<string, unknown>);
     clock?: FakeClock;
     pushPollMs?: number | null;
+    /** Loaded as the demo is (the demo phone page is mounted only then). */
+    demo?: boolean;
   } = {},
 ): Promise<TestRuntime> {
   const dir = mkdtempSync(join(tmpdir(), "verity-test-"));
@@ -98,7 +100,7 @@ export async function createTestRuntime(
       : { database: { url: options.databaseUrl }, security: { hashKey: "k".repeat(16) + "test-hash-key-0123456789" } }),
     ...(typeof options.overrides === "function" ? options.overrides(dir) : options.overrides),
   });
-  const loaded = parseConfig(raw, { env: {}, baseDir: dir, source: "test", demo: false });
+  const loaded = parseConfig(raw, { env: {}, baseDir: dir, source: "test", demo: options.demo === true });
   const { stream, lines } = captureLogs();
   const printed: string[] = [];
   const runtime = await createRuntime(loaded, {

@@ -32,7 +32,7 @@ describe("a listening server", () => {
   let token: string;
 
   before(async () => {
-    t = await createTestRuntime({ overrides: ROOMY_LIMITS });
+    t = await createTestRuntime({ overrides: ROOMY_LIMITS, demo: true });
     ({ app, base } = await listen(t.runtime));
     token = (await t.runtime.tokens.create({ name: "sse", role: "technician", tenants: null }, t.admin)).token;
   });

@@ -14,10 +14,13 @@ const answerBody = z.strictObject({
 });
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
+/** Names a loopback page may be asked for; any other Host is a DNS-rebinding page's. */
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i;
 
 /**
  * The DEMO phone: the console channel's outbox, the simulated provider's prompts and passcodes.
- * It shows codes by design, so it answers only on loopback, and its one state-changing call takes
+ * It shows codes by design, so it is mounted only in the demo, answers only on loopback and only
+ * to a loopback Host (a rebound DNS name cannot reach it), and its one state-changing call takes
  * JSON only (a cross-site form cannot send it) from this origin.
  */
 export function demoRoutes(app: FastifyInstance, deps: { dev: DevTools }): void {
@@ -28,7 +31,11 @@ export function demoRoutes(app: FastifyInstance, deps: { dev: DevTools }): void 
     css: readFileSync(join(staticDir, "phone.css"), "utf8"),
   };
   const localOnly = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    done(LOOPBACK.has(request.socket.remoteAddress ?? "") ? undefined : new VerityError("NOT_FOUND"));
+    if (!LOOPBACK.has(request.socket.remoteAddress ?? "")) return done(new VerityError("NOT_FOUND"));
+    if (!LOOPBACK_HOST.test(request.headers.host ?? "")) {
+      return done(new VerityError("FORBIDDEN", { message: "The demo phone answers only at 127.0.0.1 or localhost." }));
+    }
+    done();
   };
   const sameOrigin = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const origin = request.headers.origin;

@@ -13,8 +13,30 @@ const idOf = (params: unknown): string => {
   return parsed.data.id;
 };
 
-export function verificationRoutes(app: FastifyInstance, deps: { engine: VerificationEngine; tokens: TokenService }): void {
+export function verificationRoutes(app: FastifyInstance, deps: { engine: VerificationEngine; tokens: TokenService; maxStreamsPerClient: number }): void {
   const { engine } = deps;
+  // Open event streams per token and per address: each holds a socket and a watcher, so one
+  // client cannot hold thousands.
+  const open = new Map<string, number>();
+  const reserve = (keys: readonly string[]): (() => void) => {
+    if (keys.some((k) => (open.get(k) ?? 0) >= deps.maxStreamsPerClient)) {
+      throw new VerityError("TOO_MANY_STREAMS", {
+        message: `At most ${deps.maxStreamsPerClient} event streams may be open at once per token and per address; close one first.`,
+        retryAfterSeconds: 5,
+      });
+    }
+    for (const k of keys) open.set(k, (open.get(k) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const k of keys) {
+        const left = (open.get(k) ?? 1) - 1;
+        if (left <= 0) open.delete(k);
+        else open.set(k, left);
+      }
+    };
+  };
   const readers = requireToken(deps.tokens, "admin", "technician", "auditor");
   const actors = requireToken(deps.tokens, "admin", "technician");
 
@@ -48,6 +70,7 @@ export function verificationRoutes(app: FastifyInstance, deps: { engine: Verific
     const id = idOf(request.params);
     const actor = actorOf(request);
     await engine.get(actor, id);
+    const release = reserve([`token:${actor.id}`, `addr:${request.ip}`]);
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, SSE_HEADERS);
@@ -58,6 +81,7 @@ export function verificationRoutes(app: FastifyInstance, deps: { engine: Verific
     const end = () => {
       if (ended) return;
       ended = true;
+      release();
       clearInterval(heartbeat);
       unsubscribe?.();
       raw.end();
