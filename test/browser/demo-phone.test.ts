@@ -5,7 +5,9 @@ import type { FastifyInstance } from "fastify";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { listen } from "../helpers/server.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
-import { createTestRuntime, ROOMY_LIMITS, type TestRuntime } from "../helpers/runtime.js";
+import { acmeTenant, createTestRuntime, ROOMY_LIMITS, type TestRuntime } from "../helpers/runtime.js";
+
+const MARKUP = `Acme <img src=x onerror="document.title='pwned'">`;
 import { waitFor, waitForFinal } from "../helpers/engine.js";
 
 const CHROMIUM = process.env.VERITY_CHROMIUM ?? "/usr/bin/chromium";
@@ -21,7 +23,8 @@ describe("the demo phone page", { skip: missing }, () => {
   let base: string;
 
   before(async () => {
-    t = await createTestRuntime({ overrides: ROOMY_LIMITS, demo: true });
+    // The organisation's name carries markup: the page must show it as text.
+    t = await createTestRuntime({ overrides: (dir) => ({ ...ROOMY_LIMITS, tenants: [acmeTenant(dir, { name: MARKUP })] }), demo: true });
     ({ app, base } = await listen(t.runtime));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -42,7 +45,7 @@ describe("the demo phone page", { skip: missing }, () => {
   });
 
   it("shows a text message, masked, as text even when it carries markup", async () => {
-    const ticket = `<img src=x onerror="document.title='pwned'">`;
+    const ticket = `<img src=x onerror="document.title='ticket'">`;
     await t.runtime.engine.start(t.technician, { user: TEST_USERS.jane.upn, method: "sms", ticket });
     const code = await t.codeSentTo(TEST_USERS.jane.mobile);
     const message = page.locator("#messages li.message").first();
@@ -50,7 +53,8 @@ describe("the demo phone page", { skip: missing }, () => {
     await waitFor(async () => (await message.innerText()).includes(code));
     const text = await message.innerText();
     assert.match(text, /SMS to \+44 ••••• ••0001/);
-    assert.ok(text.includes(ticket), "markup is shown as text");
+    assert.ok(text.includes(MARKUP), "markup is shown as text");
+    assert.ok(!text.includes(ticket), "a ticket's free text never reaches the caller");
     assert.ok(!text.includes("900001"));
     assert.equal(await page.title(), "DEMO phone · Verity", "no script ran");
   });
