@@ -86,6 +86,12 @@ export async function* streamAuditEvents(
   }
 }
 
+/** The hash of event `seq`, or undefined when there is no such event. */
+export async function auditEventHash(db: Db, seq: number): Promise<string | undefined> {
+  const row = await db.selectFrom("audit_events").select("hash").where("seq", "=", seq).executeTakeFirst();
+  return row?.hash;
+}
+
 /** When the subject's events of these kinds happened since `since`: the input of rate limits. */
 export async function subjectEventTimes(
   db: Db,
