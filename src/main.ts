@@ -19,6 +19,7 @@ import { HALO_VERIFY_JOB, haloVerifyJob } from "./integrations/halopsa/halopsa-v
 import { buildDirectory, buildProviders, buildTicketing, type Adapter, type Closeable, type DevTools, type TicketingSystems } from "./main-adapters.js";
 import { createAuditAnchors, type AuditAnchors } from "./services/audit-anchors.js";
 import { createAuditWriter, type AuditWriter } from "./services/audit-service.js";
+import { createAuditVerifier, type AuditVerifier } from "./services/audit-verify.js";
 import { createChangeBus } from "./services/change-bus.js";
 import { createJobQueue, type JobKind, type JobQueue } from "./services/job-queue.js";
 import { createVerificationLinks, type VerificationLinks } from "./services/links.js";
@@ -52,6 +53,8 @@ export interface Runtime {
   readonly audit: AuditWriter;
   /** Exports the audit chain's head to the configured sinks (started by startBackground). */
   readonly anchors: AuditAnchors;
+  /** Checks the audit chain against the newest anchor in the configured anchor files. */
+  readonly auditVerifier: AuditVerifier;
   readonly engine: VerificationEngine;
   readonly tokens: TokenService;
   readonly queue: JobQueue;
@@ -129,6 +132,11 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       sinks: anchorSinks.map((sink) => buildAnchorSink(sink, { clock, log })),
       intervalMs: config.audit.anchor.intervalSeconds * 1000,
     });
+    const auditVerifier = createAuditVerifier({
+      db: database.db,
+      keys,
+      anchorFiles: anchorSinks.flatMap((sink) => (sink.kind === "file" ? [sink.path] : [])),
+    });
     let sweeper: NodeJS.Timeout | undefined;
     return {
       loaded,
@@ -139,6 +147,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       tenants,
       audit,
       anchors,
+      auditVerifier,
       engine,
       tokens,
       queue,

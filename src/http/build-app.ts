@@ -45,7 +45,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   healthRoutes(app, { db: runtime.database.db });
   verificationRoutes(app, { engine: runtime.engine, tokens: runtime.tokens });
   directoryRoutes(app, { engine: runtime.engine, tokens: runtime.tokens });
-  auditRoutes(app, { db: runtime.database.db, tokens: runtime.tokens });
+  auditRoutes(app, { db: runtime.database.db, tokens: runtime.tokens, verifier: runtime.auditVerifier });
   tokenRoutes(app, { tokens: runtime.tokens });
   linkRoutes(app, { engine: runtime.engine, links: runtime.links, tenants: runtime.tenants, db: runtime.database.db });
   if (runtime.haloWebhooks.size > 0) {
