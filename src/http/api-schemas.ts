@@ -90,6 +90,10 @@ export const verificationView = z
     updatedAt: z.string(),
     expiresAt: z.string(),
     completedAt: z.string().nullable(),
+    receipt: z
+      .strictObject({ seq: z.number().int(), hash: z.string(), eventId: z.string(), action: z.string() })
+      .nullable()
+      .describe("For a final verification, the audit event that recorded its end (seq and chain hash): a receipt to check against the audit log and its anchors. Null while open"),
   })
   .describe("Verification");
 
