@@ -14,13 +14,14 @@ Usage: verity audit verify [--anchor SEQ:HASH]
        verity audit export --format csv|json|jsonl [--since DATE] [--tenant ID] [--output FILE]
 
 verify   walks the hash chain from the first event and reports the first event that was
-         changed, deleted, inserted or moved. Then it checks the chain against the newest
-         anchor (event number and hash) the server exported to its anchor files
-         (audit.anchor.sinks of kind file): that catches a whole chain rewritten by someone
-         who can write the database, and a log cut short with its head rewritten. An anchor
-         line whose MAC does not verify is reported as tampering. --anchor SEQ:HASH checks
-         against an anchor you kept elsewhere instead (a webhook or syslog receiver, a
-         ticket note). With --server, the server checks its own anchor files.
+         changed, deleted, inserted or moved. Then it checks the chain against every anchor
+         (event number and hash) the server exported to its anchor files (audit.anchor.sinks
+         of kind file): that catches a whole chain rewritten by someone who can write the
+         database, and a log cut short with its head rewritten. An anchor line whose MAC
+         does not verify is reported as tampering. --anchor SEQ:HASH checks against an
+         anchor you kept elsewhere instead (from a webhook or syslog receiver, a ticket
+         note). With --server, the server checks its own anchor files. Prints the head and
+         the anchor used.
 export   streams events in chain order: csv (spreadsheet-safe), json (one array) or jsonl
          (one event per line). --since takes a date or an ISO time (UTC if no offset).
 
