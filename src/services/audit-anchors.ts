@@ -67,7 +67,8 @@ export function createAuditAnchors(deps: {
       }
     }
     const anchor = signAnchor(deps.keys, head, deps.clock.now());
-    const results = await Promise.allSettled(due.map((sink) => sink.write(anchor)));
+    // Through then(): a sink that throws instead of rejecting is still just a failed sink.
+    const results = await Promise.allSettled(due.map((sink) => Promise.resolve().then(() => sink.write(anchor))));
     let failed = 0;
     results.forEach((result, i) => {
       const sink = due[i]!;
@@ -97,6 +98,10 @@ export function createAuditAnchors(deps: {
     start() {
       if (started || deps.sinks.length === 0) return;
       started = true;
+      deps.log.info(
+        { sinks: deps.sinks.map((sink) => `${sink.kind} ${sink.label}`), intervalSeconds: deps.intervalMs / 1000 },
+        "exporting audit anchors",
+      );
       void exportNow();
       timer = setInterval(() => {
         if (running === undefined) void exportNow();

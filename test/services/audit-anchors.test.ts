@@ -158,6 +158,20 @@ describe("audit anchors", () => {
     assert.equal(readAnchors(path).length, 1, "the other sink still took it");
   });
 
+  it("treats a sink that throws instead of rejecting as one more failed sink", async () => {
+    const throwing: AnchorSink = {
+      kind: "test",
+      label: "throws",
+      write: () => {
+        throw new Error("synchronous failure");
+      },
+    };
+    const { anchors, append, logs } = await setUp([throwing]);
+    await append();
+    assert.deepEqual(await anchors.exportNow(), { written: 0, failed: 1 });
+    assert.match(logs.find((l) => l.includes("could not export")) ?? "", /synchronous failure/);
+  });
+
   it("stops anchoring, loudly, when the events it anchored were rewritten", async () => {
     const path = join(tmp, "f4.jsonl");
     const { handle, anchors, append, logs } = await setUp([createFileAnchorSink({ kind: "file", path })]);
