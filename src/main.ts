@@ -2,6 +2,10 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino, type Logger, type DestinationStream } from "pino";
+import type { AnchorSinkConfig } from "./adapters/anchor/anchor-config.js";
+import { createFileAnchorSink } from "./adapters/anchor/file/file-anchor-sink.js";
+import { createSyslogAnchorSink } from "./adapters/anchor/syslog/syslog-anchor-sink.js";
+import { createWebhookAnchorSink } from "./adapters/anchor/webhook/webhook-anchor-sink.js";
 import type { EntraDirectory } from "./adapters/directory/entra/entra-directory.js";
 import type { HaloWebhookAuthConfig } from "./adapters/ticketing/halopsa/halopsa-config.js";
 import { sqliteFileOf, withDataFolder } from "./config/data-folder.js";
@@ -10,11 +14,13 @@ import { effectiveSettings, type Config, type TenantConfig } from "./config/sche
 import { VerityError } from "./domain/errors.js";
 import { deriveKeyRing } from "./domain/keys.js";
 import { parseMethod } from "./domain/methods.js";
-import { systemClock, type Clock } from "./domain/ports.js";
+import { systemClock, type AnchorSink, type Clock } from "./domain/ports.js";
 import type { TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
 import { HALO_VERIFY_JOB, haloVerifyJob } from "./integrations/halopsa/halopsa-verify-job.js";
 import { buildDirectory, buildProviders, buildTicketing, type Adapter, type Closeable, type DevTools, type TicketingSystems } from "./main-adapters.js";
+import { createAuditAnchors, type AuditAnchors } from "./services/audit-anchors.js";
 import { createAuditWriter, type AuditWriter } from "./services/audit-service.js";
+import { createAuditVerifier, type AuditVerifier } from "./services/audit-verify.js";
 import { createChangeBus } from "./services/change-bus.js";
 import { createJobQueue, type JobKind, type JobQueue } from "./services/job-queue.js";
 import { createVerificationLinks, type VerificationLinks } from "./services/links.js";
@@ -48,6 +54,10 @@ export interface Runtime {
   readonly clock: Clock;
   readonly tenants: TenantRegistry;
   readonly audit: AuditWriter;
+  /** Exports the audit chain's head to the configured sinks (started by startBackground). */
+  readonly anchors: AuditAnchors;
+  /** Checks the audit chain against the newest anchor in the configured anchor files. */
+  readonly auditVerifier: AuditVerifier;
   readonly engine: VerificationEngine;
   readonly tokens: TokenService;
   readonly queue: JobQueue;
@@ -59,7 +69,7 @@ export interface Runtime {
   readonly ticketing: Pick<TicketingSystems, "systems" | "haloClients">;
   /** Twilio accounts whose status callbacks are accepted (only with server.publicUrl). */
   readonly twilioCallbacks: readonly TwilioCallbackAccount[];
-  /** Starts the expiry sweeper, the job workers, and resumes polling of waiting pushes. */
+  /** Starts the expiry sweeper, the job workers, audit anchoring, and resumes polling of waiting pushes. */
   startBackground(): Promise<void>;
   close(): Promise<void>;
 }
@@ -130,6 +140,20 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     });
     kinds[HALO_VERIFY_JOB] = haloVerifyJob({ clients: ticketing.haloClients, systems: ticketing.systems, tenants, engine, audit, queue });
     const tokens = createTokenService({ db: database.db, clock, audit });
+    const anchorSinks = config.audit.anchor.sinks ?? [];
+    const anchors = createAuditAnchors({
+      db: database.db,
+      keys,
+      clock,
+      log,
+      sinks: anchorSinks.map((sink) => buildAnchorSink(sink, { clock, log })),
+      intervalMs: config.audit.anchor.intervalSeconds * 1000,
+    });
+    const auditVerifier = createAuditVerifier({
+      db: database.db,
+      keys,
+      anchorFiles: anchorSinks.flatMap((sink) => (sink.kind === "file" ? [sink.path] : [])),
+    });
     let sweeper: NodeJS.Timeout | undefined;
     return {
       loaded,
@@ -139,6 +163,8 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       clock,
       tenants,
       audit,
+      anchors,
+      auditVerifier,
       engine,
       tokens,
       queue,
@@ -151,6 +177,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
         const resumed = await engine.pushes.resume();
         if (resumed > 0) log.info({ resumed }, "resumed polling of waiting pushes");
         queue.start();
+        anchors.start();
         sweeper = setInterval(() => {
           engine.expireDue().catch((error: unknown) => log.error({ err: error }, "expiry sweep failed"));
         }, 5000);
@@ -160,6 +187,8 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
         if (sweeper !== undefined) clearInterval(sweeper);
         await engine.pushes.stop();
         await queue.stop();
+        // After the last jobs, so the final anchor covers every event this process wrote.
+        await anchors.stop();
         await Promise.all(closers.map((c) => c.close().catch(() => undefined)));
         await database.close();
         log.flush();
@@ -170,6 +199,12 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     await database.close();
     throw error;
   }
+}
+
+function buildAnchorSink(sink: AnchorSinkConfig, deps: { clock: Clock; log: Logger }): AnchorSink {
+  if (sink.kind === "file") return createFileAnchorSink(sink);
+  if (sink.kind === "syslog") return createSyslogAnchorSink(sink);
+  return createWebhookAnchorSink(sink, deps);
 }
 
 /**

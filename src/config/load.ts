@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { VerityError } from "../domain/errors.js";
+import { resolveAnchorSinks } from "../adapters/anchor/anchor-config.js";
 import { interpolate } from "./interpolate.js";
 import { configSchema, referenceProblems, type Config } from "./schema.js";
 import { configWarnings } from "./warnings.js";
@@ -120,6 +121,7 @@ function resolvePaths(config: Config, baseDir: string): Config {
     dataDir,
     database: { url },
     tenants: config.tenants.map((t) => (t.directory.kind === "file" ? { ...t, directory: { ...t.directory, path: at(t.directory.path) } } : t)),
+    audit: { ...config.audit, anchor: { ...config.audit.anchor, sinks: resolveAnchorSinks(config.audit.anchor.sinks, dataDir, at) } },
   };
 }
 

@@ -12,6 +12,7 @@ import { duoConfigSchema } from "../adapters/push/duo/duo-config.js";
 import { entraMfaConfigSchema } from "../adapters/push/entra-mfa/entra-mfa-config.js";
 import { oktaConfigSchema } from "../adapters/push/okta/okta-config.js";
 import { vipConfigSchema } from "../adapters/push/vip/vip-config.js";
+import { auditConfigSchema } from "../adapters/anchor/anchor-config.js";
 
 const secret = z
   .string()
@@ -248,6 +249,8 @@ export const configSchema = z
       })
       .prefault({}),
     verification: verificationSettings.prefault({}),
+    /** Exports of the audit chain's head to sinks outside the database (anchors). */
+    audit: auditConfigSchema,
     providers: z.record(slug, providerSchema).default({}),
     ticketing: z.record(slug, ticketingSchema).default({}),
     tenants: z.array(tenantSchema).min(1, "configure at least one tenant"),

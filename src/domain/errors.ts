@@ -97,6 +97,7 @@ export const ERRORS = {
   CONFIG_INVALID: { status: 500, message: "The configuration is not valid." },
   DIRECTORY_INVALID: { status: 500, message: "The directory file is not valid." },
   AUDIT_CHAIN_BROKEN: { status: 500, message: "The audit chain does not verify." },
+  ANCHOR_SINK_FAILED: { status: 503, message: "An audit anchor sink did not take the anchor.", retryable: true },
   INTERNAL_ERROR: { status: 500, message: "Something went wrong on our side." },
 } as const satisfies Record<string, { status: number; message: string; retryable?: boolean }>;
 

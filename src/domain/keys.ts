@@ -8,11 +8,18 @@ export interface KeyRing {
   readonly destination: Buffer;
   /** Signs the capability in a verification page link. */
   readonly link: Buffer;
+  /** Signs the audit chain heads exported to sinks outside the database (anchors). */
+  readonly anchor: Buffer;
 }
 
 export function deriveKeyRing(secret: Buffer): KeyRing {
   const derive = (info: string): Buffer => Buffer.from(hkdfSync("sha256", secret, "verity-v1", info, 32));
-  return Object.freeze({ code: derive("otp-code"), destination: derive("destination"), link: derive("verification-link") });
+  return Object.freeze({
+    code: derive("otp-code"),
+    destination: derive("destination"),
+    link: derive("verification-link"),
+    anchor: derive("audit-anchor"),
+  });
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { AnchorRecord } from "./audit-anchor.js";
 import type { CodeChannel } from "./methods.js";
 import type { NormalisedPhone } from "./phone.js";
 
@@ -228,4 +229,21 @@ export interface TicketingSystem {
   addPrivateNote(note: { readonly ticket: string; readonly html: string }): Promise<void>;
   /** Whether a note containing `marker` is on the ticket already; null when the PSA cannot tell. */
   hasNoteWith(ticket: string, marker: string): Promise<boolean | null>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit anchors
+
+/**
+ * A place outside the database that keeps the audit chain's head (a file, a webhook receiver,
+ * syslog). `write` resolves once the sink has taken the anchor and rejects otherwise; the caller
+ * retries later, so a sink never retries for long on its own. Writing the same anchor twice is
+ * harmless.
+ */
+export interface AnchorSink {
+  readonly kind: string;
+  /** Names the sink in logs and output without its secrets: a path, a URL's origin, host:port. */
+  readonly label: string;
+  write(anchor: AnchorRecord): Promise<void>;
+  close?(): Promise<void>;
 }

@@ -97,6 +97,10 @@ export const verificationView = z
     updatedAt: z.string(),
     expiresAt: z.string(),
     completedAt: z.string().nullable(),
+    receipt: z
+      .strictObject({ seq: z.number().int(), hash: z.string(), eventId: z.string(), action: z.string() })
+      .nullable()
+      .describe("For a final verification, the audit event that recorded its end (seq and chain hash): a receipt to check against the audit log and its anchors. Null while open"),
   })
   .describe("Verification");
 
@@ -162,6 +166,21 @@ export const chainReport = z
     count: z.number().int(),
     head: z.strictObject({ seq: z.number().int(), hash: z.string() }),
     problem: z.strictObject({ seq: z.number().int(), id: z.string().nullable(), problem: z.string() }).nullable(),
+    anchor: z
+      .strictObject({
+        seq: z.number().int(),
+        hash: z.string(),
+        at: z.string().nullable(),
+        source: z.string(),
+        verdict: z.enum(["matches", "differs", "missing", "unchecked"]),
+      })
+      .nullable()
+      .describe("The anchor from the server's anchor files that decided the check: the first the chain fails, else the newest; null when there is none"),
+    anchorsChecked: z.number().int().describe("How many distinct anchors were compared with the chain"),
+    anchorFiles: z.array(z.string()).describe("The anchor files configured; empty means nothing outside the database was checked"),
+    anchorLines: z
+      .array(z.strictObject({ source: z.string(), line: z.number().int(), problem: z.enum(["forged", "unreadable"]) }))
+      .describe("Anchor lines that do not verify: forged ones make ok false; unreadable ones are writes cut short"),
   })
   .describe("ChainReport");
 

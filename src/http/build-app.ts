@@ -36,7 +36,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   const { config } = runtime;
   const logger: FastifyBaseLogger = runtime.log;
   const https = config.server.publicUrl?.startsWith("https://") ?? false;
-  let limits: ReturnType<typeof installRateLimit> | undefined;
+  const limits: { current?: ReturnType<typeof installRateLimit> } = {};
   const app: FastifyInstance = Fastify({
     loggerInstance: logger,
     bodyLimit: config.server.bodyLimitBytes,
@@ -50,20 +50,20 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     frameworkErrors: (error, request, reply) => {
       let failure = new VerityError(error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "URI_TOO_LONG" : "BAD_URL");
       try {
-        limits?.anonymous(request, reply);
+        limits.current?.anonymous(request, reply);
       } catch (limited) {
         if (isVerityError(limited)) failure = limited;
       }
       reply.type("application/json; charset=utf-8");
       applySecurityHeaders(request, reply, { https });
-      return sendError(reply, failure);
+      void sendError(reply, failure);
     },
   });
   app.decorateRequest("actor", null);
   registerStrictJson(app);
   installErrorHandling(app, { audit: runtime.audit });
   installSecurityHeaders(app, { https });
-  limits = installRateLimit(app, {
+  limits.current = installRateLimit(app, {
     perMinute: config.server.requestsPerMinute,
     webhookPerMinute: config.server.webhookRequestsPerMinute,
     clock: runtime.clock,
@@ -76,7 +76,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   healthRoutes(app, { db: runtime.database.db });
   verificationRoutes(app, { engine: runtime.engine, tokens: runtime.tokens, maxStreamsPerClient: config.server.maxStreamsPerClient });
   directoryRoutes(app, { engine: runtime.engine, tokens: runtime.tokens });
-  auditRoutes(app, { db: runtime.database.db, tokens: runtime.tokens });
+  auditRoutes(app, { db: runtime.database.db, tokens: runtime.tokens, verifier: runtime.auditVerifier });
   tokenRoutes(app, { tokens: runtime.tokens, tenants: runtime.tenants });
   linkRoutes(app, { engine: runtime.engine, links: runtime.links, tenants: runtime.tenants, db: runtime.database.db });
   if (runtime.haloWebhooks.size > 0) {

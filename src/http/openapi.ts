@@ -99,7 +99,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
         },
       },
       "/api/v1/audit/verify": {
-        get: { summary: "Check the audit hash chain", security: secured, responses: { ...ok(chainReport), ...errors(401, 403) } },
+        get: { summary: "Check the audit hash chain, and against every anchor in the server's anchor files", security: secured, responses: { ...ok(chainReport), ...errors(401, 403) } },
       },
       "/api/v1/tokens": {
         post: { summary: "Create an API token (admin)", security: secured, requestBody: input(tokenBody), responses: { ...ok(tokenCreated, "Created", "201"), ...errors(401, 403, 422) } },

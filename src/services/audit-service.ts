@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { AuditRecord, ChainedAuditEvent } from "../domain/audit-chain.js";
-import { createChainVerifier, type ChainProblem } from "../domain/audit-chain.js";
+import { createChainVerifier, GENESIS_HASH, type ChainProblem } from "../domain/audit-chain.js";
 import type { Clock } from "../domain/ports.js";
 import { appendAuditEvents, lockAuditHead, readAuditHead, streamAuditEvents } from "../store/audit-dal.js";
 import type { Database } from "../store/schema.js";
@@ -82,43 +82,68 @@ export interface ChainReport {
 }
 
 /**
+ * How the chain compares with an anchor: event `seq` has the anchor's hash (`matches`), another
+ * hash (`differs`), is not in the log (`missing`), or the chain broke before it (`unchecked`).
+ */
+export type AnchorVerdict = "matches" | "differs" | "missing" | "unchecked";
+
+export interface AnchorPoint {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/** The anchor that decided the check: the first one the chain fails, else the newest. */
+export type AnchorOutcome = AnchorPoint & { readonly verdict: AnchorVerdict };
+
+/**
  * Walks the whole log in order and checks every link, then that the stored head agrees with the
- * last event (events cut from the end leave the head pointing past them). Truncation together
- * with a rewritten head is caught only by comparing with an anchor kept elsewhere (`expect`).
+ * last event (events cut from the end leave the head pointing past them). Anyone who can write
+ * the database can still recompute every hash and the head; only anchors kept elsewhere
+ * (`expect`) catch that, and a log cut short with its head rewritten. Every anchor given is
+ * checked, not only the newest: a server that anchored a rewritten chain afterwards has also
+ * written a newest anchor that matches it, but the older ones still do not.
  */
 export async function verifyAuditChain(
   db: Kysely<Database>,
-  expect?: { seq: number; hash: string },
-): Promise<ChainReport> {
+  expect?: AnchorPoint | readonly AnchorPoint[],
+): Promise<ChainReport & { readonly anchor: AnchorOutcome | null }> {
+  const anchors = expect === undefined ? [] : "seq" in expect ? [expect] : [...expect];
+  const bySeq = new Map<number, Set<string>>();
+  for (const a of anchors) bySeq.set(a.seq, (bySeq.get(a.seq) ?? new Set()).add(a.hash));
+  const newest = anchors.reduce<AnchorPoint | null>((n, a) => (n === null || a.seq > n.seq ? a : n), null);
   const verifier = createChainVerifier();
-  let anchorSeen = false;
+  let decided: AnchorOutcome | null = null;
+  const outcome = () => decided ?? (newest === null ? null : { ...newest, verdict: "unchecked" as const });
+  const broken = (problem: ChainProblem) => ({ ok: false, count: verifier.count, head: verifier.head, problem, anchor: outcome() });
+  const differs = (seq: number, hashes: Set<string> | undefined, actual: string) => {
+    for (const hash of hashes ?? []) if (hash !== actual) return { seq, hash, verdict: "differs" as const };
+    return null;
+  };
+
+  decided = differs(0, bySeq.get(0), GENESIS_HASH);
+  if (decided !== null) return broken({ seq: 0, id: null, problem: "the anchor's hash for event 0 is not the chain's start" });
   for await (const event of streamAuditEvents(db)) {
     const problem = verifier.check(event);
-    if (problem !== null) return { ok: false, count: verifier.count, head: verifier.head, problem };
-    if (expect !== undefined && event.seq === expect.seq) {
-      if (event.hash !== expect.hash) {
-        const problem = { seq: event.seq, id: event.id, problem: "its hash differs from the anchor you gave" };
-        return { ok: false, count: verifier.count, head: verifier.head, problem };
-      }
-      anchorSeen = true;
-    }
+    if (problem !== null) return broken(problem);
+    decided = differs(event.seq, bySeq.get(event.seq), event.hash);
+    if (decided !== null) return broken({ seq: event.seq, id: event.id, problem: "its hash differs from the anchor" });
   }
   const stored = await readAuditHead(db);
   const head = verifier.head;
   if (stored.seq !== head.seq || stored.hash !== head.hash) {
-    const problem = {
+    return broken({
       seq: Math.min(stored.seq, head.seq) + 1,
       id: null,
       problem:
         stored.seq > head.seq
           ? `the log ends at event ${head.seq} but its head records ${stored.seq} (events removed from the end)`
           : `the head records event ${stored.seq} but the log goes on to ${head.seq}`,
-    };
-    return { ok: false, count: verifier.count, head, problem };
+    });
   }
-  if (expect !== undefined && !anchorSeen && expect.seq > 0) {
-    const problem = { seq: expect.seq, id: null, problem: `the anchor's event ${expect.seq} is not in the log` };
-    return { ok: false, count: verifier.count, head, problem };
+  const beyond = anchors.filter((a) => a.seq > head.seq).sort((a, b) => a.seq - b.seq)[0];
+  if (beyond !== undefined) {
+    decided = { ...beyond, verdict: "missing" };
+    return broken({ seq: beyond.seq, id: null, problem: `the anchor's event ${beyond.seq} is not in the log (events removed from the end and the head rewritten)` });
   }
-  return { ok: true, count: verifier.count, head, problem: null };
+  return { ok: true, count: verifier.count, head, problem: null, anchor: newest === null ? null : { ...newest, verdict: "matches" } };
 }

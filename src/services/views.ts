@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { parseMethod } from "../domain/methods.js";
 import { isTerminal, type Verification, type VerificationState } from "../domain/verification.js";
+import { firstVerificationEvent } from "../store/audit-dal.js";
 import type { Database } from "../store/schema.js";
 import { findSecondMethod, policySatisfied } from "./second-method.js";
 import { WAITING_FOR_TICKETING } from "./ticket-binding.js";
@@ -36,7 +37,34 @@ export interface VerificationView {
   readonly updatedAt: string;
   readonly expiresAt: string;
   readonly completedAt: string | null;
+  /**
+   * For a final verification, the audit event that recorded its end: its number and hash are a
+   * receipt anyone can check against the audit chain and its anchors later. Null while open.
+   */
+  readonly receipt: { readonly seq: number; readonly hash: string; readonly eventId: string; readonly action: string } | null;
 }
+
+/**
+ * The audit actions that move a verification to a final state. The earliest of them is the one
+ * that ended it: a send that fails after a cancel is still recorded, under the same action.
+ */
+export const ENDING_ACTIONS = [
+  "check.accepted",
+  "check.confirmed",
+  "check.mismatch",
+  "verification.rejected",
+  "push.approved",
+  "push.denied",
+  "push.fraud_reported",
+  "push.timed_out",
+  "push.failed",
+  "verification.expired",
+  "verification.cancelled",
+  "message.send_failed",
+  "push.send_failed",
+  "message.status_failed",
+  "verification.failed",
+] as const;
 
 export async function presentVerification(
   deps: { db: Kysely<Database>; tenants: TenantRegistry },
@@ -76,5 +104,11 @@ export async function presentVerification(
     updatedAt: v.updatedAt,
     expiresAt: v.expiresAt,
     completedAt: v.completedAt,
+    receipt: isTerminal(v.state) ? await findReceipt(deps.db, v.id) : null,
   };
+}
+
+async function findReceipt(db: Kysely<Database>, verificationId: string): Promise<VerificationView["receipt"]> {
+  const event = await firstVerificationEvent(db, verificationId, ENDING_ACTIONS);
+  return event === undefined ? null : { seq: event.seq, hash: event.hash, eventId: event.id, action: event.action };
 }

@@ -86,6 +86,29 @@ export async function* streamAuditEvents(
   }
 }
 
+/** The hash of event `seq`, or undefined when there is no such event. */
+export async function auditEventHash(db: Db, seq: number): Promise<string | undefined> {
+  const row = await db.selectFrom("audit_events").select("hash").where("seq", "=", seq).executeTakeFirst();
+  return row?.hash;
+}
+
+/** The earliest of a verification's events with one of `actions` (indexed by verification id). */
+export async function firstVerificationEvent(
+  db: Db,
+  verificationId: string,
+  actions: readonly string[],
+): Promise<{ seq: number; hash: string; id: string; action: string } | undefined> {
+  const row = await db
+    .selectFrom("audit_events")
+    .select(["seq", "hash", "id", "action"])
+    .where("verification_id", "=", verificationId)
+    .where("action", "in", [...actions])
+    .orderBy("seq")
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? undefined : { seq: Number(row.seq), hash: row.hash, id: row.id, action: row.action };
+}
+
 /** When the subject's events of these kinds happened since `since`: the input of rate limits. */
 export async function subjectEventTimes(
   db: Db,

@@ -1,9 +1,10 @@
 import { createWriteStream } from "node:fs";
 import type { Writable } from "node:stream";
 import type { ChainedAuditEvent } from "../../domain/audit-chain.js";
-import { verifyAuditChain, type ChainReport } from "../../services/audit-service.js";
+import type { AnchoredChainReport } from "../../services/audit-verify.js";
 import { streamAuditEvents } from "../../store/audit-dal.js";
 import { CSV_COLUMNS, csvRow } from "../audit-format.js";
+import { describeChainReport } from "../audit-report.js";
 import { openLocalRuntime, remoteTarget } from "../context.js";
 import { COMMON_HELP, COMMON_OPTIONS, EXIT, line, parse, usageError, type CliIo } from "../io.js";
 import { createRemoteClient } from "../remote-client.js";
@@ -13,21 +14,27 @@ Usage: verity audit verify [--anchor SEQ:HASH]
        verity audit export --format csv|json|jsonl [--since DATE] [--tenant ID] [--output FILE]
 
 verify   walks the hash chain from the first event and reports the first event that was
-         changed, deleted, inserted or moved. With --anchor (an event number and hash you kept
-         elsewhere, such as in a ticket note) it also proves the log was not cut short and
-         rewritten. Prints the head to keep as the next anchor.
+         changed, deleted, inserted or moved. Then it checks the chain against every anchor
+         (event number and hash) the server exported to its anchor files (audit.anchor.sinks
+         of kind file): that catches a whole chain rewritten by someone who can write the
+         database, and a log cut short with its head rewritten. An anchor line whose MAC
+         does not verify is reported as tampering. --anchor SEQ:HASH checks against an
+         anchor you kept elsewhere instead (from a webhook or syslog receiver, a ticket
+         note). With --server, the server checks its own anchor files. Prints the head and
+         the anchor used.
 export   streams events in chain order: csv (spreadsheet-safe), json (one array) or jsonl
          (one event per line). --since takes a date or an ISO time (UTC if no offset).
 
 Options:
-      --anchor SEQ:HASH   expected hash of event SEQ
+      --anchor SEQ:HASH   expected hash of event SEQ (instead of the anchor files)
       --format FORMAT     csv, json or jsonl (export)
       --since DATE        only events at or after DATE (export)
       --tenant ID         only events of this tenant (export)
   -o, --output FILE       write to FILE instead of standard output (export)
 ${COMMON_HELP}
 
-Exit status: 0 chain intact (or export done), 1 chain broken, 3 other failure.
+Exit status: 0 chain intact and matching its anchor (or export done), 1 chain broken,
+not matching its anchor, or an anchor forged; 3 other failure.
 `;
 
 export async function auditCommand(argv: string[], io: CliIo): Promise<number> {
@@ -63,28 +70,21 @@ async function verify(values: { anchor?: string | undefined } & Parameters<typeo
     if (match?.[1] === undefined || match[2] === undefined) throw usageError("--anchor is SEQ:HASH (a number, a colon, 64 hex digits).", AUDIT_HELP);
     anchor = { seq: Number(match[1]), hash: match[2] };
   }
-  let report: ChainReport;
+  let report: AnchoredChainReport;
   const remote = remoteTarget(values, io);
   if (remote !== null) {
     if (anchor !== undefined) throw usageError("--anchor works on the local store only.", AUDIT_HELP);
-    report = await createRemoteClient(remote.server, remote.token).request<ChainReport>("GET", "/api/v1/audit/verify");
+    report = await createRemoteClient(remote.server, remote.token).request<AnchoredChainReport>("GET", "/api/v1/audit/verify");
   } else {
     const runtime = await openLocalRuntime(values, io);
     try {
-      report = await verifyAuditChain(runtime.database.db, anchor);
+      report = await runtime.auditVerifier.verify(anchor);
     } finally {
       await runtime.close();
     }
   }
-  if (report.ok) {
-    line(io.stdout, `Audit chain OK: ${report.count} events.`);
-    line(io.stdout, `Head: ${report.head.seq}:${report.head.hash}`);
-    return EXIT.ok;
-  }
-  const problem = report.problem;
-  line(io.stdout, `Audit chain BROKEN at event ${problem?.seq ?? "?"}${problem?.id ? ` (${problem.id})` : ""}: ${problem?.problem ?? "unknown"}.`);
-  line(io.stdout, `Events 1-${report.count} verify; nothing from event ${problem?.seq ?? "?"} on can be trusted.`);
-  return EXIT.rejected;
+  for (const text of describeChainReport(report)) line(io.stdout, text);
+  return report.ok ? EXIT.ok : EXIT.rejected;
 }
 
 async function exportEvents(

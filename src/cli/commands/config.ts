@@ -1,3 +1,5 @@
+import { relative } from "node:path";
+import { anchorSinkLabel } from "../../adapters/anchor/anchor-config.js";
 import { dataFolderProblems, storagePaths } from "../../config/data-folder.js";
 import { configProblems, resolveConfigPath, type ConfigProblem } from "../../config/load.js";
 import { DEVELOPMENT_KINDS } from "../../config/schema.js";
@@ -75,6 +77,17 @@ export async function configCommand(argv: string[], io: CliIo): Promise<number> 
   }
   for (const [name, system] of Object.entries(config.ticketing)) {
     line(io.stdout, `Ticketing ${name}: ${system.kind} (webhook: POST /hooks/${system.kind}${Object.keys(config.ticketing).length > 1 ? `/i/${name}` : ""})`);
+  }
+  const sinks = config.audit.anchor.sinks ?? [];
+  if (sinks.length === 0) {
+    line(io.stdout, "Audit anchors: off (audit.anchor.sinks is empty): a rewrite of the whole audit chain would go unnoticed.");
+  } else {
+    line(io.stdout, `Audit anchors: every ${config.audit.anchor.intervalSeconds} s to ${sinks.map((s) => `${s.kind} ${anchorSinkLabel(s)}`).join(", ")}`);
+  }
+  for (const sink of sinks) {
+    if (sink.kind === "file" && !relative(config.dataDir, sink.path).startsWith("..")) {
+      line(io.stdout, `Note: the anchor file ${sink.path} is in dataDir, beside the database: whoever can write one can likely write the other. For real protection point a file sink at another volume or host, or add a webhook or syslog sink.`);
+    }
   }
   if (config.security.hashKey === undefined) {
     line(io.stdout, `Note: no security.hashKey; a random key is kept in ${config.dataDir}/hash.key (single-host SQLite only).`);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Kysely } from "kysely";
-import { verifyAuditChain } from "../../services/audit-service.js";
+import type { AuditVerifier } from "../../services/audit-verify.js";
 import type { TokenService } from "../../services/token-service.js";
 import { listAuditEvents } from "../../store/audit-dal.js";
 import type { Database } from "../../store/schema.js";
@@ -9,7 +9,7 @@ import { actorOf, requireToken } from "../auth.js";
 import { parseInput } from "../error-handler.js";
 import { VerityError } from "../../domain/errors.js";
 
-export function auditRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; tokens: TokenService }): void {
+export function auditRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; tokens: TokenService; verifier: AuditVerifier }): void {
   const auditors = requireToken(deps.tokens, "admin", "auditor");
 
   app.get("/api/v1/audit/events", { preHandler: auditors }, async (request) => {
@@ -31,6 +31,6 @@ export function auditRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; 
 
   app.get("/api/v1/audit/verify", { preHandler: auditors }, async (request) => {
     if (actorOf(request).tenants !== null) throw new VerityError("FORBIDDEN", { message: "Checking the whole chain needs an unrestricted token." });
-    return verifyAuditChain(deps.db);
+    return deps.verifier.verify();
   });
 }
