@@ -193,3 +193,28 @@ describe("HaloPSA with a catch-all tenant", () => {
     assert.doesNotMatch(text.body, /our clients|service desk service desk/);
   });
 });
+
+/** Issue 9 #6 (SECURITY.md attack 26): a forged X-Forwarded-For does not pass the webhook's allowlist. */
+describe("HaloPSA allowlist behind a proxy", () => {
+  let f: Flow;
+  before(async () => {
+    f = await startFlow({ server: { trustProxy: ["10.9.9.9"] }, webhookSources: ["198.51.100.0/24"] });
+  });
+  after(() => f.close());
+
+  it("believes X-Forwarded-For from the named proxy only", async () => {
+    const press = (remoteAddress: string, id: string) =>
+      f.app.inject({
+        method: "POST",
+        url: "/hooks/halopsa",
+        remoteAddress,
+        headers: { "content-type": "application/json", ...auth, "x-forwarded-for": "198.51.100.7" },
+        payload: JSON.stringify(runbookBody([{ email: PEOPLE.nophone.upn, ticketId: TICKETS.nophone, id, timestamp: f.clock.now().toISOString() }])),
+      });
+    const forged = await press("203.0.113.50", "xff-forged");
+    assert.equal(forged.statusCode, 403, "a peer that is not the proxy cannot claim Halo's address");
+    assert.equal(forged.json<{ code: string }>().code, "SOURCE_NOT_ALLOWED");
+    const proxied = await press("10.9.9.9", "xff-proxied");
+    assert.equal(proxied.statusCode, 202, "the proxy's word for Halo's address is taken");
+  });
+});
