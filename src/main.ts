@@ -128,6 +128,8 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
         bus,
         log,
         ...(revealing ? { revealCode: createCodeRevealer({ audit, links, clock, log }) } : {}),
+        // Limits outlive a restart; the demo says how to start afresh.
+        ...(loaded.demo ? { limitHint: "(Demo: `npm start -- --reset` starts it afresh, limits included.)" } : {}),
       },
       options.pushPollMs === undefined ? {} : { pushPollMs: options.pushPollMs },
     );

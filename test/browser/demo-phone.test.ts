@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { describeUnless } from "../helpers/skip.js";
 import { existsSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { listen } from "../helpers/server.js";
@@ -15,7 +16,7 @@ const missing = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (insta
 if (missing !== false && process.env.VERITY_REQUIRE_BROWSER === "1") throw new Error(`A browser is required here: ${missing}`);
 
 /** The demo phone page in a real (headless) browser, driven like a newcomer would. */
-describe("the demo phone page", { skip: missing }, () => {
+describeUnless("the demo phone page", missing, () => {
   let t: TestRuntime;
   let app: FastifyInstance;
   let browser: Browser;

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { describeUnless } from "../helpers/skip.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
 import { stringify } from "yaml";
 import { migrate, openDatabase, type DatabaseHandle } from "../../src/store/connect.js";
 import { basicAuthorization, runbookBody } from "../fakes/halopsa/halo-webhooks.js";
@@ -45,7 +46,7 @@ const DIALECTS = [
 ];
 
 for (const dialect of DIALECTS) {
-  describe(`crash recovery: kill -9 during HaloPSA presses on ${dialect.name}`, { skip: dialect.skip }, () => {
+  describeUnless(`crash recovery: kill -9 during HaloPSA presses on ${dialect.name}`, dialect.skip, () => {
     let dir: string;
     let twilio: FakeTwilio;
     let halo: FakeHalo;

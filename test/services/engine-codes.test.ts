@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { describeUnless } from "../helpers/skip.js";
 import { after, before, describe, it } from "node:test";
 import { isVerityError, type ErrorCode } from "../../src/domain/errors.js";
 import { listAuditEvents } from "../../src/store/audit-dal.js";
@@ -226,7 +227,7 @@ describe("choosing the factor", () => {
 });
 
 const postgres = await testPostgres();
-describe("concurrent checks on PostgreSQL", { skip: "skip" in postgres ? postgres.skip : false }, () => {
+describeUnless("concurrent checks on PostgreSQL", "skip" in postgres ? postgres.skip : false, () => {
   let t: TestRuntime;
   before(async () => {
     if ("skip" in postgres) return;

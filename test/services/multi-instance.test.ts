@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import { describeUnless } from "../helpers/skip.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { it } from "node:test";
 import type { MessageChannel, OutboundMessage, PushProvider } from "../../src/domain/ports.js";
 import { createEngineWith } from "../helpers/engine.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
@@ -65,7 +66,7 @@ async function burst(url: string, options: { provider?: () => PushProvider; chan
 }
 
 for (const dialect of DIALECTS) {
-  describe(`per-caller limits across two instances on ${dialect.name}`, { skip: dialect.skip }, () => {
+  describeUnless(`per-caller limits across two instances on ${dialect.name}`, dialect.skip, () => {
     it("sends at most 3 pushes to one caller from 20 parallel starts split over two instances", async () => {
       const counter = { pushes: 0 };
       const { started, refusals } = await burst(await dialect.newUrl(), { provider: () => countingProvider(counter) }, "counting-push", 20);

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { describeUnless } from "../helpers/skip.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
 import { sql } from "kysely";
 import type { Verification } from "../../src/domain/verification.js";
 import { createAuditWriter, verifyAuditChain } from "../../src/services/audit-service.js";
@@ -63,7 +64,7 @@ const sample = (overrides: Partial<Verification> = {}): Verification => ({
 });
 
 for (const dialect of DIALECTS) {
-  describe(`store contract on ${dialect.name}`, { skip: dialect.skip }, () => {
+  describeUnless(`store contract on ${dialect.name}`, dialect.skip, () => {
     let url: string;
     let handle: DatabaseHandle;
     before(async () => {
@@ -196,7 +197,7 @@ for (const dialect of DIALECTS) {
     });
   });
 
-  describe(`audit tampering is detected on ${dialect.name}`, { skip: dialect.skip }, () => {
+  describeUnless(`audit tampering is detected on ${dialect.name}`, dialect.skip, () => {
     let handle: DatabaseHandle;
     const seed = async () => {
       handle = openDatabase(await dialect.newUrl());

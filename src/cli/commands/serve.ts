@@ -1,3 +1,5 @@
+import { rmSync } from "node:fs";
+import { createServer } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { demoConfig, DEMO_PORT } from "../../config/demo.js";
 import { configProblems } from "../../config/load.js";
@@ -24,16 +26,19 @@ Options:
 `;
 
 export const DEMO_HELP = `
-Usage: verity demo [--port N]     (what \`npm start\` runs)
+Usage: verity demo [--port N] [--reset]     (what \`npm start\` runs)
 
 Starts a complete DEMO with no accounts: two fictional companies' directories, a console channel
 instead of SMS and email, a simulated push provider, and a demo phone page to read the codes and
 answer the pushes. It binds to 127.0.0.1, keeps its data in ./data/demo (so run it from a
 folder you can write; otherwise it exits 78), and prints a fresh technician API token on every
-start.
+start (the earlier demo token stops working). Its data, and so its per-caller limits, survive a
+restart; --reset starts afresh.
 
 Options:
   -p, --port N   port (default: 8787)
+      --reset    delete the demo's data first (history, limits, audit log, tokens); refused
+                 while a demo is running on the port. With npm: npm start -- --reset
   -h, --help     show this help
 `;
 
@@ -65,28 +70,36 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
 }
 
 export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parse(argv, { port: { type: "string", short: "p" }, help: { type: "boolean", short: "h" } }, DEMO_HELP);
+  const { values } = parse(argv, { port: { type: "string", short: "p" }, reset: { type: "boolean" }, help: { type: "boolean", short: "h" } }, DEMO_HELP);
   if (values.help === true) {
     line(io.stdout, DEMO_HELP.trim());
     return EXIT.ok;
   }
+  const port = portOf(values.port, DEMO_HELP) ?? DEMO_PORT;
   const loaded = demoConfig(io.env, io.cwd);
+  if (values.reset === true) await resetDemo(loaded.config.dataDir, port, io);
   const runtime = await createRuntime(loaded, { print: (text) => line(io.stdout, text) }).catch((error: unknown) => {
     const problems = configProblems(error);
     if (problems === undefined) throw error;
     const found = problems.map((p) => `  ${p.path}: ${p.message}`).join("\n");
     throw new CliExit(EXIT.config, `the demo cannot use its data folder:\n${found}\nThe demo keeps its data in ./data/demo under the current folder: run it from a folder this user can write.`);
   });
+  // The port is taken before the tokens are touched: a second start on a busy port leaves the
+  // running demo's token working.
+  const app = await listen(runtime, "127.0.0.1", port, demoBusy);
   const actor = { id: "cli:demo", name: "Verity demo", role: "admin" as const, tenants: null };
   await runtime.tokens.revoke({ name: "Demo Technician" }, actor);
   const { token } = await runtime.tokens.create({ name: "Demo Technician", role: "technician", tenants: null }, actor);
-  const app = await listen(runtime, "127.0.0.1", portOf(values.port, DEMO_HELP) ?? DEMO_PORT);
   const url = address(app);
   line(io.stdout, banner(url, token));
   return untilSignal(app, runtime);
 }
 
-async function listen(runtime: Runtime, host: string, port: number): Promise<FastifyInstance> {
+const serveBusy = (host: string, port: number) => `Port ${port} on ${host} is in use; pass --port with a free one.`;
+const demoBusy = (host: string, port: number) =>
+  `Port ${port} on ${host} is in use. Is the demo already running? Its demo phone is http://${host}:${port}/demo/phone and its token is the one it printed; or pass --port with a free one.`;
+
+async function listen(runtime: Runtime, host: string, port: number, busy = serveBusy): Promise<FastifyInstance> {
   const app = await buildApp(runtime);
   try {
     await app.listen({ host, port });
@@ -94,11 +107,31 @@ async function listen(runtime: Runtime, host: string, port: number): Promise<Fas
     await app.close();
     await runtime.close();
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE") throw new CliExit(EXIT.failure, `Port ${port} on ${host} is in use; pass --port with a free one.`);
+    if (code === "EADDRINUSE") throw new CliExit(EXIT.failure, busy(host, port));
     throw error;
   }
   await runtime.startBackground();
   return app;
+}
+
+/**
+ * `verity demo --reset`: starts the demo afresh (history, limits, audit log, tokens), but never
+ * from under a demo that is still running on that port.
+ */
+async function resetDemo(dataDir: string, port: number, io: CliIo): Promise<void> {
+  if (port !== 0 && !(await portFree("127.0.0.1", port))) {
+    throw new CliExit(EXIT.failure, `A demo seems to be running on port ${port}: stop it (Ctrl+C in its terminal) before --reset.`);
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+  line(io.stdout, `Reset: removed the demo's data in ${dataDir} (its history, limits, audit log and tokens).`);
+}
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen({ host, port }, () => probe.close(() => resolve(true)));
+  });
 }
 
 function address(app: FastifyInstance): string {
@@ -139,6 +172,7 @@ Try it from another terminal in this folder:
   npm run -s verity -- verify --user jane.doe@acme.example --method sms --ticket 1042
   npm run -s verity -- verify --user jane.doe@acme.example --method simulated-push
   npm run -s verity -- audit verify --demo
+Hit a limit while trying things? Restart with: npm start -- --reset
 Press Ctrl+C to stop.
 ======================================================================================`;
 }
