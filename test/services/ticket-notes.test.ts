@@ -59,6 +59,9 @@ describe("ticket notes", () => {
       assert.match(started?.html ?? "", /Terry &lt;b&gt;Tech&lt;\/b&gt;/, "names are escaped");
       assert.match(started?.html ?? "", /The account is privileged/);
       assert.match(started?.html ?? "", /href="https:\/\/verity\.example\.net\/v\/[0-9a-f-]{36}#t=\d+\.[A-Za-z0-9_-]{43}"/);
+      // Issue 9 #15: the queued job held a placeholder; the capability exists only in the posted note.
+      const jobs = await e.handle.db.selectFrom("jobs").select("payload").execute();
+      assert.ok(jobs.length > 0 && jobs.every((j) => !j.payload.includes("#t=")), "no capability link is stored in a job");
       assert.match(result?.html ?? "", /caller VERIFIED/);
       assert.match(result?.html ?? "", /Policy is NOT yet satisfied: it requires a second, different method/);
       const accepted = (await listAuditEvents(e.handle.db, { verificationId: v.id, limit: 10 })).find((x) => x.action === "check.accepted");
