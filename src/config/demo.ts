@@ -16,6 +16,8 @@ export function demoConfig(env: NodeJS.ProcessEnv, cwd: string): LoadedConfig {
     dataDir: "./data/demo",
     log: { level: "warn" },
     server: { host: "127.0.0.1", port: DEMO_PORT },
+    // Anchors every 10 s, so `audit verify --demo` during the tour has one to check against.
+    audit: { anchor: { intervalSeconds: 10 } },
     providers: {
       console: { kind: "console" },
       "demo-phone": { kind: "simulated" },
