@@ -20,7 +20,7 @@ const ATTACKER = "127.0.0.2";
 
 const flow = await startFlow({
   logLevel: "warn",
-  server: { requestsPerMinute: 100_000 },
+  server: { requestsPerMinute: 100_000, webhookRequestsPerMinute: 100_000 },
   webhookSources: ["127.0.0.0/8", "::1"],
   verification: { limits: { sends: { max: 1000, windowSeconds: 3600 }, failures: { max: 1000, windowSeconds: 86_400 }, technician: { max: 1_000_000, windowSeconds: 3600 }, tenant: { max: 1_000_000, windowSeconds: 3600 }, tenantDaily: { max: 1_000_000, windowSeconds: 86_400 }, smsCountry: { max: 1_000_000, windowSeconds: 3600 }, smsPrefix: { max: 1_000_000, windowSeconds: 3600 } } },
 });
