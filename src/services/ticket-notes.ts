@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { ChainedAuditEvent } from "../domain/audit-chain.js";
+import { RESULT_NOTE_ACTIONS } from "../domain/audit-actions.js";
 import { VerityError } from "../domain/errors.js";
 import type { TicketingSystem } from "../domain/ports.js";
 import { findVerification } from "../store/verification-dal.js";
@@ -27,21 +28,7 @@ export interface NotePayload {
 /** Events after which the ticket learns that a check began. */
 const SENT_ACTIONS = new Set(["message.sent", "message.delivery_unknown", "push.sent", "passcode.requested"]);
 /** Events that end a verification (or report a failure to deliver). */
-const RESULT_ACTIONS = new Set([
-  "check.accepted",
-  "check.confirmed",
-  "verification.rejected",
-  "push.approved",
-  "push.denied",
-  "push.fraud_reported",
-  "push.timed_out",
-  "push.failed",
-  "verification.expired",
-  "verification.cancelled",
-  "message.send_failed",
-  "push.send_failed",
-  "message.status_failed",
-]);
+const RESULT_ACTIONS: ReadonlySet<string> = new Set(RESULT_NOTE_ACTIONS);
 
 /**
  * Queues ticket notes in the same transaction as the events they report, so a note exists exactly

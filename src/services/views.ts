@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { ENDING_ACTIONS } from "../domain/audit-actions.js";
 import { parseMethod } from "../domain/methods.js";
 import { isTerminal, type Verification, type VerificationState } from "../domain/verification.js";
 import { firstVerificationEvent } from "../store/audit-dal.js";
@@ -43,28 +44,6 @@ export interface VerificationView {
    */
   readonly receipt: { readonly seq: number; readonly hash: string; readonly eventId: string; readonly action: string } | null;
 }
-
-/**
- * The audit actions that move a verification to a final state. The earliest of them is the one
- * that ended it: a send that fails after a cancel is still recorded, under the same action.
- */
-export const ENDING_ACTIONS = [
-  "check.accepted",
-  "check.confirmed",
-  "check.mismatch",
-  "verification.rejected",
-  "push.approved",
-  "push.denied",
-  "push.fraud_reported",
-  "push.timed_out",
-  "push.failed",
-  "verification.expired",
-  "verification.cancelled",
-  "message.send_failed",
-  "push.send_failed",
-  "message.status_failed",
-  "verification.failed",
-] as const;
 
 export async function presentVerification(
   deps: { db: Kysely<Database>; tenants: TenantRegistry },

@@ -6,6 +6,7 @@ import { parseConfig } from "../../src/config/load.js";
 import { createRuntime, type Runtime } from "../../src/main.js";
 import type { Actor } from "../../src/services/actor.js";
 import { createFakeClock, type FakeClock } from "./clock.js";
+import { ROOMY } from "./engine.js";
 import { GLOBEX_DIRECTORY_YAML, TEST_DIRECTORY_YAML } from "./fixtures.js";
 import { captureLogs } from "./logs.js";
 
@@ -23,20 +24,7 @@ export interface TestRuntime {
 }
 
 /** Per-caller limits high enough that suites reusing users do not trip them (tested on their own). */
-export const ROOMY_LIMITS = {
-  verification: {
-    limits: {
-      pushes: { max: 1000, windowSeconds: 900 },
-      sends: { max: 1000, windowSeconds: 3600 },
-      failures: { max: 1000, windowSeconds: 86_400 },
-      technician: { max: 100_000, windowSeconds: 3600 },
-      tenant: { max: 100_000, windowSeconds: 3600 },
-      tenantDaily: { max: 100_000, windowSeconds: 86_400 },
-      smsCountry: { max: 100_000, windowSeconds: 3600 },
-      smsPrefix: { max: 100_000, windowSeconds: 3600 },
-    },
-  },
-};
+export const ROOMY_LIMITS = { verification: { limits: ROOMY } };
 
 export const TECHNICIAN: Actor = { id: "token:tech-a", name: "Terry Tech", role: "technician", tenants: null };
 export const ADMIN: Actor = { id: "token:admin", name: "Integration", role: "admin", tenants: null };

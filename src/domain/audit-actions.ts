@@ -1,0 +1,28 @@
+/**
+ * Audit actions that move a verification to a final state. The earliest of them for a
+ * verification is the one that ended it (a send that fails after a cancel is still recorded,
+ * under the same action), and it is the receipt the API returns.
+ */
+export const ENDING_ACTIONS = [
+  "check.accepted",
+  "check.confirmed",
+  "check.mismatch",
+  "verification.rejected",
+  "push.approved",
+  "push.denied",
+  "push.fraud_reported",
+  "push.timed_out",
+  "push.failed",
+  "verification.expired",
+  "verification.cancelled",
+  "message.send_failed",
+  "push.send_failed",
+  "message.status_failed",
+  "verification.failed",
+] as const;
+
+/**
+ * The endings a ticket hears about in a result note. A verification that failed while waiting
+ * for the ticketing system is left out: its integration posts its own note saying why.
+ */
+export const RESULT_NOTE_ACTIONS: readonly string[] = ENDING_ACTIONS.filter((a) => a !== "verification.failed");
