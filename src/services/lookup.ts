@@ -27,7 +27,7 @@ export async function lookupUser(
   const tenant = deps.tenants.resolve(tenantId, query);
   assertTenantAccess(actor, tenant.id);
   const user = await tenant.directory.findUser(query);
-  if (user === null) throw new VerityError("USER_NOT_FOUND", { message: `No user matches that id or email in ${tenant.name}'s directory.` });
+  if (user === null) throw new VerityError("USER_NOT_FOUND", { message: `No user matches that id, email, account name or provider id in ${tenant.name}'s directory.` });
   const directorySignals = await tenant.directory.riskSignals(user);
   const signals: RiskSignal[] = [...directorySignals];
   if (user.privileged && !signals.some((s) => s.code === "privileged")) {

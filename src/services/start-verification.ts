@@ -87,7 +87,7 @@ export async function startVerification(
   const contact = ticketing === undefined || ticket === null ? null : settle(options.ticketContact ?? ticketing.system.ticketContact(ticket));
 
   const user = await tenant.directory.findUser(input.user);
-  if (user === null) throw new VerityError("USER_NOT_FOUND", { message: `No user matches that id or email in ${tenant.name}'s directory.` });
+  if (user === null) throw new VerityError("USER_NOT_FOUND", { message: `No user matches that id, email, account name or provider id in ${tenant.name}'s directory.` });
   const refuse = refusal(deps, actor, tenant, user, binding.spec.id, ticket);
   const target = await refuse.unless(() => chooseTarget(binding, user, deps.keys));
   const sms = target.kind === "destination" ? (target.sms ?? null) : null;
