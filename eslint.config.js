@@ -40,7 +40,7 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: {
       sourceType: "script",
-      globals: { document: "readonly", fetch: "readonly", setInterval: "readonly", console: "readonly" },
+      globals: { document: "readonly", fetch: "readonly", setInterval: "readonly", setTimeout: "readonly", clearTimeout: "readonly", console: "readonly", URLSearchParams: "readonly", EventSource: "readonly" },
     },
   },
 );

@@ -29,7 +29,7 @@ for (let round = 0; round < ROUNDS; round += 1) {
     const decoder = new TextDecoder();
     let buffer = "";
     for await (const chunk of stream.body ?? []) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      buffer += decoder.decode(chunk, { stream: true });
       if (buffer.includes('"state":"verified"')) return Date.now();
     }
     return Number.NaN;

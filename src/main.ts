@@ -29,6 +29,8 @@ import { DEFAULT_MESSAGES } from "./services/caller-wording.js";
 import { createTenantRegistry, type MethodBinding, type TenantRegistry, type TenantRuntime } from "./services/tenant-registry.js";
 import { createTicketNotesObserver, NOTE_JOB, ticketNoteJob } from "./services/ticket-notes.js";
 import { confirmTicketLater } from "./services/ticket-binding.js";
+import { createWebSessionService, type WebSessionService } from "./services/web-sessions.js";
+import { createWebUserService, type WebUserService } from "./services/web-users.js";
 import { createTokenService, type TokenService } from "./services/token-service.js";
 import { createVerificationEngine, type VerificationEngine } from "./services/verification-engine.js";
 import { migrate, openDatabase, type DatabaseHandle } from "./store/connect.js";
@@ -60,6 +62,9 @@ export interface Runtime {
   readonly auditVerifier: AuditVerifier;
   readonly engine: VerificationEngine;
   readonly tokens: TokenService;
+  /** People who sign in to the web app, and their browser sessions. */
+  readonly webUsers: WebUserService;
+  readonly webSessions: WebSessionService;
   readonly queue: JobQueue;
   readonly links: VerificationLinks;
   readonly dev: DevTools;
@@ -142,6 +147,8 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     });
     kinds[HALO_VERIFY_JOB] = haloVerifyJob({ clients: ticketing.haloClients, systems: ticketing.systems, tenants, engine, audit, queue });
     const tokens = createTokenService({ db: database.db, clock, audit });
+    const webUsers = createWebUserService({ db: database.db, clock, keys, audit, issuer: "Verity" });
+    const webSessions = createWebSessionService({ db: database.db, clock, keys, audit });
     const anchorSinks = config.audit.anchor.sinks ?? [];
     const anchors = createAuditAnchors({
       db: database.db,
@@ -169,6 +176,8 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       auditVerifier,
       engine,
       tokens,
+      webUsers,
+      webSessions,
       queue,
       links,
       dev,

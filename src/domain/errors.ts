@@ -22,6 +22,13 @@ export const ERRORS = {
   UNAUTHENTICATED: { status: 401, message: "A valid bearer token is required." },
   FORBIDDEN: { status: 403, message: "This token is not allowed to do that." },
   POLICY_BLOCKED: { status: 403, message: "The tenant's policy does not allow this verification." },
+  SIGNIN_FAILED: { status: 401, message: "The username, password or code is not right." },
+  ACCOUNT_LOCKED: { status: 429, message: "Too many failed sign-ins for this account; try again later.", retryable: true },
+  ACCOUNT_DISABLED: { status: 403, message: "This account is disabled; ask an administrator." },
+  SESSION_REQUIRED: { status: 401, message: "Sign in first." },
+  CSRF_REJECTED: { status: 403, message: "The request did not come from a Verity page; reload the page and try again." },
+  SIGNIN_UNAVAILABLE: { status: 403, message: "Signing in needs HTTPS (server.publicUrl https://...), except on this machine itself." },
+  NO_ROLE: { status: 403, message: "Your account has no Verity role; ask an administrator to assign you one." },
 
   // Lookup
   NOT_FOUND: { status: 404, message: "Not found." },
@@ -43,6 +50,7 @@ export const ERRORS = {
   VERIFICATION_EXPIRED: { status: 409, message: "The verification has expired; start a new one." },
   CHECK_LIMIT_REACHED: { status: 409, message: "Too many codes were tried; start a new verification." },
   CODE_ALREADY_USED: { status: 409, message: "The code was already used." },
+  CONFLICT: { status: 409, message: "That already exists." },
   NOT_A_CODE_METHOD: { status: 409, message: "This verification does not take a code." },
   RESEND_LIMIT_REACHED: { status: 429, message: "No more resends are allowed for this verification." },
 

@@ -10,6 +10,10 @@ export interface KeyRing {
   readonly link: Buffer;
   /** Signs the audit chain heads exported to sinks outside the database (anchors). */
   readonly anchor: Buffer;
+  /** Derives each web session's CSRF token from the session. */
+  readonly csrf: Buffer;
+  /** Seals secrets Verity must read back (TOTP secrets) with AES-256-GCM. */
+  readonly seal: Buffer;
 }
 
 export function deriveKeyRing(secret: Buffer): KeyRing {
@@ -19,6 +23,8 @@ export function deriveKeyRing(secret: Buffer): KeyRing {
     destination: derive("destination"),
     link: derive("verification-link"),
     anchor: derive("audit-anchor"),
+    csrf: derive("web-csrf"),
+    seal: derive("sealed-secret"),
   });
 }
 

@@ -71,6 +71,12 @@ export interface Directory {
   findUser(query: string): Promise<DirectoryUser | null>;
   /** Signals the tenant's policy weighs (recent factor changes, privileged roles). */
   riskSignals(user: DirectoryUser): Promise<RiskSignal[]>;
+  /**
+   * Users whose name, UPN, mail, account name or provider id contain every word of `query`
+   * (case-insensitive), for search as a technician types; at most `limit`. Absent where the
+   * directory cannot search.
+   */
+  search?(query: string, limit: number): Promise<DirectoryUser[]>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -59,6 +59,8 @@ export const auditQuery = z.strictObject({
 
 export const lookupQuery = z.strictObject({ tenant: z.string().max(63).optional() });
 
+export const searchQuery = z.strictObject({ q: z.string().trim().min(2, "type at least two characters").max(100) });
+
 // ---- responses (documented in OpenAPI; tests parse real responses with them) -------------------
 
 const riskSchema = z.strictObject({
@@ -111,6 +113,21 @@ export const checkView = z
     verification: verificationView,
   })
   .describe("CheckResult");
+
+export const searchView = z
+  .strictObject({
+    matches: z.array(
+      z.strictObject({
+        tenant: z.strictObject({ id: z.string(), name: z.string() }),
+        id: z.string().describe("The directory id: look the caller up by it"),
+        displayName: z.string(),
+        upn: z.string().describe("Masked"),
+        privileged: z.boolean(),
+      }),
+    ),
+    unavailable: z.array(z.strictObject({ tenant: z.string(), reason: z.string() })),
+  })
+  .describe("CallerSearch");
 
 export const lookupView = z
   .strictObject({

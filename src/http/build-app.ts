@@ -16,6 +16,8 @@ import { linkRoutes } from "./routes/link.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { verificationRoutes } from "./routes/verifications.js";
 import { applySecurityHeaders, installSecurityHeaders } from "./security-headers.js";
+import { assertFromOurPages } from "./web/web-auth.js";
+import { webRoutes } from "./web/web-routes.js";
 import { VERSION } from "../version.js";
 
 
@@ -60,6 +62,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     },
   });
   app.decorateRequest("actor", null);
+  app.decorateRequest("webSession", null);
   registerStrictJson(app);
   installErrorHandling(app, { audit: runtime.audit });
   installSecurityHeaders(app, { https });
@@ -68,7 +71,17 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     webhookPerMinute: config.server.webhookRequestsPerMinute,
     clock: runtime.clock,
     tokens: runtime.tokens,
+    sessions: runtime.webSessions,
     links: runtime.links,
+  });
+  // A browser session may change something only from Verity's own pages (Origin and CSRF token).
+  app.addHook("preHandler", (request, _reply, done) => {
+    try {
+      if (request.webSession !== null) assertFromOurPages(request, request.webSession, { sessions: runtime.webSessions, publicUrl: config.server.publicUrl });
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
   });
 
   const openapi = buildOpenApi(VERSION);
@@ -94,6 +107,14 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   if (config.server.publicUrl !== undefined && runtime.twilioCallbacks.length > 0) {
     twilioHookRoutes(app, { publicUrl: config.server.publicUrl, accounts: runtime.twilioCallbacks, engine: runtime.engine });
   }
+  webRoutes(app, {
+    engine: runtime.engine,
+    users: runtime.webUsers,
+    sessions: runtime.webSessions,
+    publicUrl: config.server.publicUrl,
+    demo: runtime.loaded.demo,
+    sso: [],
+  });
   // The demo phone shows codes by design: it exists only in the demo, never in `verity serve`.
   if (runtime.loaded.demo && (runtime.dev.outboxPath !== null || runtime.dev.simulated.size > 0)) demoRoutes(app, { dev: runtime.dev });
   await app.ready();

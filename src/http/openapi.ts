@@ -8,6 +8,7 @@ import {
   errorView,
   healthView,
   lookupView,
+  searchView,
   startBody,
   tokenBody,
   tokenCreated,
@@ -77,6 +78,14 @@ export function buildOpenApi(version: string): Record<string, unknown> {
           security: secured,
           parameters: idParam,
           responses: { 200: { description: "text/event-stream", content: { "text/event-stream": { schema: { type: "string" } } } }, ...errors(401, 403, 404) },
+        },
+      },
+      "/api/v1/directory/search": {
+        get: {
+          summary: "Find callers by name, UPN, mail, account name or provider id, across the token's tenants (at least two characters)",
+          security: secured,
+          parameters: [{ name: "q", in: "query", required: true, schema: { type: "string" } }],
+          responses: { ...ok(searchView), ...errors(401, 403, 422) },
         },
       },
       "/api/v1/directory/users/{idOrEmail}": {

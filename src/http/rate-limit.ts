@@ -3,6 +3,8 @@ import { VerityError } from "../domain/errors.js";
 import type { Clock } from "../domain/ports.js";
 import type { VerificationLinks } from "../services/links.js";
 import type { TokenService } from "../services/token-service.js";
+import type { WebSessionService } from "../services/web-sessions.js";
+import { sessionOf } from "./web/web-auth.js";
 
 const LINK_API = /^\/api\/v1\/link\/verifications\/([0-9a-f-]{36})(?:\/|\?|$)/i;
 
@@ -12,7 +14,8 @@ export const bearerOf = (header: string | undefined): string | null => (header =
 /**
  * Per-client fixed-window request limits held in memory: they protect one instance from one noisy
  * client. Each client has its own bucket, so one cannot use up another's:
- * - an API token once recognised, and a page link's verification once its capability checks out:
+ * - an API token or a signed-in browser session once recognised, and a page link's verification
+ *   once its capability checks out:
  *   an anonymous flood from the same address (every caller behind one proxy) cannot lock them out;
  * - the client address for requests without a valid credential (bad tokens included);
  * - the source address on the webhook routes (/hooks/…), apart from both.
@@ -27,6 +30,7 @@ export function installRateLimit(
     webhookPerMinute: number;
     clock: Clock;
     tokens: Pick<TokenService, "authenticate">;
+    sessions: Pick<WebSessionService, "resolve">;
     links: Pick<VerificationLinks, "check">;
   },
 ): { anonymous(request: FastifyRequest, reply: FastifyReply): void } {
@@ -64,6 +68,13 @@ export function installRateLimit(
     if (actor !== null) {
       request.actor = actor;
       take(reply, `token:${actor.id}`, options.perMinute);
+      return;
+    }
+    const session = bearer === null && !request.url.startsWith("/hooks/") ? await sessionOf(request, options.sessions) : null;
+    if (session !== null) {
+      request.webSession = session;
+      request.actor = session.actor;
+      take(reply, `session:${session.user.id}`, options.perMinute);
       return;
     }
     const link = linkOf(request);

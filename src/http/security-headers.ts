@@ -2,7 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 const COMMON = {
   "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
+  // same-origin, not no-referrer: under no-referrer browsers send `Origin: null` with a page's own
+  // form posts, and the Origin check against cross-site requests needs the real one. Other sites
+  // still get no referrer.
+  "referrer-policy": "same-origin",
   "x-frame-options": "DENY",
   "cross-origin-resource-policy": "same-origin",
   "cross-origin-opener-policy": "same-origin",

@@ -21,7 +21,7 @@ export function assertTenantAccess(actor: Actor, tenantId: string): void {
 }
 
 /** Who started it: a person (an API token, the CLI, a page link) or an integration (a PSA button). */
-const PERSON_ACTORS = /^(token|cli|link):/;
+const PERSON_ACTORS = /^(token|cli|link|user):/;
 
 /**
  * Technicians see and act on their own verifications, and on those an integration started in
@@ -30,7 +30,7 @@ const PERSON_ACTORS = /^(token|cli|link):/;
  */
 export function assertCanRead(actor: Actor, v: Verification): void {
   assertTenantAccess(actor, v.tenantId);
-  if (actor.role === "technician" && v.createdBy !== actor.id && PERSON_ACTORS.test(v.createdBy)) {
+  if ((actor.role === "technician" || actor.role === "verifier") && v.createdBy !== actor.id && PERSON_ACTORS.test(v.createdBy)) {
     throw new VerityError("FORBIDDEN", { message: "This verification was started by someone else." });
   }
 }

@@ -2,7 +2,9 @@ import { VerityError } from "../domain/errors.js";
 import { maskEmail, maskPhone } from "../domain/masking.js";
 import { decidePolicy } from "../domain/policy.js";
 import type { RiskSignal } from "../domain/ports.js";
+import { VERIFYING_ROLES } from "../domain/roles.js";
 import { assertRole, assertTenantAccess, type Actor } from "./actor.js";
+import { callerHistorySignals } from "./caller-history.js";
 import type { EngineDeps } from "./engine-deps.js";
 import { chooseTarget } from "./targets.js";
 
@@ -18,18 +20,23 @@ export interface UserLookupView {
 
 /** What a technician sees before choosing a method: masked factors, available methods, risk. */
 export async function lookupUser(
-  deps: Pick<EngineDeps, "tenants" | "keys">,
+  deps: Pick<EngineDeps, "tenants" | "keys" | "db" | "clock">,
   actor: Actor,
   query: string,
   tenantId?: string,
 ): Promise<UserLookupView> {
-  assertRole(actor, "admin", "technician");
+  assertRole(actor, ...VERIFYING_ROLES);
   const tenant = deps.tenants.resolve(tenantId, query);
   assertTenantAccess(actor, tenant.id);
   const user = await tenant.directory.findUser(query);
   if (user === null) throw new VerityError("USER_NOT_FOUND", { message: `No user matches that id, email, account name or provider id in ${tenant.name}'s directory.` });
-  const directorySignals = await tenant.directory.riskSignals(user);
-  const signals: RiskSignal[] = [...directorySignals];
+  // The caller's own history in Verity (earlier fraud reports, failures, repeated calls) is read
+  // beside the directory's signals, as a start does.
+  const [directorySignals, historySignals] = await Promise.all([
+    tenant.directory.riskSignals(user),
+    callerHistorySignals(deps, { tenantId: tenant.id, subjectId: user.id }),
+  ]);
+  const signals: RiskSignal[] = [...directorySignals, ...historySignals];
   if (user.privileged && !signals.some((s) => s.code === "privileged")) {
     signals.push({ code: "privileged", detail: "The account is privileged (administrator)." });
   }

@@ -5,6 +5,7 @@ import { decidePolicy } from "../domain/policy.js";
 import type { DirectoryUser, RiskSignal, TicketContact } from "../domain/ports.js";
 import type { Verification } from "../domain/verification.js";
 import { findVerificationByOrigin, insertVerification } from "../store/verification-dal.js";
+import { VERIFYING_ROLES } from "../domain/roles.js";
 import { assertRole, assertTenantAccess, type Actor } from "./actor.js";
 import type { AuditEntry } from "./audit-service.js";
 import { callerHistorySignals } from "./caller-history.js";
@@ -62,7 +63,7 @@ export async function startVerification(
   input: StartInput,
   options: StartOptions = {},
 ): Promise<Verification> {
-  assertRole(actor, "admin", "technician");
+  assertRole(actor, ...VERIFYING_ROLES);
   const tenant = deps.tenants.resolve(input.tenant, input.user);
   assertTenantAccess(actor, tenant.id);
   const key = options.idempotencyKey;

@@ -9,6 +9,7 @@ import { confirmVerification, recordDeliveryStatus, type DeliveryStatus } from "
 import { loadVerification, type EngineDeps } from "./engine-deps.js";
 import { cancelVerification, expireDue, expireIfDue, resendVerification } from "./lifecycle.js";
 import { lookupUser, type UserLookupView } from "./lookup.js";
+import { searchCallers, type SearchResult } from "./search.js";
 import { createPushPoller, type PushPoller } from "./push-poller.js";
 import { startVerification, type StartInput, type StartOptions } from "./start-verification.js";
 import { presentVerification, type VerificationView } from "./views.js";
@@ -31,6 +32,8 @@ export interface VerificationEngine {
   /** A provider's delivery report for the message it knows as `providerRef`; false if unknown. */
   deliveryStatus(providerRef: string, status: DeliveryStatus, errorCode: number | null): Promise<boolean>;
   lookup(actor: Actor, query: string, tenantId?: string): Promise<UserLookupView>;
+  /** Callers whose name, UPN, mail or ids contain the query, across the actor's tenants. */
+  search(actor: Actor, query: string): Promise<SearchResult>;
   /**
    * Calls `listener` with the current view, then on every change until the returned function is
    * called. Changes from this process arrive at once; from other processes within `pollMs`.
@@ -84,6 +87,7 @@ export function createVerificationEngine(deps: EngineDeps, options: { pushPollMs
       return true;
     },
     lookup: (actor, query, tenantId) => lookupUser(deps, actor, query, tenantId),
+    search: (actor, query) => searchCallers(deps, actor, query),
     async watch(actor, id, listener, pollMs = 1000) {
       const first = await loadVerification(deps, id);
       assertCanRead(actor, first);

@@ -177,6 +177,62 @@ const sendLog: Migration = {
   },
 };
 
+/**
+ * People who sign in to the web app: local accounts (password and TOTP) and single-sign-on users
+ * (created at their first sign-in, their role re-read from the identity provider each time), the
+ * sessions they hold, and the short-lived state of a sign-in at an identity provider.
+ */
+const webAccounts: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("users")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("kind", "text", (c) => c.notNull())
+      .addColumn("username", "text", (c) => c.unique())
+      .addColumn("provider", "text")
+      .addColumn("subject", "text")
+      .addColumn("display_name", "text", (c) => c.notNull())
+      .addColumn("email", "text")
+      .addColumn("role", "text", (c) => c.notNull())
+      .addColumn("tenants", "text")
+      .addColumn("password_hash", "text")
+      .addColumn("totp_secret", "text")
+      .addColumn("totp_last_step", "bigint")
+      .addColumn("failed_signins", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("locked_until", "text")
+      .addColumn("disabled_at", "text")
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("updated_at", "text", (c) => c.notNull())
+      .addColumn("last_signin_at", "text")
+      .execute();
+    await db.schema.createIndex("users_external").unique().on("users").columns(["provider", "subject"]).execute();
+
+    await db.schema
+      .createTable("web_sessions")
+      .addColumn("id_hash", "text", (c) => c.primaryKey())
+      .addColumn("user_id", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("last_seen_at", "text", (c) => c.notNull())
+      .addColumn("expires_at", "text", (c) => c.notNull())
+      .addColumn("ended_at", "text")
+      .addColumn("end_reason", "text")
+      .execute();
+    await db.schema.createIndex("web_sessions_user").on("web_sessions").columns(["user_id", "ended_at"]).execute();
+
+    await db.schema
+      .createTable("auth_flows")
+      .addColumn("id_hash", "text", (c) => c.primaryKey())
+      .addColumn("provider", "text", (c) => c.notNull())
+      .addColumn("state", "text", (c) => c.notNull())
+      .addColumn("nonce", "text", (c) => c.notNull())
+      .addColumn("code_verifier", "text", (c) => c.notNull())
+      .addColumn("return_to", "text")
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("expires_at", "text", (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
     Promise.resolve({
@@ -186,5 +242,6 @@ export const migrationProvider: MigrationProvider = {
       "0004_origin": origin,
       "0005_ticket_system": ticketSystem,
       "0006_send_log": sendLog,
+      "0007_web_accounts": webAccounts,
     }),
 };

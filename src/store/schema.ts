@@ -11,6 +11,9 @@ export interface Database {
   jobs: JobRow;
   webhook_deliveries: WebhookDeliveryRow;
   send_log: SendLogRow;
+  users: UserRow;
+  web_sessions: WebSessionRow;
+  auth_flows: AuthFlowRow;
 }
 
 export interface VerificationRow {
@@ -124,4 +127,57 @@ export interface SendLogRow {
   /** SMS only: the destination's ISO country (or +callingCode) and dialling prefix. */
   country: string | null;
   prefix: string | null;
+}
+
+/** A person who signs in to the web app: a local account or a single-sign-on user. */
+export interface UserRow {
+  id: string;
+  /** `local` (password and TOTP) or `oidc` (an identity provider signs them in). */
+  kind: string;
+  /** Local accounts: the sign-in name, lower case. */
+  username: string | null;
+  /** SSO users: the configured provider's name and the user's stable subject there. */
+  provider: string | null;
+  subject: string | null;
+  display_name: string;
+  email: string | null;
+  role: string;
+  /** JSON array of tenant ids; null means every tenant. */
+  tenants: string | null;
+  /** `scrypt$N$r$p$salt$hash`; local accounts only. */
+  password_hash: string | null;
+  /** The TOTP secret, sealed with a key derived from security.hashKey. */
+  totp_secret: string | null;
+  /** The last TOTP time step accepted, so a code works once. */
+  totp_last_step: number | null;
+  failed_signins: number;
+  locked_until: string | null;
+  disabled_at: string | null;
+  created_at: string;
+  updated_at: string;
+  last_signin_at: string | null;
+}
+
+/** A signed-in browser: only the SHA-256 of its cookie is stored. */
+export interface WebSessionRow {
+  id_hash: string;
+  user_id: string;
+  created_at: string;
+  last_seen_at: string;
+  /** The absolute end (12 hours after sign-in); idleness ends it sooner. */
+  expires_at: string;
+  ended_at: string | null;
+  end_reason: string | null;
+}
+
+/** A sign-in in progress at an identity provider (state, nonce, PKCE), for 10 minutes. */
+export interface AuthFlowRow {
+  id_hash: string;
+  provider: string;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  return_to: string | null;
+  created_at: string;
+  expires_at: string;
 }

@@ -3,8 +3,9 @@ import type { ApiTokenRow, Database } from "./schema.js";
 
 type Db = Kysely<Database>;
 
-export const ROLES = ["admin", "technician", "auditor"] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from "../domain/roles.js";
+
+export { ROLES, type Role } from "../domain/roles.js";
 
 export interface ApiToken {
   readonly id: string;

@@ -204,7 +204,7 @@ describe("HTTP API", () => {
   it("sets security headers and never caches API answers", async () => {
     const response = await call("GET", "/healthz");
     assert.equal(response.headers["x-content-type-options"], "nosniff");
-    assert.equal(response.headers["referrer-policy"], "no-referrer");
+    assert.equal(response.headers["referrer-policy"], "same-origin");
     assert.match(String(response.headers["content-security-policy"]), /frame-ancestors 'none'/);
     assert.equal(response.headers["cache-control"], "no-store");
     assert.equal(response.headers["access-control-allow-origin"], undefined);

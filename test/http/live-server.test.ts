@@ -12,7 +12,7 @@ async function readStates(response: Response, count: number): Promise<{ state: s
   const decoder = new TextDecoder();
   let buffer = "";
   for await (const chunk of response.body ?? []) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    buffer += decoder.decode(chunk, { stream: true });
     let split: number;
     while ((split = buffer.indexOf("\n\n")) >= 0) {
       const block = buffer.slice(0, split);

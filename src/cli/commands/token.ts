@@ -3,19 +3,19 @@ import { localActor, openLocalRuntime } from "../context.js";
 import { EXIT, line, parse, usageError, type CliIo } from "../io.js";
 
 export const TOKEN_HELP = `
-Usage: verity token create --name NAME --role admin|technician|auditor [--tenant ID ...]
+Usage: verity token create --name NAME --role admin|technician|verifier|auditor [--tenant ID ...]
        verity token list
        verity token revoke (--name NAME | --id ID)
 
 API tokens for the HTTP API and for the CLI's --server mode. A new token is printed once; only
 its hash is stored. Roles: admin (everything, and integrations that name the agent),
-technician (start and complete their own verifications, look users up), auditor (read
-verifications and the audit log). --tenant limits a token to tenants (repeatable).
+technician (start and complete their own verifications, look users up), verifier (the same,
+and never sees anyone else's history), auditor (read verifications and the audit log). --tenant limits a token to tenants (repeatable).
 These commands work on the local store (run them where Verity's database is).
 
 Options:
       --name NAME    a label, e.g. the technician's name or the integration
-      --role ROLE    admin, technician or auditor
+      --role ROLE    admin, technician, verifier or auditor
       --tenant ID    restrict to this tenant (repeat for several)
       --id ID        the token id (revoke)
   -c, --config FILE  configuration file (default: $VERITY_CONFIG or ./verity.yaml)
@@ -50,7 +50,7 @@ export async function tokenCommand(argv: string[], io: CliIo): Promise<number> {
   if (sub === "create") {
     if (values.name === undefined) throw usageError("--name is required.", TOKEN_HELP);
     if (values.role === undefined || !(ROLES as readonly string[]).includes(values.role)) {
-      throw usageError("--role must be admin, technician or auditor.", TOKEN_HELP);
+      throw usageError("--role must be admin, technician, verifier or auditor.", TOKEN_HELP);
     }
   }
   if (sub === "revoke" && (values.name === undefined) === (values.id === undefined)) {

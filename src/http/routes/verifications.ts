@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { VerityError } from "../../domain/errors.js";
+import { VERIFYING_ROLES } from "../../domain/roles.js";
 import type { TokenService } from "../../services/token-service.js";
 import type { VerificationEngine } from "../../services/verification-engine.js";
 import { cancelBody, checkBody, startBody, verificationIdParams } from "../api-schemas.js";
@@ -37,8 +38,8 @@ export function verificationRoutes(app: FastifyInstance, deps: { engine: Verific
       }
     };
   };
-  const readers = requireToken(deps.tokens, "admin", "technician", "auditor");
-  const actors = requireToken(deps.tokens, "admin", "technician");
+  const readers = requireToken(deps.tokens, ...VERIFYING_ROLES, "auditor");
+  const actors = requireToken(deps.tokens, ...VERIFYING_ROLES);
 
   app.post("/api/v1/verifications", { preHandler: actors }, async (request, reply) => {
     const body = parseInput(startBody, request.body);

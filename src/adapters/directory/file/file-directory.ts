@@ -21,6 +21,8 @@ interface Snapshot {
   readonly size: number;
   /** Every lookup key, lower-cased, with the users it names (more than one only for shared secondary keys). */
   readonly index: ReadonlyMap<string, readonly DirectoryUser[]>;
+  /** Every user with the text a search matches (name, UPN, mail, account name, provider ids). */
+  readonly searchable: readonly { readonly text: string; readonly user: DirectoryUser }[];
   readonly count: number;
 }
 
@@ -52,7 +54,10 @@ export function createFileDirectory(options: FileDirectoryOptions): FileDirector
         else named.push(user.entry);
       }
     }
-    return { mtimeMs: info.mtimeMs, size: info.size, index, count: users.length };
+    const searchable = users
+      .map((u) => ({ text: [u.entry.displayName, ...u.primaryKeys, ...u.secondaryKeys].join("\n").toLowerCase(), user: u.entry }))
+      .sort((a, b) => a.user.displayName.localeCompare(b.user.displayName));
+    return { mtimeMs: info.mtimeMs, size: info.size, index, searchable, count: users.length };
   };
 
   const snapshot = async (): Promise<Snapshot> => {
@@ -87,6 +92,12 @@ export function createFileDirectory(options: FileDirectoryOptions): FileDirector
         });
       }
       return named[0] ?? null;
+    },
+    async search(query, limit) {
+      const words = query.trim().toLowerCase().split(/\s+/).filter((w) => w !== "");
+      if (words.length === 0) return [];
+      const { searchable } = await snapshot();
+      return searchable.filter((s) => words.every((w) => s.text.includes(w))).slice(0, limit).map((s) => s.user);
     },
     riskSignals() {
       return Promise.resolve([]);
