@@ -3,6 +3,7 @@ import { CODE_CHANNELS } from "../domain/methods.js";
 import { isMethodId, parseMethod } from "../domain/methods.js";
 import { POLICY_ACTIONS } from "../domain/policy.js";
 import { sourceRanges } from "./fields.js";
+import { webConfigSchema } from "./web-config.js";
 import { Secret } from "./secret.js";
 import { USER_ID_RULES } from "../domain/methods.js";
 import { twilioConfigSchema } from "../adapters/channel/twilio-sms/twilio-config.js";
@@ -249,6 +250,7 @@ export const configSchema = z
       })
       .prefault({}),
     verification: verificationSettings.prefault({}),
+    web: webConfigSchema,
     /** Exports of the audit chain's head to sinks outside the database (anchors). */
     audit: auditConfigSchema,
     providers: z.record(slug, providerSchema).default({}),

@@ -65,7 +65,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   app.decorateRequest("webSession", null);
   registerStrictJson(app);
   installErrorHandling(app, { audit: runtime.audit });
-  installSecurityHeaders(app, { https });
+  installSecurityHeaders(app, { https, frameAncestors: config.web.frameAncestors });
   limits.current = installRateLimit(app, {
     perMinute: config.server.requestsPerMinute,
     webhookPerMinute: config.server.webhookRequestsPerMinute,
