@@ -105,11 +105,11 @@
     var current = panel();
     if (!current || current.getAttribute("data-final") === "true" || stream !== null || typeof EventSource === "undefined") return;
     stream = new EventSource("/api/v1/verifications/" + current.getAttribute("data-id") + "/events");
-    var seen = current.getAttribute("data-version");
+    var signature = function (v) { return [v.state, v.checks.used, v.sends, v.challenge === null ? "" : v.challenge].join("|"); };
     stream.addEventListener("state", function (event) {
       var view = JSON.parse(event.data);
-      if (view.updatedAt === seen) return;
-      seen = view.updatedAt;
+      var shown = panel();
+      if (shown && shown.getAttribute("data-sig") === signature(view)) return;
       refresh("").then(function () {
         if (view.final) { stream.close(); stream = null; }
       });
@@ -131,9 +131,8 @@
         })
           .then(function (response) { return response.json().then(function (body) { return { ok: response.ok, body: body }; }); })
           .then(function (r) {
-            if (r.ok && r.body.outcome === "incorrect") return refresh("said=incorrect&left=" + r.body.attemptsRemaining);
             if (r.ok) return refresh("");
-            return refresh("said=error&msg=" + encodeURIComponent(r.body.message || "The code could not be checked."));
+            return refresh("error=" + encodeURIComponent(r.body.code || "INTERNAL_ERROR"));
           })
           .catch(function () { codeForm.submit(); });
       });

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { isVerityError, VerityError } from "../../domain/errors.js";
+import { ERRORS, isVerityError, VerityError, type ErrorCode } from "../../domain/errors.js";
 import { VERIFYING_ROLES } from "../../domain/roles.js";
 import type { VerificationEngine } from "../../services/verification-engine.js";
 import type { VerificationView } from "../../services/views.js";
@@ -11,7 +11,11 @@ import { requireSession } from "./web-auth.js";
 import { methodLabel, outcomeWord, utc } from "./words.js";
 
 const idParams = z.object({ id: z.uuid() });
-const flash = z.object({ said: z.enum(["incorrect", "resent", "error"]).optional(), left: z.coerce.number().int().min(0).max(10).optional(), msg: z.string().max(300).optional() });
+/**
+ * An error to show after a form post, by its registered code only: a link cannot make the page
+ * say words of its own choosing.
+ */
+const flash = z.object({ error: z.enum(Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]]).optional().catch(undefined) });
 type Flash = z.output<typeof flash>;
 
 /** What the technician should do now, for a verification still open. */
@@ -45,9 +49,11 @@ function Waiting(props: { v: VerificationView; session: WebSession; flash: Flash
       <p class="hint">
         Expires <span data-expires={v.expiresAt}>{utc(v.expiresAt)}</span>
       </p>
-      {said.said === "incorrect" ? <Notice kind="error">{`That code is not right. ${said.left ?? 0} check${said.left === 1 ? "" : "s"} left.`}</Notice> : null}
-      {said.said === "resent" ? <Notice kind="info">A new code was sent; the old one no longer works.</Notice> : null}
-      {said.said === "error" && said.msg !== undefined ? <Notice kind="error">{said.msg}</Notice> : null}
+      {v.checks.used > 0 && v.methodKind !== "push" ? (
+        <Notice kind="error">{`That code is not right. ${v.checks.remaining} check${v.checks.remaining === 1 ? "" : "s"} left.`}</Notice>
+      ) : null}
+      {v.sends > 1 && v.methodKind !== "passcode" ? <Notice kind="info">{`A new ${v.methodKind === "push" ? "push" : "code"} was sent; earlier ones no longer work.`}</Notice> : null}
+      {said.error === undefined ? null : <Notice kind="error">{`${ERRORS[said.error].message} (${said.error})`}</Notice>}
       {v.methodKind === "push" || v.state === "pending" ? null : (
         <form method="post" action={`/verify/${v.id}/check`} id="code-form" data-id={v.id}>
           <Csrf session={session} />
@@ -89,7 +95,7 @@ function Waiting(props: { v: VerificationView; session: WebSession; flash: Flash
 
 /** What a verified caller proved, in the technician's words. */
 function provedBy(v: VerificationView): string {
-  if (v.methodKind === "push") return `${v.subject.displayName} approved the push (${methodLabel(v.method)})${v.challenge === null ? "" : " with the number you read out"}.`;
+  if (v.methodKind === "push") return `${v.subject.displayName} approved the push in ${methodLabel(v.method).replace(/^Push to /, "")}.`;
   if (v.methodKind === "passcode") return `${v.subject.displayName} read the current code from ${methodLabel(v.method).replace(/^Code from /, "")}.`;
   return `${v.subject.displayName} read back the code sent to ${v.destination ?? "their registered factor"}.`;
 }
@@ -138,11 +144,15 @@ function Result(props: { v: VerificationView }) {
   );
 }
 
+/** What the panel shows changes only with these; verify.js compares them to each event's. */
+export const panelSignature = (v: Pick<VerificationView, "state" | "checks" | "sends" | "challenge">): string =>
+  [v.state, v.checks.used, v.sends, v.challenge ?? ""].join("|");
+
 /** The live panel: the verification's facts, then what to do now or how it ended. Swapped in by verify.js. */
 export function Panel(props: { v: VerificationView; session: WebSession; flash: Flash }) {
   const { v } = props;
   return (
-    <section class="card" id="panel" data-id={v.id} data-final={String(v.final)} data-version={v.updatedAt} aria-labelledby="panel-h">
+    <section class="card" id="panel" data-id={v.id} data-final={String(v.final)} data-sig={panelSignature(v)} aria-labelledby="panel-h">
       <h2 id="panel-h">
         {v.subject.displayName} <span class="sub">· {v.tenant.name}</span>
       </h2>
@@ -219,17 +229,17 @@ export function verifyLiveRoutes(app: FastifyInstance, deps: { engine: Verificat
         return await back(reply, id, await run(session, id, (request.body ?? {}) as Record<string, unknown>));
       } catch (error) {
         if (!isVerityError(error) || error.status >= 500) throw error;
-        return back(reply, id, { said: "error", msg: error.message.slice(0, 300) });
+        return back(reply, id, { error: error.code });
       }
     });
 
   act("check", async (session, id, body) => {
-    const result = await deps.engine.check(session.actor, id, typeof body.code === "string" ? body.code : "");
-    return result.outcome === "incorrect" ? { said: "incorrect", left: String(result.attemptsRemaining) } : undefined;
+    await deps.engine.check(session.actor, id, typeof body.code === "string" ? body.code : "");
+    return undefined;
   });
   act("resend", async (session, id) => {
     await deps.engine.resend(session.actor, id);
-    return { said: "resent" };
+    return undefined;
   });
   act("cancel", async (session, id) => {
     await deps.engine.cancel(session.actor, id, "cancelled in the web app");
