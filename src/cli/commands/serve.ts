@@ -161,16 +161,15 @@ function banner(url: string, token: string): string {
 Everything here is simulated: fictional users, a development-only console channel instead
 of SMS and email, and a simulated push provider. Nothing reaches a real phone.
 
-  Demo phone   ${url}/demo/phone      (open it: texts, emails and push prompts land here)
+  Open         ${url}/            (sign in with one click as the Demo Technician)
+  Demo phone   ${url}/demo/phone      (texts, emails and push prompts land here)
   API          ${url}/api/openapi.json
   API token    ${token}
-               (technician role; a new one is printed on every start)
+               (technician role, for the CLI and curl; a new one is printed on every start)
 
-Try it from another terminal in this folder:
+Or from another terminal in this folder:
   export VERITY_SERVER=${url} VERITY_TOKEN=${token}
-  npm run -s verity -- lookup jane.doe@acme.example
   npm run -s verity -- verify --user jane.doe@acme.example --method sms --ticket 1042
-  npm run -s verity -- verify --user jane.doe@acme.example --method simulated-push
   npm run -s verity -- audit verify --demo
 Hit a limit while trying things? Restart with: npm start -- --reset
 Press Ctrl+C to stop.
