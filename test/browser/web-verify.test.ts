@@ -160,6 +160,30 @@ describeUnless("the web app's verify screen", browserMissing, () => {
     }
   });
 
+  it("labels every field, has landmarks, and fits a phone's width", async () => {
+    for (const path of ["/signin", "/verify", `/verify?user=${encodeURIComponent(TEST_USERS.jane.upn)}`]) {
+      const small = await context.newPage();
+      await small.setViewportSize({ width: 375, height: 740 });
+      await small.goto(`${base}${path}`);
+      const problems = await small.evaluate(() => {
+        const found: string[] = [];
+        for (const input of Array.from(document.querySelectorAll("input, select, textarea"))) {
+          const field = input as HTMLInputElement;
+          if (field.type === "hidden") continue;
+          const labelled = (field.id !== "" && document.querySelector(`label[for="${field.id}"]`) !== null) || field.closest("label") !== null || field.getAttribute("aria-label") !== null;
+          if (!labelled) found.push(`unlabelled ${field.name || field.id}`);
+        }
+        if (document.querySelector("main") === null) found.push("no main landmark");
+        if (document.documentElement.lang === "") found.push("no lang");
+        if (document.querySelector("h1") === null) found.push("no h1");
+        if (document.documentElement.scrollWidth > window.innerWidth + 1) found.push(`scrolls sideways (${document.documentElement.scrollWidth}px)`);
+        return found;
+      });
+      assert.deepEqual(problems, [], path);
+      await small.close();
+    }
+  });
+
   it("shows a technician only their own tenants' callers", async () => {
     const user = await t.runtime.webUsers.upsertSso({ provider: "test", subject: "acme-only", displayName: "Acme Only", email: null, role: "technician", tenants: ["acme"] });
     const { cookie } = await t.runtime.webSessions.start(user, "test");
