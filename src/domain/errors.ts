@@ -37,6 +37,11 @@ export const ERRORS = {
   USER_AMBIGUOUS: { status: 409, message: "More than one user matches; use the UPN or email." },
   TENANT_NOT_FOUND: { status: 404, message: "No tenant matches." },
   TENANT_REQUIRED: { status: 422, message: "Several tenants are configured; say which one." },
+  SEARCH_NEEDS_EMAIL: {
+    status: 422,
+    message: "This directory serves many client tenants and cannot tell from a name which one to search; type the caller's email to search a client tenant.",
+  },
+  SEARCH_QUERY_UNSUPPORTED: { status: 422, message: "The directory cannot search for that text." },
 
   // Factors and methods
   METHOD_NOT_ENABLED: { status: 422, message: "That method is not enabled for this tenant." },

@@ -72,9 +72,20 @@ export interface Directory {
   /** Signals the tenant's policy weighs (recent factor changes, privileged roles). */
   riskSignals(user: DirectoryUser): Promise<RiskSignal[]>;
   /**
-   * Users whose name, UPN, mail, account name or provider id contain every word of `query`
-   * (case-insensitive), for search as a technician types; at most `limit`. Absent where the
-   * directory cannot search.
+   * Users matching `query` by name, UPN, mail, account name or provider id, for search as a
+   * technician types; at most `limit`. Each directory matches in its own way: a file wants every
+   * word of `query` contained (case-insensitive); Entra uses Graph's `$search` (each word a prefix
+   * of a word of the display name, or mail and UPN by prefix) and the exact account name. Absent
+   * where the directory cannot search.
+   *
+   * Search results carry identity only (`id`, `upn`, `displayName`, `mail`, `samAccountName`,
+   * `providerIds`, `organisation` when known). A directory may return `phones`, `emails`,
+   * `groups` and `unusable` empty and `privileged` false without having read them (Entra does,
+   * so that a search is one or two Graph calls, not one per user): look the picked user up with
+   * `findUser(user.id)` before showing factors, privilege or risk, or sending anything.
+   * @throws VerityError SEARCH_NEEDS_EMAIL when the directory cannot tell from `query` which of its tenants to search (an Entra catch-all).
+   * @throws VerityError SEARCH_QUERY_UNSUPPORTED for text the directory cannot search for.
+   * @throws VerityError DIRECTORY_UNAVAILABLE when the directory cannot answer.
    */
   search?(query: string, limit: number): Promise<DirectoryUser[]>;
 }

@@ -71,6 +71,8 @@ export interface FakeRequest {
   /** The path, with its /login or /graph prefix. */
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
+  /** The ConsistencyLevel header, when the request carried one (advanced queries). */
+  readonly consistencyLevel?: string;
   readonly time: Date;
   status: number;
 }

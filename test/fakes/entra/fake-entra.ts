@@ -15,7 +15,7 @@ export interface FakeEntra {
   readonly graphUrl: string;
   /** `http://127.0.0.1:PORT`. */
   readonly origin: string;
-  /** Every request, oldest first; never the Authorization header or a body. */
+  /** Every request, oldest first, with its ConsistencyLevel header; never the Authorization header or a body. */
   readonly requests: readonly FakeRequest[];
   /** Requests whose path starts with `prefix` (or matches the RegExp). */
   count(match: PathMatch): number;
@@ -96,7 +96,15 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
   async function handle(request: IncomingMessage, response: ServerResponse, body: string): Promise<void> {
     const url = new URL(request.url ?? "/", origin);
     const path = url.pathname;
-    const entry: FakeRequest = { method: request.method ?? "GET", path, query: Object.fromEntries(url.searchParams), time: new Date(), status: 0 };
+    const consistency = request.headers.consistencylevel;
+    const entry: FakeRequest = {
+      method: request.method ?? "GET",
+      path,
+      query: Object.fromEntries(url.searchParams),
+      ...(typeof consistency === "string" ? { consistencyLevel: consistency } : {}),
+      time: new Date(),
+      status: 0,
+    };
     requests.push(entry);
     inFlight += 1;
     highWater = Math.max(highWater, inFlight);

@@ -5,6 +5,7 @@ import { PHONE_METHOD_IDS, ROLE_NAMES } from "./fake-entra-types.js";
 import { sendJson } from "./fake-login.js";
 import { advancedNeed, organizationResource, USER_FILTER_FIELDS, userResource } from "./fake-directory-objects.js";
 import { matches, ODataError, parseFilter } from "./fake-odata.js";
+import { SEARCH_NEEDS_EVENTUAL, SearchError, searchOf } from "./fake-search.js";
 
 const READ_ALL_METHODS = ["UserAuthenticationMethod.Read.All", "UserAuthenticationMethod.ReadWrite.All"];
 const PERMISSIONS = {
@@ -57,8 +58,10 @@ export function handleGraph(
     else graphError(response, 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
     return false;
   };
-  // An advanced query needs both the header and $count=true; then collections carry @odata.count.
-  const advanced = String(request.headers.consistencylevel ?? "").toLowerCase() === "eventual" && url.searchParams.get("$count") === "true";
+  // An advanced query needs both the header and $count=true ($search only the header); then
+  // collections carry @odata.count.
+  const eventual = String(request.headers.consistencylevel ?? "").toLowerCase() === "eventual";
+  const advanced = eventual && url.searchParams.get("$count") === "true";
   const collection = (items: unknown[], context: string) =>
     page(state, response, url, path, items, context, nextLinkFor(`/graph${path}`), advanced ? items.length : undefined);
   try {
@@ -78,9 +81,10 @@ export function handleGraph(
     if (resource !== "users") return graphError(response, 400, "BadRequest", `Resource not found for the segment '${resource ?? ""}'.`);
     if (id === undefined) {
       if (!allowed(PERMISSIONS.users)) return;
+      if (url.searchParams.has("$search") && !eventual) return graphError(response, 400, "Request_UnsupportedQuery", SEARCH_NEEDS_EVENTUAL);
       const needs = advanced ? undefined : advancedNeed(url);
       if (needs !== undefined) return graphError(response, 400, "Request_UnsupportedQuery", needs);
-      const users = (tenant.users ?? []).map(userResource).filter(filterOf(url, USER_FILTER_FIELDS));
+      const users = (tenant.users ?? []).map(userResource).filter(filterOf(url, USER_FILTER_FIELDS)).filter(searchOf(url));
       return collection(users.map((u) => select(u, url, DEFAULT_USER_FIELDS)), "users");
     }
     const user = (tenant.users ?? []).find((u) => u.id.toLowerCase() === id.toLowerCase() || u.userPrincipalName.toLowerCase() === id.toLowerCase());
@@ -124,6 +128,8 @@ export function handleGraph(
     return graphError(response, 400, "BadRequest", `Resource not found for the segment '${rest[0] ?? ""}'.`);
   } catch (error) {
     if (error instanceof ODataError) return graphError(response, 400, "BadRequest", `Invalid filter clause: ${error.message}`);
+    // Graph's code and wording for a malformed $search are UNCONFIRMED.
+    if (error instanceof SearchError) return graphError(response, 400, "BadRequest", `Invalid search expression: ${error.message}`);
     throw error;
   }
 }

@@ -15,6 +15,7 @@ import {
   type DirectoryRole,
   type GraphUser,
 } from "./entra-schemas.js";
+import { assertSearchable, createEntraSearch, searchTenant } from "./entra-search.js";
 import { createEntraUserLookup, isAccountName } from "./entra-user-lookup.js";
 import { createGraphClient, type GraphClient } from "./graph-client.js";
 import { cloudOfLoginUrl, createTenantResolver, isDomainName } from "./tenant-resolver.js";
@@ -30,6 +31,8 @@ export interface EntraAuthenticatorMethod {
 }
 
 export interface EntraDirectory extends Directory {
+  /** See `Directory.search`: identity only, from one `$search` (and an account-name filter). */
+  search(query: string, limit: number): Promise<DirectoryUser[]>;
   /**
    * The user's Microsoft Authenticator registrations. Served from the reads `findUser` started
    * when they are still fresh (60 s), otherwise read from Graph.
@@ -81,6 +84,10 @@ const PERMISSION = {
  * email and Authenticator methods, directory roles and recent audit events are read in parallel;
  * `riskSignals` awaits the reads already in flight.
  *
+ * `search` reads identity only: one `$search` on display name, mail and UPN (plus an exact
+ * account-name filter beside it), never a user's methods, roles or audits; the caller a
+ * technician picks is then looked up by the composite id, which reads them.
+ *
  * @example
  * ```ts
  * const directory = createEntraDirectory(entraDirectoryConfigSchema.parse(raw), { clock: systemClock, log });
@@ -102,6 +109,7 @@ export function createEntraDirectory(config: EntraDirectoryConfig, deps: EntraDi
   const tokens = createTokenProvider({ http: login, ...config, clock: deps.clock, log });
   const graph: GraphClient = createGraphClient({ http, tokens, ...config });
   const users = createEntraUserLookup(graph);
+  const searcher = createEntraSearch(graph);
   const organisations = createEntraOrganisations({ graph, clock: deps.clock, log });
   const privilegedIds = new Set(config.privilegedRoleTemplateIds);
   const reads = new Map<string, UserReads>();
@@ -210,6 +218,17 @@ export function createEntraDirectory(config: EntraDirectoryConfig, deps: EntraDi
         reads.delete(compositeId(tenant, user.id));
         throw error;
       }
+    },
+
+    async search(query, limit) {
+      const text = query.trim();
+      if (text === "") return [];
+      assertSearchable(text);
+      const tenant = await searchTenant(text, await fixedTenant(), (domain) => resolver.resolve(domain));
+      const found = await searcher.users(tenant, text, limit);
+      log.debug({ tenant, count: found.length }, "searched an Entra tenant");
+      const identityOnly = { phoneMethods: [], emailMethods: [], roles: [], privilegedTemplateIds: privilegedIds };
+      return found.map((user) => toDirectoryUser({ tenant, user, ...identityOnly }));
     },
 
     async riskSignals(user) {

@@ -2,7 +2,8 @@ import { VerityError } from "../../../domain/errors.js";
 import { graphPageSchema, graphUserSchema, type GraphUser } from "./entra-schemas.js";
 import type { GraphClient, GraphRead } from "./graph-client.js";
 
-const USER_FIELDS = "id,displayName,userPrincipalName,mail,onPremisesSamAccountName,accountEnabled";
+/** The user properties every Entra read selects: what `toDirectoryUser` maps. */
+export const USER_FIELDS = "id,displayName,userPrincipalName,mail,onPremisesSamAccountName,accountEnabled";
 const PERMISSION = "User.Read.All";
 // Characters Active Directory refuses in a sAMAccountName, plus `@` (that is a UPN or mail).
 const ACCOUNT_NAME = /^[^"/\\[\]:;|=,+*?<>@\p{Cc}]{1,64}$/u;
@@ -25,7 +26,8 @@ export interface EntraUserLookup {
   byAccountName(tenant: string, name: string): Promise<GraphUser | null>;
 }
 
-const literal = (value: string) => value.replace(/'/g, "''");
+/** `value` as the inside of an OData string literal: single quotes doubled. */
+export const literal = (value: string) => value.replace(/'/g, "''");
 const usersWhere = (filter: string, extra = "") => `/users?$filter=${encodeURIComponent(filter)}&$select=${USER_FIELDS}${extra}`;
 
 export function createEntraUserLookup(graph: GraphClient): EntraUserLookup {
