@@ -122,7 +122,6 @@ export const searchView = z
         id: z.string().describe("The directory id: look the caller up by it"),
         displayName: z.string(),
         upn: z.string().describe("Masked"),
-        privileged: z.boolean(),
       }),
     ),
     unavailable: z.array(z.strictObject({ tenant: z.string(), reason: z.string() })),

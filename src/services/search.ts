@@ -4,14 +4,16 @@ import { VERIFYING_ROLES } from "../domain/roles.js";
 import { assertRole, type Actor } from "./actor.js";
 import type { EngineDeps } from "./engine-deps.js";
 
-/** One caller found by a search: enough to pick the right person, nothing to reach them with. */
+/**
+ * One caller found by a search: enough to pick the right person, nothing to reach them with.
+ * Search results carry identity only (privilege and factors come with the caller card).
+ */
 export interface CallerMatch {
   readonly tenant: { readonly id: string; readonly name: string };
   /** The directory id: what the verify screen looks the caller up by. */
   readonly id: string;
   readonly displayName: string;
   readonly upn: string;
-  readonly privileged: boolean;
 }
 
 export interface SearchResult {
@@ -41,7 +43,7 @@ export async function searchCallers(deps: Pick<EngineDeps, "tenants">, actor: Ac
   );
   const matches = settled
     .flatMap(({ tenant, users }) =>
-      users.map((u) => ({ tenant: { id: tenant.id, name: tenant.name }, id: u.id, displayName: u.displayName, upn: maskEmail(u.upn), privileged: u.privileged })),
+      users.map((u) => ({ tenant: { id: tenant.id, name: tenant.name }, id: u.id, displayName: u.displayName, upn: maskEmail(u.upn) })),
     )
     .sort((a, b) => a.displayName.localeCompare(b.displayName))
     .slice(0, limit);

@@ -32,7 +32,7 @@
         name.textContent = m.displayName;
         var sub = document.createElement("span");
         sub.className = "sub";
-        sub.textContent = " " + m.upn + " · " + m.tenant.name + (m.privileged ? " · privileged" : "");
+        sub.textContent = " " + m.upn + " · " + m.tenant.name;
         a.appendChild(name);
         a.appendChild(sub);
         li.appendChild(a);

@@ -68,7 +68,7 @@ function Search(props: { query: StartQuery; result: SearchResult | null }) {
         {(result?.matches ?? []).map((m) => (
           <li>
             <a href={verifyLink({ user: m.id, tenant: m.tenant.id, ticket: query.ticket, reason: query.reason })}>
-              <strong>{m.displayName}</strong> <span class="sub">{`${m.upn} · ${m.tenant.name}${m.privileged ? " · privileged" : ""}`}</span>
+              <strong>{m.displayName}</strong> <span class="sub">{`${m.upn} · ${m.tenant.name}`}</span>
             </a>
           </li>
         ))}
