@@ -32,7 +32,7 @@ for (const catchAll of [false, true]) {
         f.entra.resetStats();
         const result = await search("jan");
         assert.deepEqual(result, {
-          matches: [{ tenant, id: `${CONTOSO}:${PEOPLE.jane.id}`, displayName: "Jane Doe", upn: result.matches[0]?.upn ?? "", privileged: false }],
+          matches: [{ tenant, id: `${CONTOSO}:${PEOPLE.jane.id}`, displayName: "Jane Doe", upn: result.matches[0]?.upn ?? "" }],
           unavailable: [],
         });
         assert.ok(!(result.matches[0]?.upn ?? "").includes("jane.doe@"), "the UPN is masked");
