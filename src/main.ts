@@ -136,7 +136,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
         // Limits outlive a restart; the demo says how to start afresh.
         ...(loaded.demo ? { limitHint: "(Demo: `npm start -- --reset` starts it afresh, limits included.)" } : {}),
       },
-      options.pushPollMs === undefined ? {} : { pushPollMs: options.pushPollMs },
+      { technicianHistory: config.web.technicianHistory, ...(options.pushPollMs === undefined ? {} : { pushPollMs: options.pushPollMs }) },
     );
     kinds[NOTE_JOB] = ticketNoteJob({
       systems: ticketing.systems,

@@ -15,6 +15,7 @@ import { twilioHookRoutes } from "./routes/hooks-twilio.js";
 import { linkRoutes } from "./routes/link.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { verificationRoutes } from "./routes/verifications.js";
+import { createChainStatus } from "../services/chain-status.js";
 import { applySecurityHeaders, installSecurityHeaders } from "./security-headers.js";
 import { assertFromOurPages } from "./web/web-auth.js";
 import { webRoutes } from "./web/web-routes.js";
@@ -114,6 +115,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     publicUrl: config.server.publicUrl,
     demo: runtime.loaded.demo,
     sso: [],
+    chain: createChainStatus({ verifier: runtime.auditVerifier, clock: runtime.clock, log: runtime.log }),
   });
   // The demo phone shows codes by design: it exists only in the demo, never in `verity serve`.
   if (runtime.loaded.demo && (runtime.dev.outboxPath !== null || runtime.dev.simulated.size > 0)) demoRoutes(app, { dev: runtime.dev });

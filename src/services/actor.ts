@@ -20,8 +20,12 @@ export function assertTenantAccess(actor: Actor, tenantId: string): void {
   }
 }
 
-/** Who started it: a person (an API token, the CLI, a page link) or an integration (a PSA button). */
-const PERSON_ACTORS = /^(token|cli|link|user):/;
+/**
+ * Who started it: a person (an API token, the CLI, a page link, a web user) or, without one of
+ * these prefixes, an integration (a PSA button). History's queries test the same prefixes.
+ */
+export const PERSON_ACTOR_PREFIXES = ["token:", "cli:", "link:", "user:"] as const;
+const isPersonActor = (id: string) => PERSON_ACTOR_PREFIXES.some((p) => id.startsWith(p));
 
 /**
  * Technicians see and act on their own verifications, and on those an integration started in
@@ -30,7 +34,7 @@ const PERSON_ACTORS = /^(token|cli|link|user):/;
  */
 export function assertCanRead(actor: Actor, v: Verification): void {
   assertTenantAccess(actor, v.tenantId);
-  if ((actor.role === "technician" || actor.role === "verifier") && v.createdBy !== actor.id && PERSON_ACTORS.test(v.createdBy)) {
+  if ((actor.role === "technician" || actor.role === "verifier") && v.createdBy !== actor.id && isPersonActor(v.createdBy)) {
     throw new VerityError("FORBIDDEN", { message: "This verification was started by someone else." });
   }
 }

@@ -7,6 +7,7 @@ import { findTicketVerification } from "./ticket-binding.js";
 import { checkVerification } from "./check-verification.js";
 import { confirmVerification, recordDeliveryStatus, type DeliveryStatus } from "./confirm-and-status.js";
 import { loadVerification, type EngineDeps } from "./engine-deps.js";
+import { createHistory, type Evidence, type HistoryFilter, type HistoryPage, type HistoryScope } from "./history.js";
 import { cancelVerification, expireDue, expireIfDue, resendVerification } from "./lifecycle.js";
 import { lookupUser, type UserLookupView } from "./lookup.js";
 import { searchCallers, type SearchResult } from "./search.js";
@@ -48,17 +49,27 @@ export interface VerificationEngine {
   findForTicket(actor: Actor, query: { tenantId: string; system: string; ticket: string; contact: TicketContact }): Promise<VerificationView>;
   /** An integration gave up on a start: a verification it left waiting for the ticketing system fails. */
   abandonWaiting(idempotencyKey: string, reason: string): Promise<VerificationView | null>;
+  /** History: the verifications the actor may see that match `filter`, newest first, a page at a time. */
+  list(actor: Actor, filter: HistoryFilter): Promise<HistoryPage>;
+  /** Every verification `list` would show, page after page (for CSV); a bad filter throws at once. */
+  streamList(actor: Actor, filter: HistoryFilter): AsyncIterable<VerificationView>;
+  /** A verification the actor may see in history, with every audit event about it in chain order. */
+  evidence(actor: Actor, id: string): Promise<Evidence>;
   readonly pushes: PushPoller;
 }
 
-export function createVerificationEngine(deps: EngineDeps, options: { pushPollMs?: number } = {}): VerificationEngine {
+export function createVerificationEngine(deps: EngineDeps, options: { pushPollMs?: number; technicianHistory?: HistoryScope } = {}): VerificationEngine {
   // Under a second between polls, so an answer reaches the technician within a second.
   const pushes = createPushPoller(deps, { defaultIntervalMs: options.pushPollMs ?? 750 });
   const full = { ...deps, pushes };
   const present = (v: Parameters<typeof presentVerification>[1]) => presentVerification(deps, v);
+  const history = createHistory(deps, options.technicianHistory ?? "own");
 
   return {
     pushes,
+    list: history.list,
+    streamList: history.streamList,
+    evidence: history.evidence,
     async start(actor, input, options) {
       return present(await startVerification(full, actor, input, options));
     },

@@ -45,9 +45,11 @@ export interface VerificationView {
   readonly receipt: { readonly seq: number; readonly hash: string; readonly eventId: string; readonly action: string } | null;
 }
 
+/** `known.receipt`: the receipt already read (history reads a page's receipts in one query). */
 export async function presentVerification(
   deps: { db: Kysely<Database>; tenants: TenantRegistry },
   v: Verification,
+  known: { receipt?: VerificationView["receipt"] } = {},
 ): Promise<VerificationView> {
   const tenant = deps.tenants.get(v.tenantId);
   const binding = tenant?.methods.get(v.method);
@@ -83,7 +85,7 @@ export async function presentVerification(
     updatedAt: v.updatedAt,
     expiresAt: v.expiresAt,
     completedAt: v.completedAt,
-    receipt: isTerminal(v.state) ? await findReceipt(deps.db, v.id) : null,
+    receipt: !isTerminal(v.state) ? null : known.receipt !== undefined ? known.receipt : await findReceipt(deps.db, v.id),
   };
 }
 

@@ -109,6 +109,27 @@ export async function firstVerificationEvent(
   return row === undefined ? undefined : { seq: Number(row.seq), hash: row.hash, id: row.id, action: row.action };
 }
 
+/** firstVerificationEvent for many verifications in one query (a page of history). */
+export async function firstVerificationEvents(
+  db: Db,
+  verificationIds: readonly string[],
+  actions: readonly string[],
+): Promise<Map<string, { seq: number; hash: string; id: string; action: string }>> {
+  const found = new Map<string, { seq: number; hash: string; id: string; action: string }>();
+  if (verificationIds.length === 0) return found;
+  const rows = await db
+    .selectFrom("audit_events")
+    .select(["verification_id", "seq", "hash", "id", "action"])
+    .where("verification_id", "in", [...verificationIds])
+    .where("action", "in", [...actions])
+    .orderBy("seq")
+    .execute();
+  for (const row of rows) {
+    if (row.verification_id !== null && !found.has(row.verification_id)) found.set(row.verification_id, { seq: Number(row.seq), hash: row.hash, id: row.id, action: row.action });
+  }
+  return found;
+}
+
 /** When the subject's events of these kinds happened since `since`: the input of rate limits. */
 export async function subjectEventTimes(
   db: Db,

@@ -233,6 +233,18 @@ const webAccounts: Migration = {
   },
 };
 
+/**
+ * History (issue 10) reads newest first, by keyset (created_at, id): across all tenants, within
+ * one tenant, or one person's own.
+ */
+const historyIndexes: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex("verifications_created").on("verifications").columns(["created_at", "id"]).execute();
+    await db.schema.createIndex("verifications_tenant_created").on("verifications").columns(["tenant_id", "created_at", "id"]).execute();
+    await db.schema.createIndex("verifications_creator_created").on("verifications").columns(["created_by", "created_at", "id"]).execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
     Promise.resolve({
@@ -243,5 +255,6 @@ export const migrationProvider: MigrationProvider = {
       "0005_ticket_system": ticketSystem,
       "0006_send_log": sendLog,
       "0007_web_accounts": webAccounts,
+      "0008_history_indexes": historyIndexes,
     }),
 };

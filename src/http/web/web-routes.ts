@@ -2,9 +2,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { PACKAGE_ROOT } from "../../config/demo.js";
+import type { ChainStatus } from "../../services/chain-status.js";
 import type { VerificationEngine } from "../../services/verification-engine.js";
 import type { WebSessionService } from "../../services/web-sessions.js";
 import type { WebUserService } from "../../services/web-users.js";
+import { historyDetailRoutes } from "./history-detail-page.js";
+import { historyRoutes } from "./history-page.js";
 import { signinRoutes, type SsoButton } from "./signin-page.js";
 import { verifyLiveRoutes } from "./verify-live.js";
 import { verifyStartRoutes } from "./verify-page.js";
@@ -22,6 +25,8 @@ export interface WebDeps {
   readonly publicUrl: string | undefined;
   readonly demo: boolean;
   readonly sso: readonly SsoButton[];
+  /** Whether the audit chain verifies, checked in the background for the history pages. */
+  readonly chain: ChainStatus;
 }
 
 /**
@@ -48,6 +53,8 @@ export function webRoutes(app: FastifyInstance, deps: WebDeps): void {
     signinRoutes(pages, deps);
     verifyStartRoutes(pages, deps);
     verifyLiveRoutes(pages, deps);
+    historyRoutes(pages, deps);
+    historyDetailRoutes(pages, deps);
     done();
   });
 }
