@@ -18,6 +18,7 @@ import { verificationRoutes } from "./routes/verifications.js";
 import { applySecurityHeaders, installSecurityHeaders } from "./security-headers.js";
 import { assertFromOurPages } from "./web/web-auth.js";
 import { webRoutes } from "./web/web-routes.js";
+import { createConnectionTests } from "../services/connection-tests.js";
 import { VERSION } from "../version.js";
 
 
@@ -114,6 +115,10 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     publicUrl: config.server.publicUrl,
     demo: runtime.loaded.demo,
     sso: [],
+    tokens: runtime.tokens,
+    tenants: runtime.tenants,
+    connections: createConnectionTests({ tenants: runtime.tenants, config, anchors: runtime.anchors, audit: runtime.audit, clock: runtime.clock }),
+    clock: runtime.clock,
   });
   // The demo phone shows codes by design: it exists only in the demo, never in `verity serve`.
   if (runtime.loaded.demo && (runtime.dev.outboxPath !== null || runtime.dev.simulated.size > 0)) demoRoutes(app, { dev: runtime.dev });

@@ -2,9 +2,16 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { PACKAGE_ROOT } from "../../config/demo.js";
+import type { Clock } from "../../domain/ports.js";
+import type { ConnectionTests } from "../../services/connection-tests.js";
+import type { TenantRegistry } from "../../services/tenant-registry.js";
+import type { TokenService } from "../../services/token-service.js";
 import type { VerificationEngine } from "../../services/verification-engine.js";
 import type { WebSessionService } from "../../services/web-sessions.js";
 import type { WebUserService } from "../../services/web-users.js";
+import { adminIntegrationsRoutes } from "./admin-integrations-page.js";
+import { adminRoutes } from "./admin-page.js";
+import { adminTokensRoutes } from "./admin-tokens-page.js";
 import { signinRoutes, type SsoButton } from "./signin-page.js";
 import { verifyLiveRoutes } from "./verify-live.js";
 import { verifyStartRoutes } from "./verify-page.js";
@@ -22,6 +29,10 @@ export interface WebDeps {
   readonly publicUrl: string | undefined;
   readonly demo: boolean;
   readonly sso: readonly SsoButton[];
+  readonly tokens: TokenService;
+  readonly tenants: Pick<TenantRegistry, "all" | "get">;
+  readonly connections: ConnectionTests;
+  readonly clock: Clock;
 }
 
 /**
@@ -48,6 +59,9 @@ export function webRoutes(app: FastifyInstance, deps: WebDeps): void {
     signinRoutes(pages, deps);
     verifyStartRoutes(pages, deps);
     verifyLiveRoutes(pages, deps);
+    adminRoutes(pages, deps);
+    adminTokensRoutes(pages, deps);
+    adminIntegrationsRoutes(pages, deps);
     done();
   });
 }
