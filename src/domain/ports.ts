@@ -10,6 +10,22 @@ export interface Clock {
 export const systemClock: Clock = { now: () => new Date() };
 
 // ---------------------------------------------------------------------------------------------
+// Connection tests
+
+/**
+ * What a connection test (`probe`, optional on Directory, MessageChannel, PushProvider and
+ * TicketingSystem) found. A probe makes one harmless call (a token fetch, a read, a lookup of no
+ * one), never a send or a push, and never rejects: bad credentials, a missing permission, an
+ * unreachable host or a refused TLS certificate come back as `ok: false`. `detail` is written for
+ * the administrator who pressed "Test connection": what was checked and, when something is wrong,
+ * what and where to fix it. It never holds a secret, a code or a full phone number.
+ */
+export interface ProbeResult {
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Directory
 
 export const PHONE_TYPES = ["mobile", "alternateMobile", "office"] as const;
@@ -88,6 +104,8 @@ export interface Directory {
    * @throws VerityError DIRECTORY_UNAVAILABLE when the directory cannot answer.
    */
   search?(query: string, limit: number): Promise<DirectoryUser[]>;
+  /** A connection test (see ProbeResult). */
+  probe?(): Promise<ProbeResult>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,6 +145,8 @@ export interface MessageChannel {
    * reads. Never rejects: a check that cannot be made is itself a signal.
    */
   assess?(destination: { readonly channel: CodeChannel; readonly to: string }): Promise<RiskSignal[]>;
+  /** A connection test (see ProbeResult); never sends a message. */
+  probe?(): Promise<ProbeResult>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,6 +233,8 @@ export interface PushProvider {
    * the provider cannot say in advance; then a push to an unenrolled user fails at startPush.
    */
   describeUser?(request: { readonly providerUserId: string; readonly user: DirectoryUser; readonly tenantId: string }): Promise<ProviderUserInfo>;
+  /** A connection test (see ProbeResult); never sends a push. */
+  probe?(): Promise<ProbeResult>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,6 +268,8 @@ export interface TicketingSystem {
   addPrivateNote(note: { readonly ticket: string; readonly html: string }): Promise<void>;
   /** Whether a note containing `marker` is on the ticket already; null when the PSA cannot tell. */
   hasNoteWith(ticket: string, marker: string): Promise<boolean | null>;
+  /** A connection test (see ProbeResult); never writes to a ticket. */
+  probe?(): Promise<ProbeResult>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import { createChainStatus } from "../services/chain-status.js";
 import { applySecurityHeaders, installSecurityHeaders } from "./security-headers.js";
 import { assertFromOurPages } from "./web/web-auth.js";
 import { webRoutes } from "./web/web-routes.js";
+import { createConnectionTests } from "../services/connection-tests.js";
 import { VERSION } from "../version.js";
 
 
@@ -116,6 +117,10 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     demo: runtime.loaded.demo,
     sso: [],
     chain: createChainStatus({ verifier: runtime.auditVerifier, clock: runtime.clock, log: runtime.log }),
+    tokens: runtime.tokens,
+    tenants: runtime.tenants,
+    connections: createConnectionTests({ tenants: runtime.tenants, config, anchors: runtime.anchors, audit: runtime.audit, clock: runtime.clock }),
+    clock: runtime.clock,
   });
   // The demo phone shows codes by design: it exists only in the demo, never in `verity serve`.
   if (runtime.loaded.demo && (runtime.dev.outboxPath !== null || runtime.dev.simulated.size > 0)) demoRoutes(app, { dev: runtime.dev });

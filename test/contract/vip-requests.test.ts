@@ -45,7 +45,7 @@ describeUnless(
     it("exercised every operation Verity uses", () => {
       assert.deepEqual(
         [...new Set(fake.requests.map((r) => r.operation))].sort(),
-        ["AuthenticateUserWithPushRequest", "CheckOtpRequest", "GetUserInfoRequest", "PollPushStatusRequest"],
+        ["AuthenticateUserWithPushRequest", "CheckOtpRequest", "GetServerTimeRequest", "GetUserInfoRequest", "PollPushStatusRequest"],
       );
     });
 
@@ -138,6 +138,7 @@ async function exercise(fake: FakeVip): Promise<void> {
     await plain.checkPasscode({ verificationId: "v", tenantId: "acme", user: USER, providerUserId: "otp.only", passcode: "ABCDEF1234" });
     await plain.describeUser({ providerUserId: "jdoe", user: USER, tenantId: "acme" });
     await plain.describeUser({ providerUserId: "sms.only", user: USER, tenantId: "acme" });
+    assert.equal((await plain.probe?.())?.ok, true);
     await plain.describeUser({ providerUserId: "x".repeat(128), user: USER, tenantId: "acme" });
   } finally {
     await Promise.all([plain.close(), branded.close()]);

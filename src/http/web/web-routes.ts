@@ -8,6 +8,13 @@ import type { WebSessionService } from "../../services/web-sessions.js";
 import type { WebUserService } from "../../services/web-users.js";
 import { historyDetailRoutes } from "./history-detail-page.js";
 import { historyRoutes } from "./history-page.js";
+import type { Clock } from "../../domain/ports.js";
+import type { ConnectionTests } from "../../services/connection-tests.js";
+import type { TenantRegistry } from "../../services/tenant-registry.js";
+import type { TokenService } from "../../services/token-service.js";
+import { adminIntegrationsRoutes } from "./admin-integrations-page.js";
+import { adminRoutes } from "./admin-page.js";
+import { adminTokensRoutes } from "./admin-tokens-page.js";
 import { signinRoutes, type SsoButton } from "./signin-page.js";
 import { verifyLiveRoutes } from "./verify-live.js";
 import { verifyStartRoutes } from "./verify-page.js";
@@ -27,6 +34,10 @@ export interface WebDeps {
   readonly sso: readonly SsoButton[];
   /** Whether the audit chain verifies, checked in the background for the history pages. */
   readonly chain: ChainStatus;
+  readonly tokens: TokenService;
+  readonly tenants: Pick<TenantRegistry, "all" | "get">;
+  readonly connections: ConnectionTests;
+  readonly clock: Clock;
 }
 
 /**
@@ -55,6 +66,9 @@ export function webRoutes(app: FastifyInstance, deps: WebDeps): void {
     verifyLiveRoutes(pages, deps);
     historyRoutes(pages, deps);
     historyDetailRoutes(pages, deps);
+    adminRoutes(pages, deps);
+    adminTokensRoutes(pages, deps);
+    adminIntegrationsRoutes(pages, deps);
     done();
   });
 }

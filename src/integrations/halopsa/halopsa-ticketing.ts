@@ -21,6 +21,7 @@ export function createHaloTicketing(name: string, client: HaloClient): Ticketing
     async addPrivateNote(note) {
       await client.addPrivateNote({ ticketId: ticketId(note.ticket), html: note.html });
     },
+    probe: () => client.probe(),
     async hasNoteWith(ticket, marker) {
       try {
         const actions = await client.listActions(ticketId(ticket));

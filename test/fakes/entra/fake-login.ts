@@ -41,8 +41,35 @@ function tenantNotFound(state: FakeState, response: ServerResponse, key: string,
   );
 }
 
+const MULTI_TENANT = new Set(["common", "organizations", "consumers"]);
+
+/**
+ * The tenant-independent document (`common`, `organizations`, `consumers`): the issuer is a
+ * template with `{tenantid}` and the endpoints keep the path segment asked for.
+ */
+function multiTenantConfiguration(state: FakeState, response: ServerResponse, key: string): void {
+  const base = `${state.loginUrl}/${key}`;
+  sendJson(
+    response,
+    200,
+    {
+      token_endpoint: `${base}/oauth2/v2.0/token`,
+      token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+      jwks_uri: `${base}/discovery/v2.0/keys`,
+      issuer: `${state.loginUrl}/{tenantid}/v2.0`,
+      authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+      tenant_region_scope: null,
+      cloud_instance_name: "microsoftonline.com",
+      cloud_graph_host_name: "graph.windows.net",
+      msgraph_host: "graph.microsoft.com",
+    },
+    { "cache-control": "max-age=86400, private" },
+  );
+}
+
 /** GET {login}/{tenant or domain}/v2.0/.well-known/openid-configuration */
 export function openIdConfiguration(state: FakeState, response: ServerResponse, key: string): void {
+  if (MULTI_TENANT.has(key.toLowerCase())) return multiTenantConfiguration(state, response, key.toLowerCase());
   const tenant = state.tenant(key);
   if (tenant === undefined) return tenantNotFound(state, response, key, "invalid_tenant");
   const cloud = tenant.cloudInstanceName ?? "microsoftonline.com";

@@ -36,6 +36,7 @@ export function handleHaloApi(state: FakeHaloState, method: string, path: string
   const key = resource.toLowerCase();
   if (rest.length > 0) return haloError(404, "Not found");
   if (method === "GET" && key === "tickets" && id !== undefined) return getRecord(state.tickets, idOf(id));
+  if (method === "GET" && key === "tickets") return listTickets(state, query);
   if (method === "GET" && key === "users" && id !== undefined) return getRecord(state.users, idOf(id));
   if (method === "GET" && key === "users") return searchUsers(state, query);
   if (method === "GET" && key === "agent" && id !== undefined) return getRecord(state.agents, idOf(id));
@@ -47,6 +48,18 @@ export function handleHaloApi(state: FakeHaloState, method: string, path: string
 function getRecord<T>(records: Map<number, T>, id: number | undefined): FakeReply {
   const record = id === undefined ? undefined : records.get(id);
   return record === undefined ? haloError(404, "Record not found") : { status: 200, body: record };
+}
+
+/** `GET /Tickets`: open tickets, paged when `pageinate=true` (the list's shape is UNCONFIRMED, modelled on `/Users`). */
+function listTickets(state: FakeHaloState, query: URLSearchParams): FakeReply {
+  let tickets = [...state.tickets.values()].filter((t) => t.hasbeenclosed !== true);
+  const recordCount = tickets.length;
+  if (query.get("pageinate") === "true") {
+    const size = Number(query.get("page_size") ?? "50");
+    const page = Number(query.get("page_no") ?? "1");
+    tickets = tickets.slice((page - 1) * size, page * size);
+  }
+  return { status: 200, body: { page_no: 1, page_size: tickets.length, record_count: recordCount, tickets } };
 }
 
 function searchUsers(state: FakeHaloState, query: URLSearchParams): FakeReply {

@@ -61,6 +61,7 @@ export function completeAccount(partial: Partial<FakeTwilioAccount>): FakeTwilio
     apiKeys: partial.apiKeys ?? [{ sid: fakeSid("SK"), secret: fakeSid("").slice(0, 32) }],
     senders: partial.senders ?? ["+15005550006"],
     messagingServices: partial.messagingServices ?? [fakeSid("MG")],
+    ...(partial.voiceOnly === undefined ? {} : { voiceOnly: partial.voiceOnly }),
   };
 }
 

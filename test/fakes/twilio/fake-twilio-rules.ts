@@ -9,6 +9,8 @@ export interface FakeTwilioAccount {
   readonly senders: readonly string[];
   /** Messaging Services of the account; `MessagingServiceSid` must be one of them. */
   readonly messagingServices: readonly string[];
+  /** Numbers the account owns that cannot send SMS (voice only). */
+  readonly voiceOnly?: readonly string[];
 }
 
 /** Destinations that make Twilio refuse a send, each with its documented error. */

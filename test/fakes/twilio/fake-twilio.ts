@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { postStatusCallback, type RecordedCallback } from "./fake-twilio-callbacks.js";
 import { authenticate, completeAccount, errorBody, messageResource, type FakeMessage } from "./fake-twilio-resource.js";
 import { lookupReply, type FakeLookupData } from "./fake-twilio-lookup.js";
+import { accountRead } from "./fake-twilio-account.js";
 import { checkCreateForm, fakeSid, twilioError, type FakeTwilioAccount, type FakeTwilioDestinationRules, type TwilioErrorReply } from "./fake-twilio-rules.js";
 
 export { fakeSid, type FakeTwilioAccount } from "./fake-twilio-rules.js";
@@ -178,6 +179,8 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
       const answer = lookupReply(lookup[1] ?? "", new URLSearchParams(record.query), lookupData);
       return "code" in answer ? reply(answer.status, errorBody(answer)) : reply(answer.status, answer.body);
     }
+    const read = accountRead(req.method ?? "", record.path, record.query, authenticate(accounts, req.headers.authorization));
+    if (read !== null) return reply(read.status, read.body, read.headers);
     const list = MESSAGES_PATH.exec(record.path);
     const one = MESSAGE_PATH.exec(record.path);
     const isSend = list !== null && req.method === "POST";
@@ -288,6 +291,7 @@ export function twilioProviderConfig(fake: Pick<FakeTwilio, "account" | "baseUrl
     auth: { kind: "authToken", authToken: fake.account.authToken },
     from: fake.account.senders[0],
     baseUrl: fake.baseUrl,
+    messagingBaseUrl: fake.baseUrl,
     lookup: { baseUrl: fake.baseUrl, ...lookup },
   };
 }

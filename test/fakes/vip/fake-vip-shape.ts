@@ -4,7 +4,7 @@ import type { XmlElement } from "../../../src/adapters/push/vip/vip-xml.js";
 /**
  * The request checks VIP makes before anything else (it answers 600B "Schema validation failed"
  * when one fails): element order and counts, and the simple-type restrictions of
- * vipuserservices-1.7.xsd for the four requests Verity sends. Written by hand from the schema so
+ * vipuserservices-1.7.xsd for the requests Verity sends. Written by hand from the schema so
  * the fake does not need the contract files; test/contract checks against the XSD itself.
  */
 
@@ -51,6 +51,7 @@ export const REQUEST_SHAPES: Readonly<Record<string, readonly Field[]>> = {
   ],
   PollPushStatusRequest: [requestId, accountId, { name: "transactionId", min: 1, max: 20, leaf: pattern(/^[0-9A-Za-z_]{4,16}$/, "transactionId") }],
   CheckOtpRequest: [requestId, accountId, userId, { name: "otpAuthData", min: 1, max: 1, children: [otp("otp", 1), otp("otp2", 0)] }, authContext],
+  GetServerTimeRequest: [requestId, accountId],
   GetUserInfoRequest: [
     requestId,
     accountId,

@@ -19,7 +19,7 @@ export const QUERY_PATH = "/vipuserservices/QueryService_1_7";
 /** Which request elements each service dispatches (the auth and query WSDLs). */
 const SERVICES: Readonly<Record<string, readonly string[]>> = {
   [AUTH_PATH]: ["AuthenticateUserWithPushRequest", "CheckOtpRequest"],
-  [QUERY_PATH]: ["PollPushStatusRequest", "GetUserInfoRequest"],
+  [QUERY_PATH]: ["PollPushStatusRequest", "GetUserInfoRequest", "GetServerTimeRequest"],
 };
 
 /**
@@ -134,6 +134,8 @@ export async function startFakeVip(options: FakeVipOptions = {}): Promise<FakeVi
         return handlePoll(state, req);
       case "CheckOtpRequest":
         return handleCheckOtp(state, req);
+      case "GetServerTimeRequest":
+        return { status: "0000", statusMessage: "Success", fields: [leaf("timestamp", new Date().toISOString())] };
       default:
         return handleGetUserInfo(state, req);
     }

@@ -53,6 +53,11 @@ export function createConsoleChannel(options: {
       options.print(`[${CONSOLE_LABEL}] ${message.channel.toUpperCase()} to ${entry.toMasked}: ${message.text}`);
       return { providerRef: entry.id };
     },
+    probe: () =>
+      Promise.resolve({
+        ok: true,
+        detail: `A development channel: it sends nothing to anyone, and writes each message to ${options.outboxPath} (the demo phone's inbox) and the console instead.`,
+      }),
   };
 }
 

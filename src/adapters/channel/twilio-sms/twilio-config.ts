@@ -55,6 +55,8 @@ export const twilioConfigSchema = z
     from: e164String.optional(),
     messagingServiceSid: messagingServiceSid.optional(),
     baseUrl: baseUrl.default("https://api.twilio.com"),
+    /** Where Messaging Services are read (the connection test); another host than baseUrl at Twilio. */
+    messagingBaseUrl: baseUrl.default("https://messaging.twilio.com"),
     statusCallbacks: z.boolean().default(true),
     timeoutMs: timeoutMs.default(10_000),
     lookup: twilioLookup.prefault({}),

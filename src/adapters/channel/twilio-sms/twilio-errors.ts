@@ -35,9 +35,9 @@ const REJECTIONS: Readonly<Record<number, Rejection>> = {
     `The configured ${c.sender} cannot send SMS to ${c.masked}. An administrator must configure an SMS-capable Twilio number or Messaging Service for this destination.`,
 };
 
-const AUTH_MESSAGE =
+export const AUTH_MESSAGE =
   "Twilio refused Verity's credentials. An administrator must check the Account SID and the auth token or API key (and that the key belongs to that account).";
-const ACCOUNT_MESSAGE =
+export const ACCOUNT_MESSAGE =
   "Twilio does not know the configured account, or these credentials cannot use it. An administrator must check the Account SID and that the auth token or API key belongs to that account.";
 
 /** Maps a non-2xx answer to Verity's errors. Only a 5xx (or a status no rule knows) leaves the outcome open. */

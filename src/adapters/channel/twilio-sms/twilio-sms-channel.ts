@@ -8,6 +8,7 @@ import { createOutboundClient, OutboundError } from "../../http/outbound.js";
 import type { TwilioConfig } from "./twilio-config.js";
 import { errorFromResponse, errorFromTransport, type SendContext } from "./twilio-errors.js";
 import { createTwilioLookup } from "./twilio-lookup.js";
+import { probeTwilio } from "./twilio-probe.js";
 import { parseJson } from "../../http/json.js";
 import { createdMessageSchema } from "./twilio-schemas.js";
 
@@ -132,6 +133,7 @@ export function createTwilioSmsChannel(config: TwilioConfig, deps: TwilioSmsChan
       });
     },
     ...(lookup === null ? {} : { assess: ({ channel, to }) => (channel === "sms" ? lookup.assess(to) : Promise.resolve([])) }),
+    probe: () => probeTwilio(config, { client, authorization }),
     close: async () => {
       await Promise.all([client.close(), lookup?.close()]);
     },

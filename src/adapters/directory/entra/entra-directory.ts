@@ -4,6 +4,7 @@ import { createOutboundClient } from "../../http/outbound.js";
 import type { EntraDirectoryConfig } from "./entra-config.js";
 import { compositeId, isObjectId, parseCompositeId, toDirectoryUser } from "./entra-mapping.js";
 import { createEntraOrganisations } from "./entra-organisation.js";
+import { probeEntraDirectory } from "./entra-probe.js";
 import { directoryAuditsPath, disabledSignal, privilegedSignal, securityInfoSignal } from "./entra-risk.js";
 import {
   authenticatorMethodSchema,
@@ -257,6 +258,8 @@ export function createEntraDirectory(config: EntraDirectoryConfig, deps: EntraDi
         throw error;
       }
     },
+
+    probe: () => probeEntraDirectory({ tenant: fixedTenant, tokens, graph, organisations, login, loginUrl: config.loginUrl, clientId: config.clientId }),
 
     async close() {
       await Promise.all([login.close(), http.close()]);

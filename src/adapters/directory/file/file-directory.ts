@@ -1,8 +1,9 @@
 import { readFile, stat } from "node:fs/promises";
-import { VerityError } from "../../../domain/errors.js";
+import { isVerityError, VerityError } from "../../../domain/errors.js";
 import { normalisePhone } from "../../../domain/phone.js";
 import type { Directory, DirectoryPhone, DirectoryUser, PhoneType, UnusableFactor } from "../../../domain/ports.js";
 import { PHONE_TYPES } from "../../../domain/ports.js";
+import { probeWith } from "../../shared/probe.js";
 import { readRows } from "./file-directory-rows.js";
 import { fileUserSchema } from "./file-directory-schema.js";
 
@@ -102,7 +103,25 @@ export function createFileDirectory(options: FileDirectoryOptions): FileDirector
     riskSignals() {
       return Promise.resolve([]);
     },
+    // Reads the file afresh: lookups keep serving the last good copy of a broken edit, a test must not.
+    probe: () =>
+      probeWith(async () => {
+        try {
+          const { count } = await read();
+          return `The directory file ${options.path} is valid and lists ${count} user${count === 1 ? "" : "s"}; edits to it take effect without a restart.`;
+        } catch (error) {
+          throw withFirstProblem(error);
+        }
+      }),
   };
+}
+
+/** DIRECTORY_INVALID with its first problem in the message, where a test result has room for no more. */
+function withFirstProblem(error: unknown): unknown {
+  if (!isVerityError(error) || !Array.isArray(error.details)) return error;
+  const first = error.details[0] as { path?: unknown; message?: unknown } | undefined;
+  if (typeof first?.path !== "string" || typeof first.message !== "string") return error;
+  return new VerityError(error.code, { message: `${error.message}; the first: ${first.path}: ${first.message}. Lookups use the last valid copy until it is fixed.` });
 }
 
 interface ParsedUser {

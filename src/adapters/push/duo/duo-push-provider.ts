@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { VerityError } from "../../../domain/errors.js";
 import type { Clock, PushProvider, PushRequest, PushStarted, PushStatus } from "../../../domain/ports.js";
 import type { RetryMode } from "../../http/outbound.js";
+import { probeWith } from "../../shared/probe.js";
 import { createDuoClient, type DuoClientDeps } from "./duo-client.js";
 import type { DuoConfig } from "./duo-config.js";
 import { buildPushinfo, firstPushDevice, passcodeResultFrom, pushStatusFrom, userInfoFrom, verificationCodeFrom } from "./duo-mapping.js";
@@ -51,6 +52,13 @@ const REMEMBERED_POLLS = 1000;
  */
 export function createDuoPushProvider(config: DuoConfig, deps: DuoPushProviderDeps): DuoPushProvider {
   const client = createDuoClient(config, { clock: deps.clock, log: deps.log, ...(deps.retry === undefined ? {} : { retry: deps.retry }) });
+
+  const checkCredentials = async () => {
+    const before = deps.clock.now().getTime();
+    const { time } = await client.call({ method: "GET", path: "/auth/v2/check", params: {}, retry: "idempotent", label: "check the credentials" }, checkSchema);
+    const after = deps.clock.now().getTime();
+    return { serverTime: new Date(time * 1000), skewSeconds: Math.round(((before + after) / 2 - time * 1000) / 1000) };
+  };
   const lastWaiting = new Map<string, string>();
 
   // Only a push announces Verified Push support: that preauth's txid is spent by the /auth after it.
@@ -176,12 +184,15 @@ export function createDuoPushProvider(config: DuoConfig, deps: DuoPushProviderDe
       return passcodeResultFrom(answer, request.passcode);
     },
 
-    async checkCredentials() {
-      const before = deps.clock.now().getTime();
-      const { time } = await client.call({ method: "GET", path: "/auth/v2/check", params: {}, retry: "idempotent", label: "check the credentials" }, checkSchema);
-      const after = deps.clock.now().getTime();
-      return { serverTime: new Date(time * 1000), skewSeconds: Math.round(((before + after) / 2 - time * 1000) / 1000) };
-    },
+    checkCredentials,
+
+    probe: () =>
+      probeWith(async () => {
+        const { skewSeconds } = await checkCredentials();
+        const off = Math.abs(skewSeconds);
+        const clock = off < 60 ? "" : ` This server's clock is ${off} s ${skewSeconds > 0 ? "ahead of" : "behind"} Duo's: fix it (NTP) before Duo starts refusing the signed Date.`;
+        return `Duo accepted the integration key and the signed request for ${config.apiHost} (/auth/v2/check). Nothing was sent.${clock}`;
+      }),
 
     close: () => client.close(),
   };

@@ -9,6 +9,7 @@ import { createConnectorTokens } from "./connector-token.js";
 import { beginRequestXml, endRequestXml, type ConnectorResponse } from "./connector-xml.js";
 import { connectorEndpoints, type EntraMfaConfig } from "./entra-mfa-config.js";
 import { CONNECTOR_SERVICE } from "./entra-mfa-errors.js";
+import { probeEntraMfa } from "./entra-mfa-probe.js";
 import { connectorUpn, createConnectorTenants } from "./entra-mfa-tenants.js";
 import { AFFINITY, decodeRef, encodeRef, type SessionRef } from "./transaction-ref.js";
 
@@ -250,6 +251,8 @@ export function createEntraMfaPushProvider(config: EntraMfaConfig, deps: EntraMf
       }
       return { exists: true, push: true, passcode: true, devices: methods.map((m) => m.displayName ?? "Microsoft Authenticator"), detail: null };
     },
+
+    probe: () => probeEntraMfa({ tenantId: config.tenantId, tokens, http, loginUrl: endpoints.loginUrl, clientId: config.clientId }),
 
     close() {
       closing ??= http.close();

@@ -34,6 +34,8 @@ export interface OktaClient {
   read<T>(call: Omit<OktaCall, "method" | "retry" | "json">, schema: z.ZodType<T>): Promise<T>;
   /** The Verity error for an answer that is not a success. */
   failure(response: OutboundResponse, call: Pick<OktaCall, "action" | "scope">): VerityError;
+  /** Drops the cached access token, so the next call fetches a new one (a connection test). */
+  forgetToken(): void;
   close(): Promise<void>;
 }
 
@@ -105,6 +107,9 @@ export function createOktaClient(config: OktaConfig, deps: { readonly clock: Clo
       return parsed;
     },
     failure,
+    forgetToken: () => {
+      authorizer.invalidate();
+    },
     close: () => http.close(),
   };
 }

@@ -10,6 +10,7 @@ import { pollDelayMs, readRateLimit } from "./okta-rate-limit.js";
 import { parseJson } from "../../http/json.js";
 import { pushChallengeSchema, pushTransactionSchema } from "./okta-schemas.js";
 import { assertFollowable, decodePushRef, encodePushRef, type OktaPushRef } from "./okta-transaction.js";
+import { probeOkta } from "./okta-probe.js";
 import { createOktaUsers, missingUserText, unknownUser } from "./okta-users.js";
 
 /** Polls at this pace while Okta's rate-limit budget is comfortable, so answers show within a second. */
@@ -151,6 +152,8 @@ export function createOktaPushProvider(config: OktaConfig, deps: OktaPushProvide
       }
       return checkOktaPasscode(client, { userId: oktaUser.id, factorId: factor.id, passcode: request.passcode, who: request.providerUserId });
     },
+
+    probe: () => probeOkta(client, config.auth),
 
     close: () => client.close(),
   };

@@ -106,6 +106,11 @@ export function createSimulatedPushProvider(options: { name: string; dir: string
     name: options.name,
     kind: "simulated",
     developmentOnly: true,
+    probe: () =>
+      Promise.resolve({
+        ok: true,
+        detail: `A development provider: pushes and codes go to the demo phone (files under ${options.dir}), never to a real device.`,
+      }),
 
     async startPush(request) {
       await ensureDirs();

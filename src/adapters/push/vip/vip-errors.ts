@@ -2,14 +2,15 @@ import { VerityError } from "../../../domain/errors.js";
 import type { OutboundError } from "../../http/outbound.js";
 import type { TlsVerdict } from "./vip-tls-probe.js";
 
-/** The four calls Verity makes, named for messages. */
-export type VipOperation = "push" | "poll" | "passcode" | "describe";
+/** The calls Verity makes, named for messages. */
+export type VipOperation = "push" | "poll" | "passcode" | "describe" | "test";
 
 const ACT: Readonly<Record<VipOperation, string>> = {
   push: "send the push",
   poll: "report the push's status",
   passcode: "check the security code",
   describe: "look the user up",
+  test: "answer a connection test",
 };
 
 const details = (op: VipOperation, extra: Record<string, unknown> = {}) => ({ provider: "vip", operation: op, ...extra });

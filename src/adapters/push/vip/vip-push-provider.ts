@@ -7,6 +7,7 @@ import { userInfoFrom } from "./vip-describe.js";
 import { errorFromStatus, vipWording } from "./vip-errors.js";
 import { authenticateUserWithPush, checkOtp, getUserInfo, newRequestId, pollPushStatus, truncate } from "./vip-requests.js";
 import { checkOtpResponseSchema, pollResponseSchema, pushResponseSchema, userInfoResponseSchema, type PollResponse } from "./vip-responses.js";
+import { probeVip } from "./vip-probe.js";
 import { createVipTransport } from "./vip-transport.js";
 import { parseJson } from "../../http/json.js";
 
@@ -172,6 +173,8 @@ export function createVipPushProvider(config: VipConfig, deps: VipPushProviderDe
       if (response.status !== "0000" && response.status !== "6003") throw errorFromStatus("describe", response.status, response.statusMessage, userId);
       return userInfoFrom(userId, response);
     },
+
+    probe: () => probeVip(config, { transport, clock: deps.clock }),
 
     close: () => transport.close(),
   };

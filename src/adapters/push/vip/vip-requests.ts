@@ -81,3 +81,8 @@ export function getUserInfo(requestId: string, userId: string): string {
     leaf("includePushAttributes", "true"),
   ]);
 }
+
+/** GetServerTimeRequest: asks nothing of any user; the harmless call a connection test makes. */
+export function getServerTime(requestId: string): string {
+  return request("GetServerTimeRequest", [leaf("requestId", requestId)]);
+}

@@ -75,6 +75,9 @@ export const userInfoResponseSchema = z.looseObject({
   ),
 });
 
+/** GetServerTimeResponse: BaseResponseType and VIP's clock (xs:dateTime). */
+export const serverTimeResponseSchema = z.looseObject({ ...base, timestamp: optionalOne(text) });
+
 export type PushResponse = z.output<typeof pushResponseSchema>;
 export type PollResponse = z.output<typeof pollResponseSchema>;
 export type UserInfoResponse = z.output<typeof userInfoResponseSchema>;

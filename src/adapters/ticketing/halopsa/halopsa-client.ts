@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { z } from "zod";
 import { VerityError } from "../../../domain/errors.js";
-import type { Clock } from "../../../domain/ports.js";
+import type { Clock, ProbeResult } from "../../../domain/ports.js";
 import type { OutboundClientOptions, OutboundResponse, RetryMode } from "../../http/outbound.js";
 import { createOutboundClient, OutboundError } from "../../http/outbound.js";
 import type { HaloConfig } from "./halopsa-config.js";
@@ -19,6 +19,7 @@ import {
 } from "./halopsa-schemas.js";
 import { readJson } from "../../http/json.js";
 import { createHaloTokenSource } from "./halopsa-token.js";
+import { probeWith } from "../../shared/probe.js";
 
 export type { HaloAction, HaloAgent, HaloTicket, HaloUser } from "./halopsa-schemas.js";
 
@@ -64,6 +65,11 @@ export interface HaloClient {
    * array and `{ actions: [...] }` are both read; entries without an id are skipped.
    */
   listActions(ticketId: number): Promise<HaloAction[]>;
+  /**
+   * A connection test: a new access token, then one page of one ticket (`GET /Tickets?pageinate=true
+   * &page_size=1`), which the API agent needs to read tickets at all. Writes nothing; never rejects.
+   */
+  probe(): Promise<ProbeResult>;
   /** Closes the connection pool. */
   close(): Promise<void>;
 }
@@ -203,6 +209,16 @@ export function createHaloClient(config: HaloConfig, deps: HaloClientDeps): Halo
       );
       return parseEach(entries, haloActionSchema);
     },
+    probe: () =>
+      probeWith(async () => {
+        tokens.forget();
+        const op: HaloOperation = { label: "read a page of tickets (a connection test)", kind: "test" };
+        const response = await call({ method: "GET", path: "/Tickets", query: { pageinate: "true", page_size: "1", page_no: "1" }, retry: "idempotent" }, op);
+        if (response.status === 404) throw haloUnreadable(op, ctx);
+        if (response.status < 200 || response.status > 299) throw haloApiError(response, op, ctx);
+        if (!haloList("tickets").safeParse(readJson(response.text)).success) throw haloUnreadable(op, ctx);
+        return `HaloPSA issued an access token to client ${config.clientId} and its API agent can read tickets (${config.apiUrl}). Nothing was written.`;
+      }),
     close: () => http.close(),
   };
 }

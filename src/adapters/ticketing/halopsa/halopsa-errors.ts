@@ -8,7 +8,7 @@ import { haloErrorMessage } from "./halopsa-schemas.js";
 export interface HaloOperation {
   /** e.g. "read ticket 42", "add a private note to ticket 42". */
   readonly label: string;
-  readonly kind: "ticket" | "user" | "agent" | "actions" | "note";
+  readonly kind: "ticket" | "user" | "agent" | "actions" | "note" | "test";
   readonly ticketId?: number;
 }
 
@@ -24,6 +24,7 @@ const PERMISSION: Record<HaloOperation["kind"], string> = {
   agent: "read agents",
   actions: "read ticket actions",
   note: "add actions to tickets",
+  test: "read tickets",
 };
 
 /** How the outcome is written in messages: `outcome id 7` or `outcome "Private Note"`. */

@@ -17,6 +17,8 @@ export interface HaloTokenSource {
   get(): Promise<string>;
   /** Forgets `token` when it is still the cached one, because Halo answered 401 to it. */
   invalidate(token: string): void;
+  /** Forgets the cached token whatever it is, so the next `get` asks Halo (a connection test). */
+  forget(): void;
 }
 
 interface Cached {
@@ -86,6 +88,9 @@ export function createHaloTokenSource(
     },
     invalidate(token) {
       if (cached?.token === token) cached = undefined;
+    },
+    forget() {
+      cached = undefined;
     },
   };
 }

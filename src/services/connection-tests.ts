@@ -1,0 +1,196 @@
+import type { Config } from "../config/schema.js";
+import { VerityError } from "../domain/errors.js";
+import type { AnchorSink, Clock, ProbeResult } from "../domain/ports.js";
+import { decideLimit } from "../domain/rate-limit.js";
+import type { Actor } from "./actor.js";
+import type { AuditAnchors } from "./audit-anchors.js";
+import type { AuditWriter } from "./audit-service.js";
+import type { MethodBinding, TenantRegistry } from "./tenant-registry.js";
+
+export type IntegrationKind = "directory" | "provider" | "ticketing" | "anchor";
+
+/** One configured integration, as the administration page lists it. */
+export interface Integration {
+  /** `directory:<tenant>`, `provider:<name>`, `ticketing:<name>` or `anchor:<index>`. */
+  readonly id: string;
+  readonly kind: IntegrationKind;
+  /** Its configured name (a provider's, a ticketing system's), the tenant's id, or the sink's label. */
+  readonly name: string;
+  /** What it is, as people call it: "Microsoft Entra ID", "Twilio SMS", "HaloPSA". */
+  readonly product: string;
+  readonly developmentOnly: boolean;
+  /** False where the adapter has no connection test. */
+  readonly testable: boolean;
+}
+
+export interface TenantIntegrations {
+  readonly tenant: { readonly id: string; readonly name: string };
+  readonly directory: Integration;
+  readonly methods: readonly { readonly method: string; readonly integration: Integration }[];
+  readonly ticketing: Integration | null;
+}
+
+/** A test's result, with when and by whom it was run. */
+export interface TestOutcome extends ProbeResult {
+  readonly at: string;
+  readonly by: string;
+}
+
+export interface ConnectionTests {
+  /** The integrations `actor` may see: its tenants' (every tenant's, and the anchor sinks, for an unrestricted admin). */
+  list(actor: Actor): { readonly tenants: readonly TenantIntegrations[]; readonly anchors: readonly Integration[] };
+  /** The latest test of an integration in this process. */
+  last(id: string): TestOutcome | undefined;
+  /**
+   * Tests one integration with its harmless call, at most once per integration every 10 s (so no
+   * page can hammer a vendor), and audits it as `integration.tested`.
+   * @throws VerityError NOT_FOUND (not one `actor` may see or test), RATE_LIMITED (tested under 10 s ago)
+   */
+  run(id: string, actor: Actor): Promise<TestOutcome>;
+}
+
+const SPACING = { max: 1, windowSeconds: 10 };
+const DEADLINE_MS = 20_000;
+
+const PROVIDER_PRODUCTS: Readonly<Record<string, string>> = {
+  console: "Console (development only)",
+  simulated: "Simulated push (development only)",
+  twilio: "Twilio SMS",
+  vip: "Symantec VIP",
+  duo: "Duo",
+  okta: "Okta Verify",
+  entra: "Microsoft Authenticator (Entra MFA connector)",
+};
+const DIRECTORY_PRODUCTS: Readonly<Record<string, string>> = { entra: "Microsoft Entra ID", file: "Directory file" };
+
+interface Entry {
+  readonly integration: Integration;
+  readonly tenants: ReadonlySet<string>;
+  readonly probe: (() => Promise<ProbeResult>) | undefined;
+}
+
+/**
+ * Connection tests of every configured integration: the tenants' directories, the providers their
+ * methods use, their ticketing systems, and the audit anchor sinks. Results and the spacing of
+ * tests live in memory: they are a view for administrators, not a record (the audit log is).
+ */
+export function createConnectionTests(deps: {
+  readonly tenants: Pick<TenantRegistry, "all">;
+  readonly config: Pick<Config, "providers" | "tenants">;
+  readonly anchors: Pick<AuditAnchors, "sinks" | "probe">;
+  readonly audit: Pick<AuditWriter, "append">;
+  readonly clock: Clock;
+}): ConnectionTests {
+  const entries = new Map<string, Entry>();
+  const add = (integration: Integration, tenant: string | null, probe: Entry["probe"]) => {
+    const known = entries.get(integration.id);
+    const tenants = new Set(known?.tenants ?? []);
+    if (tenant !== null) tenants.add(tenant);
+    entries.set(integration.id, { integration, tenants, probe });
+    return integration;
+  };
+  const tenantViews = deps.tenants.all().map((tenant): TenantIntegrations => {
+    const directoryKind = deps.config.tenants.find((t) => t.id === tenant.id)?.directory.kind ?? "";
+    const directory = add(
+      { id: `directory:${tenant.id}`, kind: "directory", name: tenant.id, product: DIRECTORY_PRODUCTS[directoryKind] ?? directoryKind, developmentOnly: false, testable: tenant.directory.probe !== undefined },
+      tenant.id,
+      tenant.directory.probe?.bind(tenant.directory),
+    );
+    const methods = [...tenant.methods].map(([method, binding]) => ({ method, integration: add(providerOf(binding, deps.config), tenant.id, probeOf(binding)) }));
+    const system = tenant.ticketing;
+    const ticketing =
+      system === undefined
+        ? null
+        : add(
+            { id: `ticketing:${system.systemName}`, kind: "ticketing", name: system.systemName, product: system.system.vendor, developmentOnly: false, testable: system.system.probe !== undefined },
+            tenant.id,
+            system.system.probe?.bind(system.system),
+          );
+    return { tenant: { id: tenant.id, name: tenant.name }, directory, methods, ticketing };
+  });
+  const anchorViews = deps.anchors.sinks.map((sink: AnchorSink, index) =>
+    add({ id: `anchor:${index}`, kind: "anchor", name: sink.label, product: `Audit anchor (${sink.kind})`, developmentOnly: false, testable: true }, null, () =>
+      deps.anchors.probe(sink),
+    ),
+  );
+
+  const results = new Map<string, TestOutcome>();
+  const started = new Map<string, Date>();
+  const visible = (entry: Entry, actor: Actor) =>
+    actor.role === "admin" && (actor.tenants === null || (entry.tenants.size > 0 && [...entry.tenants].some((t) => actor.tenants?.includes(t))));
+
+  return {
+    list(actor) {
+      const mine = actor.tenants;
+      return {
+        tenants: tenantViews.filter((v) => actor.role === "admin" && (mine === null || mine.includes(v.tenant.id))),
+        anchors: actor.role === "admin" && mine === null ? anchorViews : [],
+      };
+    },
+    last: (id) => results.get(id),
+    async run(id, actor) {
+      const entry = entries.get(id);
+      if (entry === undefined || !visible(entry, actor) || entry.probe === undefined) {
+        throw new VerityError("NOT_FOUND", { message: "No integration with a connection test has that id." });
+      }
+      const now = deps.clock.now();
+      const previous = started.get(id);
+      const decision = decideLimit(SPACING, previous === undefined ? [] : [previous], now);
+      if (!decision.allowed) {
+        throw new VerityError("RATE_LIMITED", {
+          message: `${entry.integration.name} was tested moments ago; wait ${decision.retryAfterSeconds} s before testing it again, so the vendor is not hammered.`,
+          retryAfterSeconds: decision.retryAfterSeconds,
+        });
+      }
+      started.set(id, now);
+      const found = await withDeadline(entry.probe);
+      const outcome: TestOutcome = { ...found, at: deps.clock.now().toISOString(), by: actor.name };
+      results.set(id, outcome);
+      const { kind, name, product } = entry.integration;
+      await deps.audit.append([
+        {
+          actor: actor.id,
+          actorName: actor.name,
+          action: "integration.tested",
+          outcome: found.ok ? "ok" : "failed",
+          data: { integration: id, kind, name, product, detail: found.detail.slice(0, 500) },
+        },
+      ]);
+      return outcome;
+    },
+  };
+}
+
+function providerOf(binding: MethodBinding, config: Pick<Config, "providers">): Integration {
+  const adapter = "channel" in binding ? binding.channel : binding.provider;
+  const kind = config.providers[adapter.name]?.kind ?? ("kind" in adapter ? adapter.kind : "");
+  return {
+    id: `provider:${adapter.name}`,
+    kind: "provider",
+    name: adapter.name,
+    product: PROVIDER_PRODUCTS[kind] ?? kind,
+    developmentOnly: adapter.developmentOnly,
+    testable: adapter.probe !== undefined,
+  };
+}
+
+function probeOf(binding: MethodBinding): Entry["probe"] {
+  const adapter = "channel" in binding ? binding.channel : binding.provider;
+  return adapter.probe?.bind(adapter);
+}
+
+/** A probe that takes longer than this has told the administrator enough: it is not answering. */
+async function withDeadline(probe: () => Promise<ProbeResult>): Promise<ProbeResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<ProbeResult>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ ok: false, detail: `No answer within ${DEADLINE_MS / 1000} s: the service is not answering, or something between Verity and it drops the connection.` }),
+      DEADLINE_MS,
+    );
+  });
+  try {
+    return await Promise.race([probe().catch((): ProbeResult => ({ ok: false, detail: "The test failed unexpectedly; try again." })), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
