@@ -110,6 +110,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   webRoutes(app, {
     engine: runtime.engine,
     users: runtime.webUsers,
+    tenants: runtime.tenants,
     sessions: runtime.webSessions,
     publicUrl: config.server.publicUrl,
     demo: runtime.loaded.demo,

@@ -2,9 +2,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { PACKAGE_ROOT } from "../../config/demo.js";
+import type { TenantRegistry } from "../../services/tenant-registry.js";
 import type { VerificationEngine } from "../../services/verification-engine.js";
 import type { WebSessionService } from "../../services/web-sessions.js";
 import type { WebUserService } from "../../services/web-users.js";
+import { adminUsersRoutes } from "./admin-users-page.js";
 import { signinRoutes, type SsoButton } from "./signin-page.js";
 import { verifyLiveRoutes } from "./verify-live.js";
 import { verifyStartRoutes } from "./verify-page.js";
@@ -18,6 +20,7 @@ const ASSETS: Record<string, string> = {
 export interface WebDeps {
   readonly engine: VerificationEngine;
   readonly users: WebUserService;
+  readonly tenants: Pick<TenantRegistry, "all" | "get">;
   readonly sessions: WebSessionService;
   readonly publicUrl: string | undefined;
   readonly demo: boolean;
@@ -48,6 +51,7 @@ export function webRoutes(app: FastifyInstance, deps: WebDeps): void {
     signinRoutes(pages, deps);
     verifyStartRoutes(pages, deps);
     verifyLiveRoutes(pages, deps);
+    adminUsersRoutes(pages, deps);
     done();
   });
 }
