@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   audit: { load: async () => (await import("./commands/audit.js")).auditCommand, summary: "verify or export the audit log" },
   config: { load: async () => (await import("./commands/config.js")).configCommand, summary: "check the configuration" },
   token: { load: async () => (await import("./commands/token.js")).tokenCommand, summary: "create, list or revoke API tokens" },
+  user: { load: async () => (await import("./commands/user.js")).userCommand, summary: "create, list, disable or enable web app accounts" },
 };
 
 export const MAIN_HELP = `

@@ -18,7 +18,8 @@ export function unseal(key: Buffer, sealed: string, context: string): string | n
   const [version, iv, body, tag] = sealed.split(".");
   if (version !== "v1" || iv === undefined || body === undefined || tag === undefined) return null;
   try {
-    const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
+    // Without authTagLength, a tag cut to 4 bytes would be checked as just those 4 bytes.
+    const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"), { authTagLength: 16 });
     decipher.setAAD(Buffer.from(context, "utf8"));
     decipher.setAuthTag(Buffer.from(tag, "base64url"));
     return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");

@@ -112,13 +112,13 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   webRoutes(app, {
     engine: runtime.engine,
     users: runtime.webUsers,
+    tenants: runtime.tenants,
     sessions: runtime.webSessions,
     publicUrl: config.server.publicUrl,
     demo: runtime.loaded.demo,
     sso: [],
     chain: createChainStatus({ verifier: runtime.auditVerifier, clock: runtime.clock, log: runtime.log }),
     tokens: runtime.tokens,
-    tenants: runtime.tenants,
     connections: createConnectionTests({ tenants: runtime.tenants, config, anchors: runtime.anchors, audit: runtime.audit, clock: runtime.clock }),
     clock: runtime.clock,
   });

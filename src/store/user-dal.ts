@@ -56,6 +56,26 @@ export async function updateUser(db: Db, id: string, patch: Partial<Omit<UserRow
 }
 
 /**
+ * Spends one sign-in attempt unless the account is locked, in one conditional UPDATE: parallel
+ * guesses cannot all pass the lock check before any failure is counted. The attempt that makes
+ * `max` in a row locks the account until `lockUntil`. Returns the attempts now spent in a row, or
+ * null when the account is locked (nothing was spent).
+ */
+export async function spendSigninAttempt(db: Db, id: string, now: string, max: number, lockUntil: string): Promise<number | null> {
+  const row = await db
+    .updateTable("users")
+    .set((eb) => ({
+      failed_signins: eb("failed_signins", "+", 1),
+      locked_until: eb.case().when("failed_signins", ">=", max - 1).then(eb.val<string | null>(lockUntil)).else(eb.ref("locked_until")).end(),
+    }))
+    .where("id", "=", id)
+    .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<=", now)]))
+    .returning("failed_signins")
+    .executeTakeFirst();
+  return row === undefined ? null : Number(row.failed_signins);
+}
+
+/**
  * Accepts a TOTP time step once: a conditional update that succeeds only when the step is newer
  * than the last one accepted, so a code read over someone's shoulder cannot be replayed.
  */

@@ -39,7 +39,7 @@ describe("verity CLI: help and usage", () => {
   it("prints help for the program and every command", async () => {
     const main = await cli(["--help"]);
     assert.equal(main.code, 0);
-    for (const command of ["serve", "demo", "verify", "check", "lookup", "audit", "config", "token"]) {
+    for (const command of ["serve", "demo", "verify", "check", "lookup", "audit", "config", "token", "user"]) {
       assert.match(main.stdout, new RegExp(`\\n  ${command} `));
       const help = await cli([command, "--help"]);
       assert.equal(help.code, 0, `${command} --help`);

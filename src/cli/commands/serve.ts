@@ -65,8 +65,10 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   const port = portOf(values.port, SERVE_HELP) ?? loaded.config.server.port;
   const host = values.host ?? loaded.config.server.host;
   const app = await listen(runtime, host, port);
+  // Listen for SIGTERM before saying so: a supervisor may stop us the moment it reads the line.
+  const stopped = untilSignal(app, runtime);
   line(io.stdout, `Verity ${VERSION} listening on ${address(app)} (configuration: ${loaded.source})`);
-  return untilSignal(app, runtime);
+  return stopped;
 }
 
 export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
@@ -91,8 +93,9 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
   await runtime.tokens.revoke({ name: "Demo Technician" }, actor);
   const { token } = await runtime.tokens.create({ name: "Demo Technician", role: "technician", tenants: null }, actor);
   const url = address(app);
+  const stopped = untilSignal(app, runtime);
   line(io.stdout, banner(url, token));
-  return untilSignal(app, runtime);
+  return stopped;
 }
 
 const serveBusy = (host: string, port: number) => `Port ${port} on ${host} is in use; pass --port with a free one.`;

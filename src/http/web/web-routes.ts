@@ -15,6 +15,7 @@ import type { TokenService } from "../../services/token-service.js";
 import { adminIntegrationsRoutes } from "./admin-integrations-page.js";
 import { adminRoutes } from "./admin-page.js";
 import { adminTokensRoutes } from "./admin-tokens-page.js";
+import { adminUsersRoutes } from "./admin-users-page.js";
 import { signinRoutes, type SsoButton } from "./signin-page.js";
 import { verifyLiveRoutes } from "./verify-live.js";
 import { verifyStartRoutes } from "./verify-page.js";
@@ -28,6 +29,7 @@ const ASSETS: Record<string, string> = {
 export interface WebDeps {
   readonly engine: VerificationEngine;
   readonly users: WebUserService;
+  readonly tenants: Pick<TenantRegistry, "all" | "get">;
   readonly sessions: WebSessionService;
   readonly publicUrl: string | undefined;
   readonly demo: boolean;
@@ -35,7 +37,6 @@ export interface WebDeps {
   /** Whether the audit chain verifies, checked in the background for the history pages. */
   readonly chain: ChainStatus;
   readonly tokens: TokenService;
-  readonly tenants: Pick<TenantRegistry, "all" | "get">;
   readonly connections: ConnectionTests;
   readonly clock: Clock;
 }
@@ -69,6 +70,7 @@ export function webRoutes(app: FastifyInstance, deps: WebDeps): void {
     adminRoutes(pages, deps);
     adminTokensRoutes(pages, deps);
     adminIntegrationsRoutes(pages, deps);
+    adminUsersRoutes(pages, deps);
     done();
   });
 }
