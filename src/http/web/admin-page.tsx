@@ -5,6 +5,7 @@ import { requireSession } from "./web-auth.js";
 
 /** The administration pages, one line each; a page added later adds its line here. */
 const SECTIONS: readonly { readonly href: string; readonly title: string; readonly about: string }[] = [
+  { href: "/admin/users", title: "People", about: "Verity accounts (password and authenticator app) and single-sign-on users: create, disable, enable." },
   { href: "/admin/tokens", title: "API tokens", about: "Create tokens for integrations and scripts (each shown once), see when they were last used, revoke them." },
   { href: "/admin/integrations", title: "Integrations", about: "Each client's directory, the providers of its methods, its ticketing system, and the audit anchors: test each connection." },
 ];

@@ -119,7 +119,8 @@ export function signinRoutes(app: FastifyInstance, deps: SigninDeps): void {
     if (old !== undefined) await deps.sessions.end(old, "replaced by a new sign-in");
     const { cookie } = await deps.sessions.start(user, how);
     setSessionCookie(reply, cookie, Math.floor(ABSOLUTE_MS / 1000));
-    return reply.redirect(safeNext(next), 303);
+    const target = safeNext(next);
+    return reply.redirect(user.role === "auditor" && target === "/verify" ? "/history" : target, 303);
   };
 
   app.get("/", async (request, reply) => reply.redirect(request.webSession === null ? "/signin" : request.webSession.user.role === "auditor" ? "/history" : "/verify", 303));
