@@ -113,7 +113,8 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     sessions: runtime.webSessions,
     publicUrl: config.server.publicUrl,
     demo: runtime.loaded.demo,
-    sso: [],
+    sso: runtime.ssoSignin.providers,
+    ssoSignin: runtime.ssoSignin,
   });
   // The demo phone shows codes by design: it exists only in the demo, never in `verity serve`.
   if (runtime.loaded.demo && (runtime.dev.outboxPath !== null || runtime.dev.simulated.size > 0)) demoRoutes(app, { dev: runtime.dev });

@@ -2,10 +2,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { PACKAGE_ROOT } from "../../config/demo.js";
+import type { SsoSignin } from "../../services/sso-signin.js";
 import type { VerificationEngine } from "../../services/verification-engine.js";
 import type { WebSessionService } from "../../services/web-sessions.js";
 import type { WebUserService } from "../../services/web-users.js";
 import { signinRoutes, type SsoButton } from "./signin-page.js";
+import { ssoRoutes } from "./sso-routes.js";
 import { verifyLiveRoutes } from "./verify-live.js";
 import { verifyStartRoutes } from "./verify-page.js";
 
@@ -22,6 +24,7 @@ export interface WebDeps {
   readonly publicUrl: string | undefined;
   readonly demo: boolean;
   readonly sso: readonly SsoButton[];
+  readonly ssoSignin: SsoSignin;
 }
 
 /**
@@ -46,6 +49,7 @@ export function webRoutes(app: FastifyInstance, deps: WebDeps): void {
       parsed(null, form);
     });
     signinRoutes(pages, deps);
+    ssoRoutes(pages, deps);
     verifyStartRoutes(pages, deps);
     verifyLiveRoutes(pages, deps);
     done();
