@@ -49,13 +49,15 @@ export function createSsoSignin(deps: {
 
   const refuse = async (name: string, address: string, error: VerityError): Promise<VerityError> => {
     const details = (error.details ?? {}) as { reason?: unknown; subject?: unknown };
+    // The name comes from the URL: an unknown one is not written to the audit log as it came.
+    const method = byName.has(name) ? `sso:${name}` : "sso:(unknown provider)";
     await deps.audit.append([
       {
         actor: "web:anonymous",
         action: "signin.failed",
         outcome: "refused",
         reason: typeof details.reason === "string" ? details.reason : error.code,
-        data: { method: `sso:${name}`, code: error.code, address, ...(typeof details.subject === "string" ? { subject: details.subject } : {}) },
+        data: { method, code: error.code, address, ...(typeof details.subject === "string" ? { subject: details.subject } : {}) },
       },
     ]);
     return error;

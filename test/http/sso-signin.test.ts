@@ -91,6 +91,10 @@ describe("single sign-on (OpenID Connect)", () => {
     const unknown = await createHttpBrowser().request(`${w.base}/signin/sso/nope`);
     assert.equal(unknown.status, 404);
     assert.match(unknown.text, /No such sign-in provider/);
+    const forged = await createHttpBrowser().request(`${w.base}/signin/sso/no%0D%0Ape/callback?code=x&state=y`);
+    assert.equal(forged.status, 404);
+    const [event] = await auditOf(w.t.runtime, "signin.failed");
+    assert.equal(event?.data.method, "sso:(unknown provider)");
     const down = await createHttpBrowser().request(`${w.base}/signin/sso/down`);
     assert.equal(down.status, 503);
     assert.match(down.text, /identity provider \(down\) could not be reached/);
