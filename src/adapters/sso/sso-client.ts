@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import * as oidc from "openid-client";
+import type * as Oidc from "openid-client";
 import { z } from "zod";
 import { VerityError } from "../../domain/errors.js";
 import type { Clock } from "../../domain/ports.js";
@@ -37,6 +37,9 @@ export interface SsoClient {
 }
 
 const SCOPE = "openid profile email";
+// Loaded at the first sign-in: the CLI and servers without single sign-on never load it.
+let library: Promise<typeof Oidc> | undefined;
+const openidClient = () => (library ??= import("openid-client"));
 const DISCOVERY_TTL_MS = 3600_000;
 const discoveryShape = z.looseObject({ issuer: z.string(), authorization_endpoint: z.string(), token_endpoint: z.string(), jwks_uri: z.string() });
 
@@ -64,7 +67,7 @@ export function createSsoClient(config: SsoProviderConfig, deps: { clock: Clock;
   const outbound = createOutboundClient({ name: `the identity provider ${config.name}`, timeoutMs: config.timeoutSeconds * 1000, maxRetries: 1, ...(deps.log === undefined ? {} : { log: deps.log }) });
   const discovery = createSingleFlightCache<string>(deps.clock, 1);
   const authMethod = config.clientAuthMethod ?? (config.kind === "entra" ? "client_secret_post" : "client_secret_basic");
-  let keys: oidc.ExportedJWKSCache | undefined;
+  let keys: Oidc.ExportedJWKSCache | undefined;
 
   const loadDocument = async () => {
     const answer = await outbound.request({ method: "GET", url: document, headers: { accept: "application/json" }, retry: "idempotent" });
@@ -84,7 +87,7 @@ export function createSsoClient(config: SsoProviderConfig, deps: { clock: Clock;
    * so the library's time checks (exp, nbf) use Verity's clock: its clockSkew is that clock's
    * distance from the system's, zero in production.
    */
-  const configuration = async (): Promise<oidc.Configuration> => {
+  const configuration = async (oidc: typeof Oidc): Promise<Oidc.Configuration> => {
     const body = await discovery.get("document", loadDocument);
     const secret = config.clientSecret.reveal();
     const skew = Math.round((deps.clock.now().getTime() - Date.now()) / 1000);
@@ -110,7 +113,8 @@ export function createSsoClient(config: SsoProviderConfig, deps: { clock: Clock;
 
     async authorize(redirectUri) {
       try {
-        const built = await configuration();
+        const oidc = await openidClient();
+        const built = await configuration(oidc);
         const codeVerifier = oidc.randomPKCECodeVerifier();
         const state = oidc.randomState();
         const nonce = oidc.randomNonce();
@@ -134,9 +138,10 @@ export function createSsoClient(config: SsoProviderConfig, deps: { clock: Clock;
     },
 
     async complete(callbackUrl, expected) {
-      let built: oidc.Configuration | undefined;
+      const oidc = await openidClient();
+      let built: Oidc.Configuration | undefined;
       try {
-        built = await configuration();
+        built = await configuration(oidc);
         const tokens = await oidc.authorizationCodeGrant(built, callbackUrl, {
           pkceCodeVerifier: expected.codeVerifier,
           expectedState: expected.state,

@@ -1,4 +1,3 @@
-import * as oidc from "openid-client";
 import { isVerityError, VerityError } from "../../domain/errors.js";
 import { OutboundError } from "../http/outbound.js";
 
@@ -26,16 +25,17 @@ export function ssoFailure(provider: string, error: unknown): VerityError {
   if (error instanceof OutboundError) {
     return new VerityError("SSO_UNAVAILABLE", { message: `The identity provider (${provider}) could not be reached; try again in a moment.`, details: { reason: clean(error.message) }, cause: error });
   }
-  if (error instanceof oidc.AuthorizationResponseError) {
-    const code = OAUTH_ERROR.test(error.error) ? error.error : "error";
+  // By code, not instanceof: openid-client is loaded only when a sign-in needs it.
+  const failure = (typeof error === "object" && error !== null ? error : {}) as { code?: unknown; error?: unknown; status?: unknown };
+  const oauthError = typeof failure.error === "string" && OAUTH_ERROR.test(failure.error) ? failure.error : "error";
+  if (failure.code === "OAUTH_AUTHORIZATION_RESPONSE_ERROR") {
     return new VerityError("SSO_REJECTED", {
-      message: `The identity provider did not sign you in (${code}).`,
-      details: { reason: `the identity provider answered ${code}` },
+      message: `The identity provider did not sign you in (${oauthError}).`,
+      details: { reason: `the identity provider answered ${oauthError}` },
     });
   }
-  if (error instanceof oidc.ResponseBodyError) {
-    const code = OAUTH_ERROR.test(error.error) ? error.error : "error";
-    return new VerityError(error.status >= 500 ? "SSO_UNAVAILABLE" : "SSO_REJECTED", { details: { reason: `the token endpoint answered ${error.status} ${code}` } });
+  if (failure.code === "OAUTH_RESPONSE_BODY_ERROR" && typeof failure.status === "number") {
+    return new VerityError(failure.status >= 500 ? "SSO_UNAVAILABLE" : "SSO_REJECTED", { details: { reason: `the token endpoint answered ${failure.status} ${oauthError}` } });
   }
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
