@@ -29,6 +29,8 @@ import { DEFAULT_MESSAGES } from "./services/caller-wording.js";
 import { createTenantRegistry, type MethodBinding, type TenantRegistry, type TenantRuntime } from "./services/tenant-registry.js";
 import { createTicketNotesObserver, NOTE_JOB, ticketNoteJob } from "./services/ticket-notes.js";
 import { confirmTicketLater } from "./services/ticket-binding.js";
+import { createSsoClient } from "./adapters/sso/sso-client.js";
+import { createSsoSignin, type SsoSignin } from "./services/sso-signin.js";
 import { createWebSessionService, type WebSessionService } from "./services/web-sessions.js";
 import { createWebUserService, type WebUserService } from "./services/web-users.js";
 import { createTokenService, type TokenService } from "./services/token-service.js";
@@ -65,6 +67,8 @@ export interface Runtime {
   /** People who sign in to the web app, and their browser sessions. */
   readonly webUsers: WebUserService;
   readonly webSessions: WebSessionService;
+  /** Single sign-on through the configured OpenID Connect providers (web.sso). */
+  readonly ssoSignin: SsoSignin;
   readonly queue: JobQueue;
   readonly links: VerificationLinks;
   readonly dev: DevTools;
@@ -149,6 +153,9 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     const tokens = createTokenService({ db: database.db, clock, audit });
     const webUsers = createWebUserService({ db: database.db, clock, keys, audit, issuer: "Verity" });
     const webSessions = createWebSessionService({ db: database.db, clock, keys, audit });
+    const ssoClients = config.web.sso.map((provider) => createSsoClient(provider, { clock, log }));
+    closers.push(...ssoClients);
+    const ssoSignin = createSsoSignin({ db: database.db, clock, audit, users: webUsers, providers: ssoClients });
     const anchorSinks = config.audit.anchor.sinks ?? [];
     const anchors = createAuditAnchors({
       db: database.db,
@@ -178,6 +185,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       tokens,
       webUsers,
       webSessions,
+      ssoSignin,
       queue,
       links,
       dev,

@@ -3,6 +3,7 @@ import { CODE_CHANNELS } from "../domain/methods.js";
 import { isMethodId, parseMethod } from "../domain/methods.js";
 import { POLICY_ACTIONS } from "../domain/policy.js";
 import { sourceRanges } from "./fields.js";
+import { ssoTenantProblems } from "../adapters/sso/sso-config.js";
 import { webConfigSchema } from "./web-config.js";
 import { Secret } from "./secret.js";
 import { USER_ID_RULES } from "../domain/methods.js";
@@ -353,5 +354,6 @@ export function referenceProblems(raw: unknown): { path: string; message: string
   if (typeof database.url === "string" && database.url !== "" && !/^(postgres(ql)?:\/\/|sqlite:)/.test(database.url)) {
     problems.push({ path: "database.url", message: "must start with sqlite: or postgres://" });
   }
+  problems.push(...ssoTenantProblems(raw));
   return problems;
 }

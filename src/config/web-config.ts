@@ -1,11 +1,15 @@
 import { z } from "zod";
-import { ssoProviderSchema } from "../adapters/sso/sso-config.js";
+import { duplicateSsoNames, ssoProviderSchema } from "../adapters/sso/sso-config.js";
 
 /** The `web` block: the technician's web app. */
 export const webConfigSchema = z
   .strictObject({
     /** Single-sign-on providers offered on the sign-in page. */
-    sso: z.array(ssoProviderSchema).max(10).default([]),
+    sso: z
+      .array(ssoProviderSchema)
+      .max(10)
+      .refine((list) => duplicateSsoNames(list).length === 0, { message: "each single-sign-on provider needs its own name" })
+      .default([]),
     /**
      * Origins whose pages may show Verity in a frame (a PSA's ticket screen), e.g.
      * https://acme.halopsa.com. None by default: Verity refuses to be framed. A pop-up window

@@ -29,6 +29,10 @@ export const ERRORS = {
   CSRF_REJECTED: { status: 403, message: "The request did not come from a Verity page; reload the page and try again." },
   SIGNIN_UNAVAILABLE: { status: 403, message: "Signing in needs HTTPS (server.publicUrl https://...), except on this machine itself." },
   NO_ROLE: { status: 403, message: "Your account has no Verity role; ask an administrator to assign you one." },
+  SSO_FLOW_INVALID: { status: 400, message: "This sign-in has expired, was already used or was started in another browser; start again from the sign-in page." },
+  SSO_REJECTED: { status: 401, message: "The identity provider's answer did not pass Verity's checks; start again from the sign-in page." },
+  SSO_TENANT_NOT_ALLOWED: { status: 403, message: "Your organisation's directory is not allowed to sign in to Verity." },
+  SSO_UNAVAILABLE: { status: 503, message: "The identity provider could not be reached; try again in a moment.", retryable: true },
 
   // Lookup
   NOT_FOUND: { status: 404, message: "Not found." },

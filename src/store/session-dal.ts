@@ -47,6 +47,11 @@ export async function takeAuthFlow(db: Db, idHash: string, now: string): Promise
   return row !== undefined && row.expires_at > now ? row : undefined;
 }
 
+/** Deletes sign-in flows that ran out without a callback. */
+export async function deleteExpiredAuthFlows(db: Db, now: string): Promise<void> {
+  await db.deleteFrom("auth_flows").where("expires_at", "<=", now).execute();
+}
+
 export async function pruneAuthState(db: Db, now: string, sessionsEndedBefore: string): Promise<void> {
   await db.deleteFrom("auth_flows").where("expires_at", "<=", now).execute();
   await db.deleteFrom("web_sessions").where((eb) => eb.or([eb("expires_at", "<=", sessionsEndedBefore), eb("ended_at", "<=", sessionsEndedBefore)])).execute();

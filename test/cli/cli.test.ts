@@ -318,7 +318,7 @@ describe("verity token and audit", () => {
 describe("the shipped examples", () => {
   it("examples/verity.example.yaml passes config check", async () => {
     const example = fileURLToPath(new URL("../../../examples/verity.example.yaml", import.meta.url));
-    const result = await runCli(["config", "check", "--config", example], { cwd: dir, env: { VERITY_HASH_KEY: "an-example-key-that-is-long-enough-0123456789" } });
+    const result = await runCli(["config", "check", "--config", example], { cwd: dir, env: { VERITY_HASH_KEY: "an-example-key-that-is-long-enough-0123456789", VERITY_SSO_CLIENT_SECRET: "sso-client-secret-value" } });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /contoso \(Contoso Ltd\): 2 users/);
   });
@@ -334,6 +334,7 @@ describe("the shipped examples", () => {
       ENTRA_CLIENT_SECRET: "entra-client-secret-value",
       DUO_SECRET_KEY: "duo-secret-key-value-0123456789abcdef0123",
       OKTA_API_TOKEN: "okta-api-token-value",
+      VERITY_SSO_CLIENT_SECRET: "sso-client-secret-value",
     };
     const result = await runCli(["config", "check", "--config", example], { cwd: dir, env });
     assert.equal(result.code, 0, result.stderr);

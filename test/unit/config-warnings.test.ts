@@ -97,6 +97,7 @@ describe("configuration warnings: secrets written in the file", () => {
       ENTRA_CLIENT_SECRET: "entra-client-secret-value",
       DUO_SECRET_KEY: "duo-secret-key-value-0123456789abcdef0123",
       OKTA_API_TOKEN: "okta-api-token-value",
+      VERITY_SSO_CLIENT_SECRET: "sso-client-secret-value",
     };
     assert.deepEqual(loadConfigFile(join(examples, "verity.example.yaml"), env).warnings, []);
     assert.deepEqual(loadConfigFile(join(examples, "verity.msp.example.yaml"), env).warnings, []);

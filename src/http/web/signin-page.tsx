@@ -98,30 +98,37 @@ function SigninPage(props: { deps: SigninDeps; next: string; error?: string; ava
   );
 }
 
+const demoHere = (request: FastifyRequest, deps: SigninDeps) => deps.demo && isLoopback(request);
+const available = (request: FastifyRequest, deps: Pick<SigninDeps, "publicUrl">) => pageOrigin(request, deps.publicUrl) !== null;
+
+/** The sign-in page, with a message when something was refused. */
+export function showSignin(request: FastifyRequest, reply: FastifyReply, deps: SigninDeps, next: string, error?: string, status = 200): FastifyReply {
+  return sendPage(reply, <SigninPage deps={deps} next={next} available={available(request, deps)} demo={demoHere(request, deps)} {...(error === undefined ? {} : { error })} />, status);
+}
+
+/** Starts a session for a user who just signed in (any way) and sends them on to `next`. */
+export async function signIn(request: FastifyRequest, reply: FastifyReply, deps: Pick<SigninDeps, "sessions">, user: WebUser, how: string, next: string): Promise<FastifyReply> {
+  // A fresh session id at every sign-in: a cookie planted before it is worth nothing after.
+  const old = cookieValue(request, SESSION_COOKIE);
+  if (old !== undefined) await deps.sessions.end(old, "replaced by a new sign-in");
+  const { cookie } = await deps.sessions.start(user, how);
+  setSessionCookie(reply, cookie, Math.floor(ABSOLUTE_MS / 1000));
+  // Auditors cannot verify: they start at History.
+  const target = safeNext(next);
+  return reply.redirect(user.role === "auditor" && target === "/verify" ? "/history" : target, 303);
+}
+
 /**
  * `/signin` (local accounts: password and TOTP; SSO buttons; the demo's one-click people),
  * `/signout`, and `/`. Sign-in posts must come from Verity's own page (Origin), so another site
  * cannot sign a browser in to an account of its choosing.
  */
 export function signinRoutes(app: FastifyInstance, deps: SigninDeps): void {
-  const demoHere = (request: FastifyRequest) => deps.demo && isLoopback(request);
-  const available = (request: FastifyRequest) => pageOrigin(request, deps.publicUrl) !== null;
   const sameOrigin = (request: FastifyRequest) => {
     const expected = pageOrigin(request, deps.publicUrl);
     return expected !== null && request.headers.origin === expected;
   };
-  const show = (request: FastifyRequest, reply: FastifyReply, next: string, error?: string, status = 200) =>
-    sendPage(reply, <SigninPage deps={deps} next={next} available={available(request)} demo={demoHere(request)} {...(error === undefined ? {} : { error })} />, status);
-
-  const signIn = async (request: FastifyRequest, reply: FastifyReply, user: WebUser, how: string, next: string) => {
-    // A fresh session id at every sign-in: a cookie planted before it is worth nothing after.
-    const old = cookieValue(request, SESSION_COOKIE);
-    if (old !== undefined) await deps.sessions.end(old, "replaced by a new sign-in");
-    const { cookie } = await deps.sessions.start(user, how);
-    setSessionCookie(reply, cookie, Math.floor(ABSOLUTE_MS / 1000));
-    const target = safeNext(next);
-    return reply.redirect(user.role === "auditor" && target === "/verify" ? "/history" : target, 303);
-  };
+  const show = (request: FastifyRequest, reply: FastifyReply, next: string, error?: string, status = 200) => showSignin(request, reply, deps, next, error, status);
 
   app.get("/", async (request, reply) => reply.redirect(request.webSession === null ? "/signin" : request.webSession.user.role === "auditor" ? "/history" : "/verify", 303));
 
@@ -134,11 +141,11 @@ export function signinRoutes(app: FastifyInstance, deps: SigninDeps): void {
   app.post("/signin", async (request, reply) => {
     const form = localForm.safeParse(request.body);
     const next = safeNext(form.success ? form.data.next : undefined);
-    if (!available(request) || !sameOrigin(request)) return show(request, reply, next, "Sign in from Verity's own sign-in page.", 403);
+    if (!available(request, deps) || !sameOrigin(request)) return show(request, reply, next, "Sign in from Verity's own sign-in page.", 403);
     if (!form.success) return show(request, reply, next, "Fill in your username, password and code.", 400);
     try {
       const user = await deps.users.signInLocal(form.data);
-      return await signIn(request, reply, user, "local", next);
+      return await signIn(request, reply, deps, user, "local", next);
     } catch (error) {
       if (!isVerityError(error)) throw error;
       if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));
@@ -150,9 +157,9 @@ export function signinRoutes(app: FastifyInstance, deps: SigninDeps): void {
     const body = (request.body ?? {}) as { as?: unknown; next?: unknown };
     const person = typeof body.as === "string" ? DEMO_PEOPLE[body.as] : undefined;
     const next = safeNext(typeof body.next === "string" ? body.next : undefined);
-    if (!demoHere(request) || !sameOrigin(request) || person === undefined) return show(request, reply, next, "The demo's one-click sign-in works only in the demo, on this machine.", 403);
+    if (!demoHere(request, deps) || !sameOrigin(request) || person === undefined) return show(request, reply, next, "The demo's one-click sign-in works only in the demo, on this machine.", 403);
     const user = await deps.users.upsertSso({ provider: "demo", subject: typeof body.as === "string" ? body.as : "technician", displayName: person.displayName, email: null, role: person.role, tenants: null });
-    return signIn(request, reply, user, "demo", next);
+    return signIn(request, reply, deps, user, "demo", next);
   });
 
   app.post("/signout", async (request, reply) => {

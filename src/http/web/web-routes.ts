@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { PACKAGE_ROOT } from "../../config/demo.js";
 import type { ChainStatus } from "../../services/chain-status.js";
+import type { SsoSignin } from "../../services/sso-signin.js";
 import type { VerificationEngine } from "../../services/verification-engine.js";
 import type { WebSessionService } from "../../services/web-sessions.js";
 import type { WebUserService } from "../../services/web-users.js";
@@ -17,6 +18,7 @@ import { adminRoutes } from "./admin-page.js";
 import { adminTokensRoutes } from "./admin-tokens-page.js";
 import { adminUsersRoutes } from "./admin-users-page.js";
 import { signinRoutes, type SsoButton } from "./signin-page.js";
+import { ssoRoutes } from "./sso-routes.js";
 import { verifyLiveRoutes } from "./verify-live.js";
 import { verifyStartRoutes } from "./verify-page.js";
 
@@ -39,6 +41,7 @@ export interface WebDeps {
   readonly tokens: TokenService;
   readonly connections: ConnectionTests;
   readonly clock: Clock;
+  readonly ssoSignin: SsoSignin;
 }
 
 /**
@@ -63,6 +66,7 @@ export function webRoutes(app: FastifyInstance, deps: WebDeps): void {
       parsed(null, form);
     });
     signinRoutes(pages, deps);
+    ssoRoutes(pages, deps);
     verifyStartRoutes(pages, deps);
     verifyLiveRoutes(pages, deps);
     historyRoutes(pages, deps);
