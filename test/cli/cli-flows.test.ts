@@ -112,12 +112,12 @@ describe("verity CLI flows", () => {
   });
 
   it("#28: prints pushpoll's lines word for word, with a wait line every 3 seconds", async () => {
-    const started = Date.now();
     const result = await cli(["verify", "-u", TEST_USERS.jane.upn, "--method", "simulated-push"], {
       timeoutMs: 30_000,
-      interact: async () => {
+      interact: async (_child, output) => {
         const prompt = await waitFor(async () => (await phone().pendingPrompts()).find((p) => p.providerUserId === "jane"));
-        await new Promise((r) => setTimeout(r, 6800 - (Date.now() - started)));
+        // Answer only once the CLI has waited through two intervals (three wait lines).
+        await waitFor(() => (output().match(/^Waiting for response\.\.\.$/gm)?.length ?? 0) >= 3 || undefined, 20_000);
         await phone().answer(prompt.id, { decision: "deny" });
       },
     });
