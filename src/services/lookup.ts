@@ -1,12 +1,13 @@
 import { VerityError } from "../domain/errors.js";
 import { maskEmail, maskPhone } from "../domain/masking.js";
 import { decidePolicy } from "../domain/policy.js";
-import type { RiskSignal } from "../domain/ports.js";
+import type { DirectoryUser, RiskSignal } from "../domain/ports.js";
 import { VERIFYING_ROLES } from "../domain/roles.js";
 import { assertRole, assertTenantAccess, type Actor } from "./actor.js";
 import { callerHistorySignals } from "./caller-history.js";
 import type { EngineDeps } from "./engine-deps.js";
 import { chooseTarget } from "./targets.js";
+import type { TenantRuntime } from "./tenant-registry.js";
 
 export interface UserLookupView {
   readonly tenant: { readonly id: string; readonly name: string };
@@ -32,9 +33,12 @@ export async function lookupUser(
   if (user === null) throw new VerityError("USER_NOT_FOUND", { message: `No user matches that id, email, account name or provider id in ${tenant.name}'s directory.` });
   // The caller's own history in Verity (earlier fraud reports, failures, repeated calls) is read
   // beside the directory's signals, as a start does.
-  const [directorySignals, historySignals] = await Promise.all([
+  // So are the checks of each texted number (Twilio Lookup: line type, SIM swap), which decide
+  // whether SMS is offered at all.
+  const [directorySignals, historySignals, numberChecks] = await Promise.all([
     tenant.directory.riskSignals(user),
     callerHistorySignals(deps, { tenantId: tenant.id, subjectId: user.id }),
+    numberSignals(tenant, user, deps.keys),
   ]);
   const signals: RiskSignal[] = [...directorySignals, ...historySignals];
   if (user.privileged && !signals.some((s) => s.code === "privileged")) {
@@ -56,6 +60,13 @@ export async function lookupUser(
     [...tenant.methods.values()].map(async (binding) => {
       try {
         const target = chooseTarget(binding, user, deps.keys);
+        const checked = numberChecks.get(binding.spec.id);
+        if (checked !== undefined && checked.length > 0) {
+          const verdict = decidePolicy([...signals, ...checked], tenant.policy);
+          const flags = checked.map((s) => s.detail).join(" ");
+          if (verdict.action === "block") return { method: binding.spec.id, available: false, destination: target.masked, detail: `not offered: ${flags}` };
+          return { method: binding.spec.id, available: true, destination: target.masked, detail: `${target.label}; ${flags}` };
+        }
         if (!("provider" in binding) || binding.provider.describeUser === undefined || target.kind !== "provider") {
           return { method: binding.spec.id, available: true, destination: target.masked, detail: target.label };
         }
@@ -75,4 +86,21 @@ export async function lookupUser(
     methods,
     risk: { decision: decision.action, signals: decision.reasons },
   };
+}
+
+/** What the channel knows of each number a method would text (its line type, a recent SIM swap), by method id. */
+async function numberSignals(tenant: TenantRuntime, user: DirectoryUser, keys: EngineDeps["keys"]): Promise<Map<string, RiskSignal[]>> {
+  const checks = await Promise.all(
+    [...tenant.methods.values()].map(async (binding) => {
+      if (!("channel" in binding) || binding.channel.assess === undefined || binding.spec.kind !== "code") return null;
+      try {
+        const target = chooseTarget(binding, user, keys);
+        if (target.kind !== "destination") return null;
+        return [binding.spec.id, await binding.channel.assess({ channel: binding.spec.channel, to: target.to })] as const;
+      } catch {
+        return null;
+      }
+    }),
+  );
+  return new Map(checks.filter((c) => c !== null));
 }

@@ -73,6 +73,21 @@ describe("number checks before an SMS code", () => {
     }
   });
 
+  it("shows the number check on the caller card, and does not offer SMS to a VoIP number (issue 10)", async () => {
+    twilio.lineTypes.set(jane.mobile, "nonFixedVoip");
+    const t = await runtime();
+    try {
+      const view = await t.runtime.engine.lookup(t.technician, jane.upn);
+      const sms = view.methods.find((m) => m.method === "sms");
+      assert.equal(sms?.available, false);
+      assert.match(sms?.detail ?? "", /^not offered: .*VoIP number/);
+      assert.equal(view.risk.decision, "allow", "the number's flag belongs to SMS, not to the caller");
+      assert.equal(twilio.messages.length, 0);
+    } finally {
+      await t.close();
+    }
+  });
+
   it("fails closed when Lookup cannot answer, unless the tenant's policy relaxes it", async () => {
     twilio.failNextLookup("500", 2);
     const strict = await runtime();
