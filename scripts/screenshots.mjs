@@ -68,10 +68,18 @@ try {
   await phone.waitForTimeout(800);
   await shoot(phone, "demo-phone");
 
-  for (const [path, name] of [["/history", "history"], ["/admin", "admin"]]) {
-    const response = await page.goto(`${base}${path}`);
-    if (response?.ok()) await shoot(page, name);
-  }
+  await page.goto(`${base}/history`);
+  await shoot(page, "history");
+  await page.locator("table a").first().click();
+  await page.waitForURL(/\/history\/[0-9a-f-]{36}$/);
+  await shoot(page, "history-detail");
+
+  const admin = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  const adminPage = await admin.newPage();
+  await adminPage.goto(`${base}/signin`);
+  await adminPage.getByRole("button", { name: "Continue as Demo Administrator" }).click();
+  await adminPage.goto(`${base}/admin/integrations`);
+  await shoot(adminPage, "admin-integrations");
 } finally {
   await browser.close();
   demo.kill("SIGINT");
