@@ -17,7 +17,7 @@ import { tokenRoutes } from "./routes/tokens.js";
 import { verificationRoutes } from "./routes/verifications.js";
 import { createChainStatus } from "../services/chain-status.js";
 import { applySecurityHeaders, installSecurityHeaders } from "./security-headers.js";
-import { assertFromOurPages } from "./web/web-auth.js";
+import { actsWithSession, assertFromOurPages } from "./web/web-auth.js";
 import { webRoutes } from "./web/web-routes.js";
 import { createConnectionTests } from "../services/connection-tests.js";
 import { VERSION } from "../version.js";
@@ -77,9 +77,13 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     links: runtime.links,
   });
   // A browser session may change something only from Verity's own pages (Origin and CSRF token).
+  // Routes with credentials of their own (the demo phone, webhooks, page links) are not the
+  // session's, so a signed-in browser's cookie changes nothing for them.
   app.addHook("preHandler", (request, _reply, done) => {
     try {
-      if (request.webSession !== null) assertFromOurPages(request, request.webSession, { sessions: runtime.webSessions, publicUrl: config.server.publicUrl });
+      if (request.webSession !== null && actsWithSession(request.url)) {
+        assertFromOurPages(request, request.webSession, { sessions: runtime.webSessions, publicUrl: config.server.publicUrl });
+      }
       done();
     } catch (error) {
       done(error as Error);

@@ -100,6 +100,15 @@ describeUnless("the web app's verify screen", browserMissing, () => {
     assert.match(await page.locator(".outcome").innerText(), /VERIFIED[\s\S]*Jane Doe approved the push in the demo authenticator/);
   });
 
+  it("lets the demo phone answer in the same browser as the signed-in technician", async () => {
+    const { challenge } = await startPush(TEST_USERS.jane.upn);
+    const phonePage = await context.newPage();
+    await phonePage.goto(`${base}/demo/phone`);
+    await phonePage.getByRole("button", { name: `Approve with number ${challenge}` }).click();
+    await page.locator(".outcome.verified").waitFor({ timeout: 5000 });
+    await phonePage.close();
+  });
+
   it("shows a denial in words, not colour alone", async () => {
     const { prompt } = await startPush(TEST_USERS.jane.upn);
     await phone().answer(prompt.id, { decision: "deny" });

@@ -57,6 +57,11 @@ export function clearSessionCookie(reply: FastifyReply): void {
   reply.header("set-cookie", `${SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0`);
 }
 
+/** Routes a browser session authenticates: the API (but for page links, which carry their own capability) and the app's pages. */
+const SESSION_ROUTES = /^\/(api\/v1\/(?!link\/)|signout|verify|history|admin)/;
+
+export const actsWithSession = (url: string): boolean => SESSION_ROUTES.test(url);
+
 /** The session a request's cookie stands for (nothing for a request without one). */
 export async function sessionOf(request: FastifyRequest, sessions: Pick<WebSessionService, "resolve">): Promise<WebSession | null> {
   const cookie = cookieValue(request, SESSION_COOKIE);
