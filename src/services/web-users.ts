@@ -5,7 +5,9 @@ import { VerityError } from "../domain/errors.js";
 import type { KeyRing } from "../domain/keys.js";
 import { hashPassword, passwordProblem, verifyPassword } from "../domain/passwords.js";
 import type { Clock } from "../domain/ports.js";
-import type { Role } from "../domain/roles.js";
+import type { Role, SsoIdentity } from "../domain/roles.js";
+
+export type { SsoIdentity } from "../domain/roles.js";
 import { seal, unseal } from "../domain/sealed.js";
 import type { Database, UserRow } from "../store/schema.js";
 import { acceptTotpStep, findUserRow, insertUser, listUsers, spendSigninAttempt, toWebUser, updateUser, type WebUser } from "../store/user-dal.js";
@@ -32,15 +34,6 @@ export interface TotpEnrolment {
   readonly secret: string;
 }
 
-/** The identity an SSO sign-in established, already mapped to a Verity role. */
-export interface SsoIdentity {
-  readonly provider: string;
-  readonly subject: string;
-  readonly displayName: string;
-  readonly email: string | null;
-  readonly role: Role;
-  readonly tenants: readonly string[] | null;
-}
 
 /**
  * People who sign in to the web app. Local accounts need a password (scrypt) and a TOTP code

@@ -1,18 +1,9 @@
 import { VerityError } from "../../domain/errors.js";
-import { ROLES, type Role } from "../../domain/roles.js";
+import { ROLES, type Role, type SsoIdentity } from "../../domain/roles.js";
 import { ENTRA_ISSUER_BASE, type SsoProviderConfig } from "./sso-config.js";
 
 /** Who an ID token says signed in, already mapped to a Verity role and tenants. */
-export interface SsoSignedIn {
-  readonly provider: string;
-  /** Entra: `tid:oid` (stable per person and tenant); otherwise the token's `sub`. */
-  readonly subject: string;
-  readonly displayName: string;
-  readonly email: string | null;
-  readonly role: Role;
-  /** null: every tenant. */
-  readonly tenants: readonly string[] | null;
-}
+export type SsoSignedIn = SsoIdentity;
 
 /** The claims of an ID token the library has already validated (signature, issuer, audience, nonce, expiry). */
 export type IdTokenClaims = Readonly<Record<string, unknown>> & { readonly iss: string; readonly sub: string };

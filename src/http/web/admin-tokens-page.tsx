@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { TenantCheckboxes, tickedTenants } from "./tenant-choices.js";
 import { z } from "zod";
 import { isVerityError, VerityError } from "../../domain/errors.js";
 import { ROLES, type Role } from "../../domain/roles.js";
@@ -19,8 +20,6 @@ export interface AdminTokensDeps {
   readonly demo: boolean;
 }
 
-/** Tenants are checkboxes named `tenant:<id>`: the pages' form parser keeps one value per name. */
-const TENANT_FIELD = /^tenant:([a-z0-9][a-z0-9-]{0,62})$/;
 const createForm = z.object({ name: z.string().trim().min(1).max(64), role: z.enum(ROLES) });
 const revokeForm = z.object({ id: z.uuid() });
 const SHOW_ONCE_MS = 10 * 60_000;
@@ -70,14 +69,7 @@ function TokensPage(props: {
           <fieldset class="methods">
             <legend>Tenants</legend>
             <p class="hint">{limited ? "None ticked: the tenants you have." : "None ticked: every tenant."}</p>
-            {props.tenants.map((t) => (
-              <label class="method">
-                <input type="checkbox" name={`tenant:${t.id}`} value="on" checked={filled.tenants?.includes(t.id) ?? false} />
-                <span>
-                  {t.name} <span class="why">{t.id}</span>
-                </span>
-              </label>
-            ))}
+            <TenantCheckboxes tenants={props.tenants} checked={filled.tenants ?? []} />
           </fieldset>
           <div class="actions">
             <button type="submit">Create token</button>
@@ -184,7 +176,7 @@ export function adminTokensRoutes(app: FastifyInstance, deps: AdminTokensDeps): 
   app.post("/admin/tokens", { preHandler: guard }, async (request, reply) => {
     const session = request.webSession as WebSession;
     const body = (request.body ?? {}) as Record<string, unknown>;
-    const tenants = Object.keys(body).flatMap((key) => TENANT_FIELD.exec(key)?.[1] ?? []);
+    const tenants = tickedTenants(body);
     const form = createForm.safeParse(body);
     const filled: Filled = { name: typeof body.name === "string" ? body.name.slice(0, 64) : "", role: typeof body.role === "string" ? body.role : "technician", tenants };
     if (!form.success) return render(request, reply, { notice: { kind: "error", text: "Give the token a name (1-64 characters) and a role." }, filled }, 422);

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { TenantCheckboxes, tickedTenants } from "./tenant-choices.js";
 import { renderSVG } from "uqr";
 import { z } from "zod";
 import { isVerityError, VerityError } from "../../domain/errors.js";
@@ -17,7 +18,6 @@ export interface AdminUsersDeps {
   readonly demo: boolean;
 }
 
-const TENANT_FIELD = "tenant:";
 
 const createForm = z.object({
   username: z.string().trim().toLowerCase().min(1, "Give a username.").max(64, "A username has at most 64 characters."),
@@ -168,14 +168,7 @@ function CreateForm(props: { view: View }) {
             <input type="radio" name="scope" value="some" checked={draft.scope === "some"} />
             <span>Only the tenants ticked below</span>
           </label>
-          {tenantChoices.map((t) => (
-            <label class="method">
-              <input type="checkbox" name={`${TENANT_FIELD}${t.id}`} value="on" checked={draft.tenants.includes(t.id)} />
-              <span>
-                {t.name} <span class="why">{t.id}</span>
-              </span>
-            </label>
-          ))}
+          <TenantCheckboxes tenants={tenantChoices} checked={draft.tenants} />
         </fieldset>
         <div class="actions">
           <button type="submit">Create account</button>
@@ -239,7 +232,7 @@ export function adminUsersRoutes(app: FastifyInstance, deps: AdminUsersDeps): vo
   app.post("/admin/users", { preHandler: guard }, async (request, reply) => {
     const session = request.webSession as WebSession;
     const body = (request.body ?? {}) as Record<string, unknown>;
-    const picked = Object.keys(body).filter((k) => k.startsWith(TENANT_FIELD)).map((k) => k.slice(TENANT_FIELD.length));
+    const picked = tickedTenants(body);
     const form = createForm.safeParse(body);
     const text = (key: string) => (typeof body[key] === "string" ? body[key] : "");
     const draft: Draft = { username: text("username"), displayName: text("displayName"), role: text("role"), scope: body.scope === "some" ? "some" : "all", tenants: picked };
