@@ -10,14 +10,13 @@ import { createOktaPushProvider } from "./adapters/push/okta/okta-push-provider.
 import { createVipPushProvider } from "./adapters/push/vip/vip-push-provider.js";
 import { createFileDirectory } from "./adapters/directory/file/file-directory.js";
 import { createSimulatedPushProvider, type SimulatedPushProvider } from "./adapters/push/simulated/simulated-push.js";
-import { createHaloClient, type HaloClient } from "./adapters/ticketing/halopsa/halopsa-client.js";
-import type { HaloWebhookAuthConfig } from "./adapters/ticketing/halopsa/halopsa-config.js";
+import { ticketingAdapterFor } from "./adapters/ticketing/registry.js";
 import type { Config, TenantConfig } from "./config/schema.js";
 import { maskEmail, maskPhone } from "./domain/masking.js";
 import { normalisePhone } from "./domain/phone.js";
 import type { Clock, Directory, DirectoryUser, MessageChannel, PushProvider, TicketingSystem } from "./domain/ports.js";
 import { TWILIO_STATUS_PATH, type TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
-import { createHaloTicketing } from "./integrations/halopsa/halopsa-ticketing.js";
+import type { TriggerRoute } from "./http/routes/hooks-ticketing.js";
 
 /**
  * The concrete adapters a configuration names. Part of the composition root (with main.ts): the
@@ -156,21 +155,28 @@ export async function buildDirectory(
 }
 
 export interface TicketingSystems {
+  /** Every configured system, by name. */
   readonly systems: ReadonlyMap<string, TicketingSystem>;
-  readonly haloClients: ReadonlyMap<string, HaloClient>;
-  readonly haloWebhooks: ReadonlyMap<string, HaloWebhookAuthConfig>;
+  /** The systems that can ask Verity to verify a ticket's caller, with their triggers. */
+  readonly triggers: readonly TriggerRoute[];
 }
 
+/** Each `ticketing.<name>` block, built by the adapter its kind names (adapters/ticketing/registry.ts). */
 export function buildTicketing(config: Config, deps: { clock: Clock; log: Logger; closers: Closeable[] }): TicketingSystems {
   const systems = new Map<string, TicketingSystem>();
-  const haloClients = new Map<string, HaloClient>();
-  const haloWebhooks = new Map<string, HaloWebhookAuthConfig>();
-  for (const [name, ticketing] of Object.entries(config.ticketing)) {
-    const client = createHaloClient(ticketing, { clock: deps.clock, log: deps.log });
-    deps.closers.push(client);
-    haloClients.set(name, client);
-    haloWebhooks.set(name, ticketing.webhook);
-    systems.set(name, createHaloTicketing(name, client));
+  const triggers: TriggerRoute[] = [];
+  const entries = Object.entries(config.ticketing);
+  for (const [name, block] of entries) {
+    const adapter = ticketingAdapterFor(block.kind);
+    if (adapter === undefined) throw new Error(`no adapter for ticketing kind ${block.kind}`);
+    const built = adapter.create(name, block, {
+      clock: deps.clock,
+      log: deps.log.child({ ticketing: name }),
+      sameKind: entries.filter(([, other]) => other.kind === block.kind).length,
+    });
+    deps.closers.push(built);
+    systems.set(name, built.system);
+    if (built.trigger !== null) triggers.push({ name, kind: block.kind, system: built.system, trigger: built.trigger });
   }
-  return { systems, haloClients, haloWebhooks };
+  return { systems, triggers };
 }

@@ -7,7 +7,6 @@ import { createFileAnchorSink } from "./adapters/anchor/file/file-anchor-sink.js
 import { createSyslogAnchorSink } from "./adapters/anchor/syslog/syslog-anchor-sink.js";
 import { createWebhookAnchorSink } from "./adapters/anchor/webhook/webhook-anchor-sink.js";
 import type { EntraDirectory } from "./adapters/directory/entra/entra-directory.js";
-import type { HaloWebhookAuthConfig } from "./adapters/ticketing/halopsa/halopsa-config.js";
 import { sqliteFileOf, withDataFolder } from "./config/data-folder.js";
 import type { LoadedConfig } from "./config/load.js";
 import { effectiveSettings, type Config, type TenantConfig } from "./config/schema.js";
@@ -16,7 +15,6 @@ import { deriveKeyRing } from "./domain/keys.js";
 import { parseMethod } from "./domain/methods.js";
 import { systemClock, type AnchorSink, type Clock } from "./domain/ports.js";
 import type { TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
-import { HALO_VERIFY_JOB, haloVerifyJob } from "./integrations/halopsa/halopsa-verify-job.js";
 import { buildDirectory, buildProviders, buildTicketing, type Adapter, type Closeable, type DevTools, type TicketingSystems } from "./main-adapters.js";
 import { createAuditAnchors, type AuditAnchors } from "./services/audit-anchors.js";
 import { createAuditWriter, type AuditWriter } from "./services/audit-service.js";
@@ -28,6 +26,7 @@ import { createCodeRevealer } from "./services/reveal.js";
 import { DEFAULT_MESSAGES } from "./services/caller-wording.js";
 import { createTenantRegistry, type MethodBinding, type TenantRegistry, type TenantRuntime } from "./services/tenant-registry.js";
 import { createTicketNotesObserver, NOTE_JOB, ticketNoteJob } from "./services/ticket-notes.js";
+import { TICKET_TRIGGER_JOB, ticketTriggerJob, type TriggerPayload } from "./services/ticket-triggers.js";
 import { confirmTicketLater } from "./services/ticket-binding.js";
 import { createSsoClient } from "./adapters/sso/sso-client.js";
 import { createSsoSignin, type SsoSignin } from "./services/sso-signin.js";
@@ -72,10 +71,8 @@ export interface Runtime {
   readonly queue: JobQueue;
   readonly links: VerificationLinks;
   readonly dev: DevTools;
-  /** Webhook credentials of each configured HaloPSA instance, by name. */
-  readonly haloWebhooks: ReadonlyMap<string, HaloWebhookAuthConfig>;
-  /** The configured ticketing systems (and their HaloPSA clients), by name. */
-  readonly ticketing: Pick<TicketingSystems, "systems" | "haloClients">;
+  /** The configured ticketing systems by name, and the triggers of those that have one. */
+  readonly ticketing: TicketingSystems;
   /** Twilio accounts whose status callbacks are accepted (only with server.publicUrl). */
   readonly twilioCallbacks: readonly TwilioCallbackAccount[];
   /** Starts the expiry sweeper, the job workers, audit anchoring, and resumes polling of waiting pushes. */
@@ -147,9 +144,12 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       audit,
       log,
       link: (id) => links.url({ id }),
-      confirmTicket: (id) => confirmTicketLater({ db: database.db, tenants, audit }, id),
+      confirmTicket: (id) => confirmTicketLater({ db: database.db, tenants, audit, clock }, id),
     });
-    kinds[HALO_VERIFY_JOB] = haloVerifyJob({ clients: ticketing.haloClients, systems: ticketing.systems, tenants, engine, audit, queue });
+    const triggerJob = ticketTriggerJob({ sources: new Map(ticketing.triggers.map((t) => [t.name, t])), tenants, engine, audit, queue });
+    kinds[TICKET_TRIGGER_JOB] = triggerJob;
+    // HaloPSA presses queued by a Verity before issue 11, met after an upgrade.
+    kinds["halopsa.verify"] = { ...triggerJob, handle: (raw, context) => triggerJob.handle(fromHaloJob(raw), context), onGiveUp: (raw, error) => triggerJob.onGiveUp?.(fromHaloJob(raw), error) ?? Promise.resolve() };
     const tokens = createTokenService({ db: database.db, clock, audit });
     const webUsers = createWebUserService({ db: database.db, clock, keys, audit, issuer: "Verity" });
     const webSessions = createWebSessionService({ db: database.db, clock, keys, audit });
@@ -189,7 +189,6 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       queue,
       links,
       dev,
-      haloWebhooks: ticketing.haloWebhooks,
       ticketing,
       twilioCallbacks,
       async startBackground() {
@@ -270,7 +269,13 @@ async function buildTenant(
     }
     else throw new VerityError("CONFIG_INVALID", { message: `provider ${providerName} cannot serve ${methodId}` });
   }
-  const system = tenant.ticketing === undefined ? undefined : ticketing.systems.get(tenant.ticketing.system);
+  const systems = new Map(
+    (tenant.ticketing?.system ?? []).map((name) => {
+      const system = ticketing.systems.get(name);
+      if (system === undefined) throw new VerityError("CONFIG_INVALID", { message: `ticketing system ${name} is not defined` });
+      return [name, system] as const;
+    }),
+  );
   return {
     id: tenant.id,
     name: tenant.name,
@@ -281,15 +286,21 @@ async function buildTenant(
     ...(tenant.smsCountries === undefined ? {} : { smsCountries: tenant.smsCountries }),
     settings: effectiveSettings(config, tenant),
     messages: { ...DEFAULT_MESSAGES, ...Object.fromEntries(Object.entries(tenant.messages).filter(([, v]) => v !== undefined)) },
-    ...(tenant.ticketing === undefined || system === undefined
+    ...(tenant.ticketing === undefined || systems.size === 0
       ? {}
       : {
           ticketing: {
-            systemName: tenant.ticketing.system,
-            system,
+            systems,
+            primary: [...systems.keys()][0] as string,
             codeHandling: tenant.ticketing.codeHandling,
             method: tenant.ticketing.method,
           },
         }),
   };
+}
+
+/** A `halopsa.verify` job's payload (before issue 11) in the shape every trigger's job now takes. */
+function fromHaloJob(raw: unknown): TriggerPayload {
+  const p = raw as { instance: string; deliveryId: string; ticketId: number; email: string | null; agentId: number | null };
+  return { system: p.instance, deliveryId: p.deliveryId, ticket: String(p.ticketId), emailHint: p.email, agent: p.agentId === null ? null : String(p.agentId) };
 }

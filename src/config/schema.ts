@@ -9,7 +9,7 @@ import { Secret } from "./secret.js";
 import { USER_ID_RULES } from "../domain/methods.js";
 import { twilioConfigSchema } from "../adapters/channel/twilio-sms/twilio-config.js";
 import { entraDirectoryConfigSchema } from "../adapters/directory/entra/entra-config.js";
-import { haloConfigSchema } from "../adapters/ticketing/halopsa/halopsa-config.js";
+import { ticketingConfigSchema } from "../adapters/ticketing/registry.js";
 import { duoConfigSchema } from "../adapters/push/duo/duo-config.js";
 import { entraMfaConfigSchema } from "../adapters/push/entra-mfa/entra-mfa-config.js";
 import { oktaConfigSchema } from "../adapters/push/okta/okta-config.js";
@@ -134,8 +134,8 @@ const PUSH_OF_KIND: Record<ProviderConfig["kind"], readonly ("push" | "passcode"
 /** Provider kinds that reach no real person: labelled development-only everywhere. */
 export const DEVELOPMENT_KINDS: ReadonlySet<string> = new Set(["console", "simulated"]);
 
-export const ticketingSchema = z.discriminatedUnion("kind", [haloConfigSchema]);
-export type TicketingConfig = z.output<typeof ticketingSchema>;
+export const ticketingSchema = ticketingConfigSchema;
+export type { TicketingConfig } from "../adapters/ticketing/registry.js";
 
 const fileDirectory = z.strictObject({
   kind: z.literal("file"),
@@ -190,10 +190,14 @@ const tenantSchema = z.strictObject({
   messages: messagesSchema.default({}),
   ticketing: z
     .strictObject({
-      /** A name under the top-level `ticketing`. */
-      system: z.string().min(1),
+      /**
+       * The name under the top-level `ticketing` whose tickets this tenant's callers raise, or a
+       * list of them when the tenant is reached from several (an MSP's PSA and the client's own
+       * ServiceNow, say). The first is where API starts that name a ticket look by default.
+       */
+      system: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(20)]).transform((s) => (typeof s === "string" ? [s] : [...new Set(s)])),
       codeHandling: z.enum(["readback", "reveal"]).default("readback"),
-      /** The method a PSA button starts. */
+      /** The method a ticket's trigger starts. */
       method: z.string().default("sms"),
     })
     .optional(),
@@ -337,9 +341,11 @@ export function referenceProblems(raw: unknown): { path: string; message: string
   const ticketing = isRecord(raw.ticketing) ? raw.ticketing : {};
   tenants.forEach((tenant, index) => {
     if (!isRecord(tenant) || !isRecord(tenant.ticketing)) return;
-    const system = tenant.ticketing.system;
-    if (typeof system === "string" && ticketing[system] === undefined) {
-      problems.push({ path: `tenants[${index}].ticketing.system`, message: `ticketing system '${system}' is not defined under ticketing` });
+    const named = tenant.ticketing.system;
+    for (const system of Array.isArray(named) ? named : [named]) {
+      if (typeof system === "string" && ticketing[system] === undefined) {
+        problems.push({ path: `tenants[${index}].ticketing.system`, message: `ticketing system '${system}' is not defined under ticketing` });
+      }
     }
     const method = typeof tenant.ticketing.method === "string" ? tenant.ticketing.method : "sms";
     if (!isRecord(tenant.methods) || tenant.methods[method] === undefined) {

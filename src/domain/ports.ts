@@ -250,26 +250,105 @@ export interface TicketContact {
 }
 
 /**
- * A PSA that takes internal notes. `addPrivateNote` rejects with TICKETING_UNAVAILABLE
- * (retryable), TICKETING_ERROR, TICKET_NOT_FOUND or UPSTREAM_AUTH_FAILED; `details.ambiguous`
- * says the note may have been created although the call failed.
+ * A ticketing system (PSA or ITSM) that takes internal notes. Every system Verity speaks fits this
+ * one shape; nothing in the engine knows a vendor.
+ *
+ * `addPrivateNote` rejects with TICKETING_UNAVAILABLE (retryable), TICKETING_ERROR,
+ * TICKET_NOT_FOUND or UPSTREAM_AUTH_FAILED; `details.ambiguous` says the note may have been
+ * created although the call failed.
  */
 export interface TicketingSystem {
   /** The configured name (`ticketing.<name>`). */
   readonly name: string;
-  /** The product, as people call it: `HaloPSA`. */
+  /** The product, as people call it: `HaloPSA`, `ConnectWise PSA`, `ServiceNow`. */
   readonly vendor: string;
   /**
-   * The ticket's contact (end user, caller, requester), read from the PSA itself, never from what
-   * a trigger claims.
+   * The ticket's contact (end user, caller, requester, reporter), read from the system itself,
+   * never from what a trigger claims.
    * @throws VerityError TICKET_NOT_FOUND, TICKETING_UNAVAILABLE (retryable), TICKETING_ERROR or UPSTREAM_AUTH_FAILED
    */
   ticketContact(ticket: string): Promise<TicketContact>;
+  /**
+   * Posts an internal note the end user cannot see. `html` is Verity's note (a few simple tags:
+   * p, b, ul, li, a, br, small); a system without HTML notes converts it to its own markup or
+   * plain text (`htmlToText`), keeping every word, the audit hash and the marker.
+   */
   addPrivateNote(note: { readonly ticket: string; readonly html: string }): Promise<void>;
-  /** Whether a note containing `marker` is on the ticket already; null when the PSA cannot tell. */
+  /** Whether a note containing `marker` is on the ticket already; null when the system cannot tell. */
   hasNoteWith(ticket: string, marker: string): Promise<boolean | null>;
+  /**
+   * The name of the agent (technician, member, resource) a trigger names by the system's id, for
+   * "Requested by"; null when unknown. Never a proof of who pressed.
+   */
+  agentName?(agent: string): Promise<string | null>;
   /** A connection test (see ProbeResult); never writes to a ticket. */
   probe?(): Promise<ProbeResult>;
+}
+
+/** Headers as Node and Fastify give them; names lower-case. */
+export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/** An inbound trigger request as it arrived: nothing in it is parsed or trusted yet. */
+export interface TriggerRequest {
+  readonly headers: RequestHeaders;
+  /** The body's bytes, exactly as sent (signatures are computed over them). */
+  readonly rawBody: Buffer;
+  /** The query string's parameters (ConnectWise appends `recordId`, say). */
+  readonly query: Readonly<Record<string, string | undefined>>;
+  /** The sender's address (after trusted proxies), for `allowedSources`. */
+  readonly ip: string;
+  readonly receivedAt: Date;
+}
+
+/**
+ * One "verify this ticket's caller" request from a system's trigger. Only the ticket reference is
+ * acted on, and only after the system itself says who the ticket is for.
+ */
+export interface TriggerEvent {
+  /** The system's id for this delivery, or one derived from it: a replay of it does nothing. */
+  readonly deliveryId: string;
+  readonly ticket: string;
+  /**
+   * When the system raised it; null when the payload should carry a time and does not (refused:
+   * freshness cannot be told). Systems that send no time report the receipt time and rely on
+   * their signature and the delivery id.
+   */
+  readonly raisedAt: Date | null;
+  /** The agent the trigger names, by the system's id: shown as "Requested by", never trusted. */
+  readonly agent: string | null;
+  /** The contact's email if the trigger carried it: only a hint that lets reads start early. */
+  readonly emailHint: string | null;
+}
+
+/** A code a technician typed into the ticketing system, for the verification on that ticket. */
+export interface TriggerConfirm {
+  readonly ticket: string;
+  readonly code: string;
+  readonly agent: string | null;
+}
+
+/**
+ * How a ticketing system asks Verity to verify a ticket's caller: an inbound webhook or callback,
+ * authenticated in the system's own way (a signature, Basic credentials, a shared secret).
+ */
+export interface TicketTrigger {
+  /**
+   * Checks the request comes from the system, before its body is parsed.
+   * @throws VerityError WEBHOOK_SIGNATURE_INVALID (or SOURCE_NOT_ALLOWED, WEBHOOK_TIMESTAMP_INVALID)
+   */
+  authenticate(request: TriggerRequest): Promise<void>;
+  /**
+   * The events an authenticated request carries (usually one).
+   * @throws VerityError VALIDATION_FAILED or INVALID_JSON naming the problem without echoing values
+   */
+  parse(request: TriggerRequest): readonly TriggerEvent[];
+  /** A confirm action's body (a code typed into the system), where the system has one. */
+  parseConfirm?(request: TriggerRequest): TriggerConfirm;
+  /**
+   * Extra paths the trigger answers on, besides `/hooks/ticketing/<name>` (HaloPSA's
+   * `/hooks/halopsa`, kept for installed webhooks). A confirm action lives at `<path>/confirm`.
+   */
+  readonly aliases?: readonly string[];
 }
 
 // ---------------------------------------------------------------------------------------------

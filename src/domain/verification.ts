@@ -114,10 +114,15 @@ export interface Verification {
   readonly createdBy: string;
   readonly ticket: string | null;
   /**
-   * The ticketing system (by configured name) that confirmed `ticket` belongs to this caller;
-   * notes go only there. Null when no system confirmed it: then `ticket` is only a reference.
+   * The ticketing system (by configured name) `ticket` is in. Null when the tenant has none: then
+   * `ticket` is only a reference.
    */
   readonly ticketSystem: string | null;
+  /**
+   * When that system confirmed `ticket` belongs to this caller; notes go to it only once it has.
+   * Null while unconfirmed (the system was away when the verification started).
+   */
+  readonly ticketConfirmedAt: string | null;
   readonly reason: string | null;
   /** Keyed hash of the live code; null once used, killed or for provider-checked methods. */
   readonly codeHash: string | null;

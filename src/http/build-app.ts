@@ -10,7 +10,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { demoRoutes } from "./routes/demo.js";
 import { directoryRoutes } from "./routes/directory.js";
 import { healthRoutes } from "./routes/health.js";
-import { haloHookRoutes } from "./routes/hooks-halopsa.js";
+import { ticketingHookRoutes } from "./routes/hooks-ticketing.js";
 import { twilioHookRoutes } from "./routes/hooks-twilio.js";
 import { linkRoutes } from "./routes/link.js";
 import { tokenRoutes } from "./routes/tokens.js";
@@ -98,11 +98,9 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   auditRoutes(app, { db: runtime.database.db, tokens: runtime.tokens, verifier: runtime.auditVerifier });
   tokenRoutes(app, { tokens: runtime.tokens, tenants: runtime.tenants });
   linkRoutes(app, { engine: runtime.engine, links: runtime.links, tenants: runtime.tenants, db: runtime.database.db });
-  if (runtime.haloWebhooks.size > 0) {
-    haloHookRoutes(app, {
-      instances: runtime.haloWebhooks,
-      systems: runtime.ticketing.systems,
-      clients: runtime.ticketing.haloClients,
+  if (runtime.ticketing.triggers.length > 0) {
+    ticketingHookRoutes(app, {
+      routes: runtime.ticketing.triggers,
       audit: runtime.audit,
       queue: runtime.queue,
       engine: runtime.engine,

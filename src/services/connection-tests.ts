@@ -27,7 +27,8 @@ export interface TenantIntegrations {
   readonly tenant: { readonly id: string; readonly name: string };
   readonly directory: Integration;
   readonly methods: readonly { readonly method: string; readonly integration: Integration }[];
-  readonly ticketing: Integration | null;
+  /** The ticketing systems the tenant is reached from (none, one, or several). */
+  readonly ticketing: readonly Integration[];
 }
 
 /** A test's result, with when and by whom it was run. */
@@ -97,15 +98,13 @@ export function createConnectionTests(deps: {
       tenant.directory.probe?.bind(tenant.directory),
     );
     const methods = [...tenant.methods].map(([method, binding]) => ({ method, integration: add(providerOf(binding, deps.config), tenant.id, probeOf(binding)) }));
-    const system = tenant.ticketing;
-    const ticketing =
-      system === undefined
-        ? null
-        : add(
-            { id: `ticketing:${system.systemName}`, kind: "ticketing", name: system.systemName, product: system.system.vendor, developmentOnly: false, testable: system.system.probe !== undefined },
-            tenant.id,
-            system.system.probe?.bind(system.system),
-          );
+    const ticketing = [...(tenant.ticketing?.systems ?? [])].map(([name, system]) =>
+      add(
+        { id: `ticketing:${name}`, kind: "ticketing", name, product: system.vendor, developmentOnly: false, testable: system.probe !== undefined },
+        tenant.id,
+        system.probe?.bind(system),
+      ),
+    );
     return { tenant: { id: tenant.id, name: tenant.name }, directory, methods, ticketing };
   });
   const anchorViews = deps.anchors.sinks.map((sink: AnchorSink, index) =>

@@ -17,8 +17,9 @@ import type { TenantRuntime } from "./tenant-registry.js";
  */
 export function createCodeRevealer(deps: { audit: AuditWriter; links: VerificationLinks; clock: Clock; log: Pick<Logger, "warn" | "error"> }) {
   return (tenant: TenantRuntime, v: Verification, code: string): void => {
-    const ticketing = tenant.ticketing;
-    if (ticketing === undefined || v.ticket === null || v.ticketSystem !== ticketing.systemName) return;
+    const system = v.ticketSystem === null ? undefined : tenant.ticketing?.systems.get(v.ticketSystem);
+    if (system === undefined || v.ticket === null || v.ticketConfirmedAt === null) return;
+    const systemName = v.ticketSystem;
     const ticket = v.ticket;
     const link = deps.links.url(v);
     const html = [
@@ -30,8 +31,8 @@ export function createCodeRevealer(deps: { audit: AuditWriter; links: Verificati
     void (async () => {
       for (let attempt = 0; ; attempt += 1) {
         try {
-          await ticketing.system.addPrivateNote({ ticket, html });
-          await deps.audit.append([{ ...eventBase(v, "system"), action: "note.code_revealed", outcome: "posted", data: { system: ticketing.systemName } }]);
+          await system.addPrivateNote({ ticket, html });
+          await deps.audit.append([{ ...eventBase(v, "system"), action: "note.code_revealed", outcome: "posted", data: { system: systemName } }]);
           return;
         } catch (error) {
           const retryable = !isVerityError(error) || error.retryable;

@@ -54,15 +54,18 @@ export async function resumeWaiting(
   contactRead?: Promise<TicketContact>,
 ): Promise<Verification> {
   const { tenant, binding } = bindingFor(deps, earlier);
-  const ticketing = tenant.ticketing;
-  if (ticketing === undefined || earlier.ticket === null) return failWaiting(deps, earlier, actor, "The ticketing system is no longer configured.");
-  const contact = await settle(contactRead ?? ticketing.system.ticketContact(earlier.ticket));
+  const systemName = earlier.ticketSystem;
+  const system = systemName === null ? undefined : tenant.ticketing?.systems.get(systemName);
+  if (system === undefined || systemName === null || earlier.ticket === null) {
+    return failWaiting(deps, earlier, actor, "The ticketing system is no longer configured.");
+  }
+  const contact = await settle(contactRead ?? system.ticketContact(earlier.ticket));
   if (!contact.ok && isTicketingOutage(contact.error)) throw contact.error;
   const user = await tenant.directory.findUser(earlier.subjectId);
   try {
     if (!contact.ok) throw contact.error;
     if (user === null) throw new VerityError("USER_NOT_FOUND", { message: "The user is no longer in the directory." });
-    await assertTicketIsCallers(tenant, earlier.ticket, contact.value, user);
+    await assertTicketIsCallers(tenant, { ticket: earlier.ticket, system: systemName }, contact.value, user);
   } catch (error) {
     await failWaiting(deps, earlier, actor, error instanceof Error ? error.message : "The ticket could not be confirmed.");
     throw error;
@@ -77,12 +80,13 @@ export async function resumeWaiting(
     { states: ["pending"], stateReason: WAITING_FOR_TICKETING },
     {
       state_reason: null,
+      ticket_confirmed_at: now.toISOString(),
       code_hash: code === null ? null : hashCode(deps.keys.code, earlier.id, code),
       code_length: code === null ? null : code.length,
       expires_at: isoAfter(now, kind === "push" ? tenant.settings.pushTimeoutSeconds : tenant.settings.codeTtlSeconds),
       updated_at: now.toISOString(),
     },
-    (a) => [{ ...eventBase(a, actor), action: "ticket.confirmed", outcome: "pending", data: { system: ticketing.systemName } }],
+    (a) => [{ ...eventBase(a, actor), action: "ticket.confirmed", outcome: "pending", data: { system: systemName } }],
   );
   if (after === undefined) return (await findVerification(deps.db, earlier.id)) ?? earlier;
   return deliver(deps, { tenant, binding, verification: after, user, target, code, actor });

@@ -14,7 +14,7 @@ import { isoAfter, type EngineDeps } from "./engine-deps.js";
 import { checkSubjectLimits, type SendContext } from "./limits.js";
 import { resumeInterrupted, resumeWaiting } from "./start-resume.js";
 import { chooseTarget, type Target } from "./targets.js";
-import type { MethodBinding, TenantRuntime } from "./tenant-registry.js";
+import { ticketSystemOf, type MethodBinding, type TenantRuntime } from "./tenant-registry.js";
 import { assertTicketIsCallers, isTicketingOutage, settle, WAITING_FOR_TICKETING } from "./ticket-binding.js";
 
 export interface StartInput {
@@ -28,6 +28,11 @@ export interface StartInput {
    * the ticket's contact is this caller, and only then do notes go to it.
    */
   readonly ticket?: string | null | undefined;
+  /**
+   * The ticketing system (configured name) the ticket is in, for a tenant reached from several;
+   * the tenant's first system when absent.
+   */
+  readonly ticketSystem?: string | null | undefined;
   readonly reason?: string | null | undefined;
   /** Who is on the phone; integrations (admin tokens) may name the agent, others are themselves. */
   readonly technician?: string | undefined;
@@ -84,7 +89,7 @@ export async function startVerification(
   const customText = binding.spec.kind === "push" && (input.pushTitle !== undefined || input.pushMessage !== undefined);
   if (customText && !tenant.settings.allowCustomPushText) throw new VerityError("CUSTOM_TEXT_NOT_ALLOWED");
   const ticket = input.ticket ?? null;
-  const ticketing = ticket === null ? undefined : tenant.ticketing;
+  const ticketing = ticket === null ? undefined : ticketSystemOf(tenant, input.ticketSystem);
   const contact = ticketing === undefined || ticket === null ? null : settle(options.ticketContact ?? ticketing.system.ticketContact(ticket));
 
   const user = await tenant.directory.findUser(input.user);
@@ -134,10 +139,10 @@ export async function startVerification(
   // ticket is confirmed before its first note is posted (confirmTicketLater).
   let waiting: VerityError | null = null;
   let ticketConfirmed = false;
-  if (contact !== null && ticket !== null) {
+  if (contact !== null && ticket !== null && ticketing !== undefined) {
     const read = await contact;
     if (read.ok) {
-      await refuse.unless(() => assertTicketIsCallers(tenant, ticket, read.value, user), target);
+      await refuse.unless(() => assertTicketIsCallers(tenant, { ticket, system: ticketing.name }, read.value, user), target);
       ticketConfirmed = true;
     } else if (options.waitForTicketing === true && isTicketingOutage(read.error)) waiting = read.error;
     else if (isVerityError(read.error) && read.error.status < 500) await refuse.with(read.error, target);
@@ -160,7 +165,8 @@ export async function startVerification(
     technician,
     createdBy: actor.id,
     ticket,
-    ticketSystem: ticketConfirmed || waiting !== null ? (ticketing?.systemName ?? null) : null,
+    ticketSystem: ticketing?.name ?? null,
+    ticketConfirmedAt: ticketConfirmed ? now.toISOString() : null,
     reason: input.reason ?? null,
     codeHash: code === null ? null : hashCode(deps.keys.code, id, code),
     codeLength: code === null ? null : code.length,
@@ -207,8 +213,8 @@ export async function startVerification(
         ...riskData,
         technician,
         target: target.label,
-        ...(waiting === null ? {} : { waitingFor: ticketing?.systemName ?? "ticketing" }),
-        ...(ticketing !== undefined && !ticketConfirmed && waiting === null ? { ticketUnconfirmed: ticketing.systemName } : {}),
+        ...(waiting === null ? {} : { waitingFor: ticketing?.name ?? "ticketing" }),
+        ...(ticketing !== undefined && !ticketConfirmed && waiting === null ? { ticketUnconfirmed: ticketing.name } : {}),
       },
     });
     return null;

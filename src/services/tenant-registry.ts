@@ -23,8 +23,12 @@ export interface TenantMessages {
 
 /** How a tenant's tickets take part: where notes go, how codes are handled, what a button starts. */
 export interface TenantTicketing {
-  readonly systemName: string;
-  readonly system: TicketingSystem;
+  /**
+   * The systems whose tickets this tenant's callers raise, by configured name, in configuration
+   * order; the first is where a start that names a ticket but no system looks.
+   */
+  readonly systems: ReadonlyMap<string, TicketingSystem>;
+  readonly primary: string;
   /**
    * `readback`: the technician types the code the caller reads out. `reveal` (the old runbook's
    * way): the code is written in the private note and the technician records match or mismatch.
@@ -47,6 +51,27 @@ export interface TenantRuntime {
   readonly settings: VerificationSettings;
   readonly messages: TenantMessages;
   readonly ticketing?: TenantTicketing;
+}
+
+/**
+ * The system a ticket of this tenant is in: the one named, else the tenant's first. Undefined when
+ * the tenant has no ticketing system.
+ * @throws VALIDATION_FAILED when the tenant is not reached through the named system
+ */
+export function ticketSystemOf(tenant: TenantRuntime, name?: string | null): { readonly name: string; readonly system: TicketingSystem } | undefined {
+  const ticketing = tenant.ticketing;
+  if (ticketing === undefined) {
+    if (name === undefined || name === null) return undefined;
+    throw new VerityError("VALIDATION_FAILED", { message: `${tenant.name} has no ticketing system; leave ticketSystem out.` });
+  }
+  const chosen = name ?? ticketing.primary;
+  const system = ticketing.systems.get(chosen);
+  if (system === undefined) {
+    throw new VerityError("VALIDATION_FAILED", {
+      message: `${tenant.name} is not reached through a ticketing system named '${chosen.slice(0, 40)}'; it uses ${[...ticketing.systems.keys()].join(", ")}.`,
+    });
+  }
+  return { name: chosen, system };
 }
 
 export interface TenantRegistry {

@@ -1,7 +1,7 @@
 import { isVerityError, VerityError } from "../domain/errors.js";
 import type { Directory, DirectoryUser, TicketContact } from "../domain/ports.js";
 import type { Verification } from "../domain/verification.js";
-import { findLatestForTicket, findVerification, setTicketSystem } from "../store/verification-dal.js";
+import { confirmTicket, findLatestForTicket, findVerification } from "../store/verification-dal.js";
 import { eventBase } from "./engine-deps.js";
 import type { EngineDeps } from "./engine-deps.js";
 import type { TenantRuntime } from "./tenant-registry.js";
@@ -46,9 +46,14 @@ export async function contactIsUser(directory: Pick<Directory, "findUser">, cont
  * Refuses a ticket whose contact is not the caller being verified.
  * @throws VerityError TICKET_NOT_CALLERS
  */
-export async function assertTicketIsCallers(tenant: TenantRuntime, ticket: string, contact: TicketContact, user: DirectoryUser): Promise<void> {
+export async function assertTicketIsCallers(
+  tenant: TenantRuntime,
+  where: { readonly ticket: string; readonly system: string },
+  contact: TicketContact,
+  user: DirectoryUser,
+): Promise<void> {
   if (await contactIsUser(tenant.directory, contact, user)) return;
-  const system = tenant.ticketing?.systemName ?? "the ticketing system";
+  const { ticket, system } = where;
   throw new VerityError("TICKET_NOT_CALLERS", {
     message:
       contact.email === null && contact.directoryId === null
@@ -88,16 +93,17 @@ export async function findTicketVerification(
  * @returns whether notes may be posted to the ticket
  * @throws the ticketing system's outage (retryable), so the note job tries again later
  */
-export async function confirmTicketLater(deps: Pick<EngineDeps, "db" | "tenants" | "audit">, verificationId: string): Promise<boolean> {
+export async function confirmTicketLater(deps: Pick<EngineDeps, "db" | "tenants" | "audit" | "clock">, verificationId: string): Promise<boolean> {
   const v = await findVerification(deps.db, verificationId);
-  if (v === undefined || v.ticket === null) return false;
-  if (v.ticketSystem !== null) return true;
+  if (v === undefined || v.ticket === null || v.ticketSystem === null) return false;
+  if (v.ticketConfirmedAt !== null) return true;
   const tenant = deps.tenants.get(v.tenantId);
-  const ticketing = tenant?.ticketing;
-  if (tenant === undefined || ticketing === undefined) return false;
+  const systemName = v.ticketSystem;
+  const system = tenant?.ticketing?.systems.get(systemName);
+  if (tenant === undefined || system === undefined) return false;
   let ok: boolean;
   try {
-    const contact = await ticketing.system.ticketContact(v.ticket);
+    const contact = await system.ticketContact(v.ticket);
     const user = await tenant.directory.findUser(v.subjectId);
     ok = user !== null && (await contactIsUser(tenant.directory, contact, user));
   } catch (error) {
@@ -105,15 +111,15 @@ export async function confirmTicketLater(deps: Pick<EngineDeps, "db" | "tenants"
     ok = false;
   }
   await deps.audit.transaction(async (trx, record) => {
-    if (ok && (await setTicketSystem(trx, v.id, ticketing.systemName))) {
-      record({ ...eventBase(v, "system"), action: "ticket.confirmed", outcome: "confirmed", data: { system: ticketing.systemName } });
+    if (ok && (await confirmTicket(trx, v.id, deps.clock.now().toISOString()))) {
+      record({ ...eventBase(v, "system"), action: "ticket.confirmed", outcome: "confirmed", data: { system: systemName } });
     }
     if (!ok) {
       record({
         ...eventBase(v, "system"),
         action: "ticket.not_callers",
         outcome: "refused",
-        reason: `${ticketing.systemName} does not confirm ticket ${v.ticket} is ${v.subjectName}'s; no note was posted to it`,
+        reason: `${systemName} does not confirm ticket ${v.ticket} is ${v.subjectName}'s; no note was posted to it`,
       });
     }
   });

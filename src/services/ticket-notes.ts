@@ -49,13 +49,13 @@ export function createTicketNotesObserver(deps: {
         if (v === undefined || v.ticket === null) continue;
         // Only a ticket the ticketing system confirmed as the caller's gets notes; one it could not
         // confirm when the verification started is confirmed by the job before the first post.
-        const system = v.ticketSystem ?? deps.tenants.get(v.tenantId)?.ticketing?.systemName;
-        if (system === undefined) continue;
+        const system = v.ticketSystem;
+        if (system === null) continue;
         const html = kind === "sent" ? sentNote(v, event, deps.linkEnabled) : await resultNote(v, event, trx);
         const payload: NotePayload = {
           system,
           ticket: v.ticket,
-          ...(v.ticketSystem === null ? { confirmTicket: true } : {}),
+          ...(v.ticketConfirmedAt === null ? { confirmTicket: true } : {}),
           html,
           marker: event.id,
           verificationId: v.id,

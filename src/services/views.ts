@@ -67,7 +67,7 @@ export async function presentVerification(
     state: v.state,
     stateReason:
       v.state === "pending" && v.stateReason === WAITING_FOR_TICKETING
-        ? `Waiting for ${tenant?.ticketing?.system.vendor ?? "the ticketing system"} to confirm ticket ${v.ticket ?? "?"} is ${v.subjectName}'s; nothing is sent until it answers.`
+        ? `Waiting for ${(v.ticketSystem === null ? undefined : tenant?.ticketing?.systems.get(v.ticketSystem)?.vendor) ?? "the ticketing system"} to confirm ticket ${v.ticket ?? "?"} is ${v.subjectName}'s; nothing is sent until it answers.`
         : v.stateReason,
     final: isTerminal(v.state),
     technician: v.technician,

@@ -245,6 +245,19 @@ const historyIndexes: Migration = {
   },
 };
 
+/**
+ * A verification's ticket system is now recorded when it starts (a tenant can be reached from
+ * several systems, issue 11), and whether that system has confirmed the ticket is the caller's is
+ * kept apart: notes go only to confirmed tickets. Rows confirmed before keep their system and get
+ * their confirmation time; a row still waiting for its system is confirmed when it resumes.
+ */
+const ticketConfirmed: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable("verifications").addColumn("ticket_confirmed_at", "text").execute();
+    await sql`update verifications set ticket_confirmed_at = created_at where ticket_system is not null and (state_reason is null or state_reason <> 'waiting_for_ticketing')`.execute(db);
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
     Promise.resolve({
@@ -256,5 +269,6 @@ export const migrationProvider: MigrationProvider = {
       "0006_send_log": sendLog,
       "0007_web_accounts": webAccounts,
       "0008_history_indexes": historyIndexes,
+      "0009_ticket_confirmed": ticketConfirmed,
     }),
 };

@@ -27,8 +27,10 @@ export interface VerificationRow {
   technician: string;
   created_by: string;
   ticket: string | null;
-  /** The ticketing system that confirmed the ticket is the caller's; null when none did. */
+  /** The ticketing system (configured name) the ticket is in; null without a ticket or a system. */
   ticket_system: string | null;
+  /** When that system confirmed the ticket is the caller's; null until it has. */
+  ticket_confirmed_at: string | null;
   reason: string | null;
   code_hash: string | null;
   code_length: number | null;

@@ -17,6 +17,7 @@ export function toVerification(row: VerificationRow): Verification {
     createdBy: row.created_by,
     ticket: row.ticket,
     ticketSystem: row.ticket_system,
+    ticketConfirmedAt: row.ticket_confirmed_at,
     reason: row.reason,
     codeHash: row.code_hash,
     codeLength: row.code_length,
@@ -53,6 +54,7 @@ export async function insertVerification(db: Db, v: Verification, origin: string
       created_by: v.createdBy,
       ticket: v.ticket,
       ticket_system: v.ticketSystem,
+      ticket_confirmed_at: v.ticketConfirmedAt,
       reason: v.reason,
       code_hash: v.codeHash,
       code_length: v.codeLength,
@@ -209,8 +211,14 @@ export async function listRecentForSubject(
   return rows.map((r) => ({ state: r.state as VerificationState, stateReason: r.state_reason, createdAt: r.created_at }));
 }
 
-/** Records the ticketing system that confirmed a verification's ticket; false if one already had. */
-export async function setTicketSystem(db: Db, id: string, system: string): Promise<boolean> {
-  const result = await db.updateTable("verifications").set({ ticket_system: system }).where("id", "=", id).where("ticket_system", "is", null).executeTakeFirst();
+/** Records that the verification's ticket system confirmed its ticket; false if it had already. */
+export async function confirmTicket(db: Db, id: string, at: string): Promise<boolean> {
+  const result = await db
+    .updateTable("verifications")
+    .set({ ticket_confirmed_at: at })
+    .where("id", "=", id)
+    .where("ticket_system", "is not", null)
+    .where("ticket_confirmed_at", "is", null)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }

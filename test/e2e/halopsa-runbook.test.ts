@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { listAuditEvents } from "../../src/store/audit-dal.js";
-import { HALO_VERIFY_JOB, type HaloVerifyPayload } from "../../src/integrations/halopsa/halopsa-verify-job.js";
+import { TICKET_TRIGGER_JOB, type TriggerPayload } from "../../src/services/ticket-triggers.js";
 import { countJobs } from "../../src/store/job-dal.js";
 import { basicAuthorization, haloTicketPayload, runbookBody } from "../fakes/halopsa/halo-webhooks.js";
 import { waitFor } from "../helpers/engine.js";
@@ -69,10 +69,11 @@ describe("HaloPSA → Entra → Twilio → HaloPSA", () => {
   it("sends nothing more when the press's job runs again (a retry after a crash)", async () => {
     const textsBefore = textsTo(PEOPLE.jane.mobile).length;
     const v = await latestOnTicket(f.runtime, TICKETS.jane);
-    const payload: HaloVerifyPayload = { instance: "halo", deliveryId: "delivery-1", ticketId: TICKETS.jane, email: PEOPLE.jane.upn, agentId: null };
-    await f.runtime.database.db.transaction().execute((trx) => f.runtime.queue.enqueue(trx, HALO_VERIFY_JOB, payload, { dedupeKey: "rerun-delivery-1" }));
+    const payload: TriggerPayload = { system: "halo", deliveryId: "delivery-1", ticket: String(TICKETS.jane), emailHint: PEOPLE.jane.upn, agent: null };
+    const done = await countJobs(f.runtime.database.db, "done", TICKET_TRIGGER_JOB);
+    await f.runtime.database.db.transaction().execute((trx) => f.runtime.queue.enqueue(trx, TICKET_TRIGGER_JOB, payload, { dedupeKey: "rerun-delivery-1" }));
     f.runtime.queue.kick();
-    await waitFor(async () => (await countJobs(f.runtime.database.db, "done", HALO_VERIFY_JOB)) > 0 && (await countJobs(f.runtime.database.db, "pending", HALO_VERIFY_JOB)) === 0 || undefined, 10_000);
+    await waitFor(async () => (await countJobs(f.runtime.database.db, "done", TICKET_TRIGGER_JOB)) > done && (await countJobs(f.runtime.database.db, "pending", TICKET_TRIGGER_JOB)) === 0 || undefined, 10_000);
     assert.equal(textsTo(PEOPLE.jane.mobile).length, textsBefore, "no second text");
     assert.equal((await latestOnTicket(f.runtime, TICKETS.jane))?.id, v?.id, "no second verification");
   });

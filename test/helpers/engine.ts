@@ -105,7 +105,7 @@ export async function createEngineWith(options: {
       messages: DEFAULT_MESSAGES,
       ...(ticketing === undefined
         ? {}
-        : { ticketing: { systemName: ticketing.system.name, system: ticketing.system, codeHandling: ticketing.codeHandling, method: "sms" } }),
+        : { ticketing: { systems: new Map([[ticketing.system.name, ticketing.system]]), primary: ticketing.system.name, codeHandling: ticketing.codeHandling, method: "sms" } }),
     },
   ]);
   const clock = createFakeClock();
@@ -123,7 +123,7 @@ export async function createEngineWith(options: {
       audit,
       log,
       link: (id) => links.url({ id }),
-      confirmTicket: (id) => confirmTicketLater({ db: handle.db, tenants, audit }, id),
+      confirmTicket: (id) => confirmTicketLater({ db: handle.db, tenants, audit, clock }, id),
     });
   }
   const engine = createVerificationEngine(

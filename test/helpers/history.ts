@@ -29,6 +29,7 @@ export function historyRow(at: string, overrides: Partial<Verification> = {}): V
     createdBy: "user:terry",
     ticket: "1042",
     ticketSystem: null,
+    ticketConfirmedAt: null,
     reason: null,
     codeHash: null,
     codeLength: 6,

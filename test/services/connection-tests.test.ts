@@ -42,7 +42,7 @@ describe("connection tests of the configured integrations", () => {
         ["simulated-passcode", "provider:phone", "Simulated push (development only)", true],
       ],
     );
-    assert.equal(acme?.ticketing, null);
+    assert.deepEqual(acme?.ticketing, []);
     assert.deepEqual(anchors.map((a) => [a.id, a.product]), [["anchor:0", "Audit anchor (file)"], ["anchor:1", "Audit anchor (file)"]]);
   });
 

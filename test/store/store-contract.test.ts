@@ -43,6 +43,7 @@ const sample = (overrides: Partial<Verification> = {}): Verification => ({
   createdBy: "token:a",
   ticket: "1042",
   ticketSystem: null,
+  ticketConfirmedAt: null,
   reason: null,
   codeHash: "hash-1",
   codeLength: 6,

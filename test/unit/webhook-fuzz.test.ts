@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { computeTwilioSignature, validateTwilioSignature } from "../../src/adapters/channel/twilio-sms/twilio-signature.js";
 import { parseStatusCallback } from "../../src/adapters/channel/twilio-sms/twilio-status-callback.js";
-import { checkHaloWebhookAuth } from "../../src/adapters/ticketing/halopsa/halopsa-webhook-auth.js";
+import { checkWebhookCredentials } from "../../src/adapters/ticketing/shared/webhook-auth.js";
 import { parseHaloWebhook } from "../../src/adapters/ticketing/halopsa/halopsa-webhook-payload.js";
 import { Secret } from "../../src/config/secret.js";
 import { isVerityError } from "../../src/domain/errors.js";
@@ -89,7 +89,7 @@ describe("webhook parsers under random input", () => {
     const headerValue = fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 }), fc.constant(undefined));
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom("authorization", "Authorization", "x-verity-token", "X-Verity-Token", "other"), headerValue), (headers) => {
-        const result = checkHaloWebhookAuth(config, headers);
+        const result = checkWebhookCredentials(config, headers);
         return result === false || Object.values(headers).some((v) => typeof v === "string" && v.includes("t".repeat(32)));
       }),
       RUNS,

@@ -91,7 +91,9 @@ function IntegrationsPage(props: { session: WebSession; connections: ConnectionT
               {t.methods.map((m) => (
                 <Row role={methodLabel(m.method)} integration={m.integration} connections={connections} session={session} />
               ))}
-              {t.ticketing === null ? null : <Row role="Ticketing" integration={t.ticketing} connections={connections} session={session} />}
+              {t.ticketing.map((integration) => (
+                <Row key={integration.id} role="Ticketing" integration={integration} connections={connections} session={session} />
+              ))}
             </tbody>
           </table>
         </section>
@@ -150,6 +152,6 @@ export function adminIntegrationsRoutes(app: FastifyInstance, deps: AdminIntegra
 /** The integrations this session may see, by id. */
 function visible(connections: ConnectionTests, session: WebSession): ReadonlyMap<string, Integration> {
   const { tenants, anchors } = connections.list(session.actor);
-  const all = [...tenants.flatMap((t) => [t.directory, ...t.methods.map((m) => m.integration), ...(t.ticketing === null ? [] : [t.ticketing])]), ...anchors];
+  const all = [...tenants.flatMap((t) => [t.directory, ...t.methods.map((m) => m.integration), ...t.ticketing]), ...anchors];
   return new Map(all.map((i) => [i.id, i]));
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { checkHaloWebhookAuth } from "../../../src/adapters/ticketing/halopsa/halopsa-webhook-auth.js";
+import { checkWebhookCredentials } from "../../../src/adapters/ticketing/shared/webhook-auth.js";
 import { parseHaloWebhook } from "../../../src/adapters/ticketing/halopsa/halopsa-webhook-payload.js";
 import { isVerityError } from "../../../src/domain/errors.js";
 import { type FakeHalo, startFakeHalo } from "../../fakes/halopsa/fake-halo.js";
@@ -66,7 +66,7 @@ describe("webhook helpers against a receiving endpoint", () => {
       const chunks: Buffer[] = [];
       request.on("data", (c: Buffer) => chunks.push(c));
       request.on("end", () => {
-        if (!checkHaloWebhookAuth(basic, request.headers)) return void response.writeHead(401).end();
+        if (!checkWebhookCredentials(basic, request.headers)) return void response.writeHead(401).end();
         try {
           const parsed = parseHaloWebhook(JSON.parse(Buffer.concat(chunks).toString("utf8")));
           response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(parsed));

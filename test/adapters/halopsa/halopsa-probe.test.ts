@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { createHaloTicketing } from "../../../src/integrations/halopsa/halopsa-ticketing.js";
+import { createHaloTicketing } from "../../../src/adapters/ticketing/halopsa/halopsa-ticketing.js";
 import { startFakeHalo, type FakeHalo } from "../../fakes/halopsa/fake-halo.js";
 import { freePort } from "../../helpers/net.js";
 import { CLIENT_SECRET, haloClient } from "./halo-test-setup.js";

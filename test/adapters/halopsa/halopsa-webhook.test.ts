@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { HaloWebhookAuthConfig } from "../../../src/adapters/ticketing/halopsa/halopsa-config.js";
-import { checkHaloWebhookAuth } from "../../../src/adapters/ticketing/halopsa/halopsa-webhook-auth.js";
+import { checkWebhookCredentials } from "../../../src/adapters/ticketing/shared/webhook-auth.js";
 import { parseHaloWebhook } from "../../../src/adapters/ticketing/halopsa/halopsa-webhook-payload.js";
 import { isVerityError } from "../../../src/domain/errors.js";
 import { basicAuthorization, haloTicketPayload, runbookBody, webhookAuthHeaders } from "../../fakes/halopsa/halo-webhooks.js";
@@ -14,9 +14,9 @@ const token: HaloWebhookAuthConfig = haloConfig(URLS, { webhook: { kind: "token"
 
 describe("HaloPSA webhook authentication", () => {
   it("accepts the configured Basic credentials, whatever the header name's case", () => {
-    assert.equal(checkHaloWebhookAuth(basic, webhookAuthHeaders({ kind: "basic", username: "halo", password: WEBHOOK_PASSWORD })), true);
-    assert.equal(checkHaloWebhookAuth(basic, { Authorization: basicAuthorization("halo", WEBHOOK_PASSWORD) }), true);
-    assert.equal(checkHaloWebhookAuth(basic, { authorization: `basic  ${Buffer.from(`halo:${WEBHOOK_PASSWORD}`).toString("base64")}` }), true);
+    assert.equal(checkWebhookCredentials(basic, webhookAuthHeaders({ kind: "basic", username: "halo", password: WEBHOOK_PASSWORD })), true);
+    assert.equal(checkWebhookCredentials(basic, { Authorization: basicAuthorization("halo", WEBHOOK_PASSWORD) }), true);
+    assert.equal(checkWebhookCredentials(basic, { authorization: `basic  ${Buffer.from(`halo:${WEBHOOK_PASSWORD}`).toString("base64")}` }), true);
   });
 
   it("refuses a wrong username, a wrong password, or a password that merely starts right", () => {
@@ -28,7 +28,7 @@ describe("HaloPSA webhook authentication", () => {
       ["", WEBHOOK_PASSWORD],
       [`halo:${WEBHOOK_PASSWORD}`, ""],
     ]) {
-      assert.equal(checkHaloWebhookAuth(basic, { authorization: basicAuthorization(username as string, password as string) }), false, `${username}`);
+      assert.equal(checkWebhookCredentials(basic, { authorization: basicAuthorization(username as string, password as string) }), false, `${username}`);
     }
   });
 
@@ -47,14 +47,14 @@ describe("HaloPSA webhook authentication", () => {
       { authorization: `${good}${"A".repeat(5000)}` },
       { "x-verity-token": WEBHOOK_PASSWORD },
     ]) {
-      assert.equal(checkHaloWebhookAuth(basic, headers), false, JSON.stringify(headers).slice(0, 80));
+      assert.equal(checkWebhookCredentials(basic, headers), false, JSON.stringify(headers).slice(0, 80));
     }
   });
 
   it("accepts a token as a Bearer or in X-Verity-Token, and nothing else", () => {
-    assert.equal(checkHaloWebhookAuth(token, webhookAuthHeaders({ kind: "token", token: TOKEN })), true);
-    assert.equal(checkHaloWebhookAuth(token, webhookAuthHeaders({ kind: "token", token: TOKEN, header: "x-verity-token" })), true);
-    assert.equal(checkHaloWebhookAuth(token, { "X-Verity-Token": ` ${TOKEN} ` }), true);
+    assert.equal(checkWebhookCredentials(token, webhookAuthHeaders({ kind: "token", token: TOKEN })), true);
+    assert.equal(checkWebhookCredentials(token, webhookAuthHeaders({ kind: "token", token: TOKEN, header: "x-verity-token" })), true);
+    assert.equal(checkWebhookCredentials(token, { "X-Verity-Token": ` ${TOKEN} ` }), true);
     for (const headers of [
       {},
       { authorization: `Bearer ${TOKEN.slice(0, -1)}` },
@@ -65,7 +65,7 @@ describe("HaloPSA webhook authentication", () => {
       { "x-verity-token": [TOKEN, TOKEN] },
       { authorization: "Bearer " },
     ]) {
-      assert.equal(checkHaloWebhookAuth(token, headers), false, JSON.stringify(headers));
+      assert.equal(checkWebhookCredentials(token, headers), false, JSON.stringify(headers));
     }
   });
 });

@@ -1,24 +1,6 @@
 import { z } from "zod";
-import { baseUrl, secretString, sourceRanges, timeoutMs } from "../../../config/fields.js";
-
-const WEBHOOK_SECRET_MIN = 24;
-
-/** A webhook secret long enough that guessing it is hopeless (Standard Webhooks asks ≥ 24 bytes). */
-const webhookSecret = secretString.refine((secret) => secret.reveal().length >= WEBHOOK_SECRET_MIN, {
-  message: `must be at least ${WEBHOOK_SECRET_MIN} characters: generate it, e.g. openssl rand -base64 32`,
-});
-
-const haloWebhookAuth = z.discriminatedUnion("kind", [
-  z.strictObject({
-    kind: z.literal("basic"),
-    // Basic credentials split at the first colon, so a colon in the username could never match.
-    username: z.string().min(1).max(200).regex(/^[^:\p{Cc}]+$/u, "must not contain a colon or control characters"),
-    password: webhookSecret,
-    /** Halo's egress addresses; a request from anywhere else is refused before its credentials are read. */
-    allowedSources: sourceRanges.optional(),
-  }),
-  z.strictObject({ kind: z.literal("token"), token: webhookSecret, allowedSources: sourceRanges.optional() }),
-]);
+import { baseUrl, secretString, timeoutMs } from "../../../config/fields.js";
+import { sharedSecretAuthSchema } from "../shared/webhook-auth.js";
 
 const haloOutcome = z.union([
   z.strictObject({ id: z.number().int().positive() }),
@@ -66,7 +48,8 @@ export const haloConfigSchema = z.strictObject({
   scope: z.string().trim().min(1).max(500).default("all"),
   /** The action outcome used for private notes; Halo refuses an action without one. */
   outcome: haloOutcome.default({ id: 7 }),
-  webhook: haloWebhookAuth,
+  /** What Halo's webhook presents: Basic credentials (what Halo offers) or a token. */
+  webhook: sharedSecretAuthSchema,
   timeoutMs: timeoutMs.default(10_000),
 });
 

@@ -1,10 +1,12 @@
-import type { HaloClient } from "../../adapters/ticketing/halopsa/halopsa-client.js";
-import { VerityError } from "../../domain/errors.js";
-import type { TicketingSystem } from "../../domain/ports.js";
+import { VerityError } from "../../../domain/errors.js";
+import type { TicketingSystem } from "../../../domain/ports.js";
+import type { HaloClient } from "./halopsa-client.js";
 
 const ticketId = (ticket: string): number => {
   const id = Number(ticket);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new VerityError("TICKET_NOT_FOUND", { message: `'${ticket.slice(0, 20)}' is not a HaloPSA ticket number.` });
+  if (!/^\d{1,16}$/.test(ticket) || !Number.isSafeInteger(id) || id <= 0) {
+    throw new VerityError("TICKET_NOT_FOUND", { message: `'${ticket.slice(0, 20)}' is not a HaloPSA ticket number.` });
+  }
   return id;
 };
 
@@ -21,7 +23,6 @@ export function createHaloTicketing(name: string, client: HaloClient): Ticketing
     async addPrivateNote(note) {
       await client.addPrivateNote({ ticketId: ticketId(note.ticket), html: note.html });
     },
-    probe: () => client.probe(),
     async hasNoteWith(ticket, marker) {
       try {
         const actions = await client.listActions(ticketId(ticket));
@@ -30,5 +31,14 @@ export function createHaloTicketing(name: string, client: HaloClient): Ticketing
         return null;
       }
     },
+    async agentName(agent) {
+      if (!/^\d{1,12}$/.test(agent)) return null;
+      try {
+        return (await client.getAgent(Number(agent)))?.name ?? null;
+      } catch {
+        return null;
+      }
+    },
+    probe: () => client.probe(),
   };
 }
