@@ -14,6 +14,7 @@ const send = (base: string, body: unknown, headers: Record<string, string>) =>
 describeTicketingSystem({
   kind: "halopsa",
   vendor: "HaloPSA",
+  claimsContact: true,
   tickets: { jane: String(TICKETS.jane), sam: String(TICKETS.sam), priya: String(TICKETS.priya) },
   async start() {
     halo = await startFakeHalo({

@@ -33,6 +33,13 @@ export interface TicketingDriver {
    * trigger naming someone other than the ticket's contact can be tested.
    */
   press(world: TicketingWorld, options: { ticket: string; deliveryId: string; claimEmail?: string }): Promise<{ status: number }>;
+  /**
+   * Whether the system's trigger can carry a contact email at all (HaloPSA's runbook body, a
+   * Zendesk or Jira body template can; a signed ConnectWise callback or Autotask webhook carries
+   * only ids). When false, `claimEmail` is ignored and the suite checks that the ticket's own
+   * contact is the one verified.
+   */
+  readonly claimsContact: boolean;
   /** The same trigger with missing or wrong credentials. */
   pressForged(world: TicketingWorld, options: { ticket: string; deliveryId: string }): Promise<{ status: number }>;
   /** The notes on a ticket, oldest first. */
@@ -109,11 +116,14 @@ export function describeTicketingSystem(driver: TicketingDriver): void {
       assert.ok(notes.every((n) => n.internal));
     });
 
-    it("refuses a trigger that names someone other than the ticket's contact, and sends nothing", async () => {
+    it("refuses a trigger that names someone other than the ticket's contact, and sends nothing", async (t) => {
+      if (!driver.claimsContact) {
+        t.skip(`${driver.vendor}'s trigger carries only the ticket's id: no contact to compare`);
+        return;
+      }
       const ticket = driver.tickets.sam;
       const before = { jane: texts("jane").length, sam: texts("sam").length };
-      const pressed = await driver.press(w, { ticket, deliveryId: "mismatch-1", claimEmail: CALLERS.jane.upn });
-      if (pressed.status === 422 || pressed.status === 400) return; // refused at the door (the system's payload cannot carry an email)
+      await driver.press(w, { ticket, deliveryId: "mismatch-1", claimEmail: CALLERS.jane.upn });
       const note = await waitFor(() => driver.notes(ticket).find((n) => n.text.includes("is for another person")), 10_000);
       assert.match(note.text, /nothing was sent/);
       assert.ok(note.internal);
