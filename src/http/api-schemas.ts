@@ -28,6 +28,11 @@ export const startBody = z
       .optional()
       .describe("Tenant id; by default the user's email domain decides"),
     ticket: text(64).nullish().describe("PSA ticket reference"),
+    ticketSystem: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+      .nullish()
+      .describe("The ticketing system (its name under `ticketing` in the configuration) the ticket is in; by default the tenant's first"),
     reason: text(500).nullish().describe("Why the caller is being verified"),
     technician: text(100).optional().describe("Agent name; honoured for admin (integration) tokens only"),
     pushTitle: text(100).optional().describe("Push methods: the prompt's title instead of the tenant's wording"),

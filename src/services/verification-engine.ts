@@ -10,6 +10,7 @@ import { loadVerification, type EngineDeps } from "./engine-deps.js";
 import { createHistory, type Evidence, type HistoryFilter, type HistoryPage, type HistoryScope } from "./history.js";
 import { cancelVerification, expireDue, expireIfDue, resendVerification } from "./lifecycle.js";
 import { lookupUser, type UserLookupView } from "./lookup.js";
+import { ticketCaller, type TicketCaller } from "./ticket-caller.js";
 import { searchCallers, type SearchResult } from "./search.js";
 import { createPushPoller, type PushPoller } from "./push-poller.js";
 import { startVerification, type StartInput, type StartOptions } from "./start-verification.js";
@@ -33,6 +34,8 @@ export interface VerificationEngine {
   /** A provider's delivery report for the message it knows as `providerRef`; false if unknown. */
   deliveryStatus(providerRef: string, status: DeliveryStatus, errorCode: number | null): Promise<boolean>;
   lookup(actor: Actor, query: string, tenantId?: string): Promise<UserLookupView>;
+  /** Who a ticket is for, read from its ticketing system (what a PSA link opens `/verify` with). See ticketCaller. */
+  ticketCaller(actor: Actor, system: string, ticket: string): Promise<TicketCaller>;
   /** Callers whose name, UPN, mail or ids contain the query, across the actor's tenants. */
   search(actor: Actor, query: string): Promise<SearchResult>;
   /**
@@ -98,6 +101,7 @@ export function createVerificationEngine(deps: EngineDeps, options: { pushPollMs
       return true;
     },
     lookup: (actor, query, tenantId) => lookupUser(deps, actor, query, tenantId),
+    ticketCaller: (actor, system, ticket) => ticketCaller(deps, actor, system, ticket),
     search: (actor, query) => searchCallers(deps, actor, query),
     async watch(actor, id, listener, pollMs = 1000) {
       const first = await loadVerification(deps, id);

@@ -339,7 +339,7 @@ describe("the shipped examples", () => {
     const result = await runCli(["config", "check", "--config", example], { cwd: dir, env });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /contoso \(Contoso Ltd\): entra directory/);
-    assert.match(result.stdout, /Ticketing halo: halopsa \(webhook: POST \/hooks\/halopsa\)/);
+    assert.match(result.stdout, /Ticketing halo: halopsa \(trigger: POST \/hooks\/ticketing\/halo\)/);
     for (const secret of Object.values(env)) assert.ok(!result.stdout.includes(secret) && !result.stderr.includes(secret));
   });
 

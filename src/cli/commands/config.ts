@@ -76,7 +76,7 @@ export async function configCommand(argv: string[], io: CliIo): Promise<number> 
     }
   }
   for (const [name, system] of Object.entries(config.ticketing)) {
-    line(io.stdout, `Ticketing ${name}: ${system.kind} (webhook: POST /hooks/${system.kind}${Object.keys(config.ticketing).length > 1 ? `/i/${name}` : ""})`);
+    line(io.stdout, `Ticketing ${name}: ${system.kind} (trigger: POST /hooks/ticketing/${name})`);
   }
   const sinks = config.audit.anchor.sinks ?? [];
   if (sinks.length === 0) {

@@ -26,6 +26,8 @@ Options:
   -t, --title TEXT        push methods: the prompt's title (same rule as --message)
       --ticket REF        the PSA ticket this call belongs to (the PSA must confirm it is the
                           caller's before any note is posted to it)
+      --ticket-system NAME the ticketing system the ticket is in (its name under
+                          ticketing: in the configuration; default: the tenant's first)
       --reason TEXT       why the caller is being verified (recorded in the audit log only)
       --tenant ID         the client organisation (default: from the user's email domain)
       --technician NAME   your name as the caller should see it; on the local store, or set
@@ -48,6 +50,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
       user: { type: "string", short: "u" },
       method: { type: "string" },
       ticket: { type: "string" },
+      "ticket-system": { type: "string" },
       reason: { type: "string" },
       tenant: { type: "string" },
       technician: { type: "string" },
@@ -79,6 +82,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
       method: values.method,
       tenant: values.tenant,
       ticket: values.ticket ?? null,
+      ticketSystem: values["ticket-system"] ?? null,
       reason: values.reason ?? null,
       technician,
       ...(values.title === undefined ? {} : { pushTitle: values.title }),

@@ -15,6 +15,8 @@ const startQuery = z.object({
   user: z.string().trim().max(254).optional(),
   tenant: z.string().max(63).optional(),
   ticket: z.string().trim().max(64).optional(),
+  /** The ticketing system (configured name) the ticket is in: with `ticket` and no `user`, the ticket's contact is the caller. */
+  system: z.string().trim().max(63).optional(),
   reason: z.string().trim().max(500).optional(),
 });
 type StartQuery = z.output<typeof startQuery>;
@@ -24,6 +26,7 @@ const startForm = z.object({
   tenant: z.string().max(63).optional(),
   method: z.string().max(40),
   ticket: z.string().trim().max(64).optional(),
+  system: z.string().trim().max(63).optional(),
   reason: z.string().trim().max(500).optional(),
 });
 
@@ -54,6 +57,7 @@ function Search(props: { query: StartQuery; result: SearchResult | null }) {
           aria-describedby="search-status"
         />
         {query.ticket === undefined ? null : <input type="hidden" name="ticket" value={query.ticket} />}
+        {query.system === undefined ? null : <input type="hidden" name="system" value={query.system} />}
         {query.reason === undefined ? null : <input type="hidden" name="reason" value={query.reason} />}
         <div class="actions">
           <button type="submit" class="secondary">
@@ -126,6 +130,7 @@ function CallerCard(props: { view: UserLookupView; query: StartQuery; session: W
         <Csrf session={session} />
         <input type="hidden" name="user" value={props.lookedUp} />
         <input type="hidden" name="tenant" value={view.tenant.id} />
+        {query.system === undefined || query.system === "" ? null : <input type="hidden" name="system" value={query.system} />}
         <fieldset class="methods">
           <legend>How to verify</legend>
           {methods.map((m) => (
@@ -141,7 +146,7 @@ function CallerCard(props: { view: UserLookupView; query: StartQuery; session: W
         </fieldset>
         <div class="grid">
           <div>
-            <label for="ticket">Ticket number (optional)</label>
+            <label for="ticket">{query.system === undefined || query.system === "" ? "Ticket number (optional)" : `Ticket number in ${query.system}`}</label>
             <input type="text" id="ticket" name="ticket" value={query.ticket ?? ""} maxLength={64} />
           </div>
           <div>
@@ -173,7 +178,8 @@ function StartPage(props: { session: WebSession; query: StartQuery; result: Sear
 /**
  * `/verify`: find the caller (search as you type), see their card (the policy's word, risk
  * flags, masked factors, methods with the recommended one first), start. A PSA button or link can
- * open it pre-filled: `/verify?user=…&ticket=…`.
+ * open it pre-filled: `/verify?user=…&ticket=…`, or with only the ticket, `/verify?system=<name>&ticket=…`,
+ * when the ticket's contact (read from that ticketing system) is the caller.
  */
 export function verifyStartRoutes(app: FastifyInstance, deps: { engine: VerificationEngine; demo: boolean }): void {
   const guard = requireSession(...VERIFYING_ROLES);
@@ -185,6 +191,11 @@ export function verifyStartRoutes(app: FastifyInstance, deps: { engine: Verifica
     let failure = error;
     try {
       if (query.q !== undefined && query.q.length >= 2) result = await deps.engine.search(session.actor, query.q);
+      // A PSA's link names the ticket, not the caller: the ticketing system says who it is for.
+      if ((query.user === undefined || query.user === "") && query.system !== undefined && query.system !== "" && query.ticket !== undefined && query.ticket !== "") {
+        const caller = await deps.engine.ticketCaller(session.actor, query.system, query.ticket);
+        query = { ...query, user: caller.user, tenant: caller.tenant };
+      }
       if (query.user !== undefined && query.user !== "") view = await deps.engine.lookup(session.actor, query.user, query.tenant);
     } catch (caught) {
       if (!isVerityError(caught)) throw caught;
@@ -206,20 +217,21 @@ export function verifyStartRoutes(app: FastifyInstance, deps: { engine: Verifica
     const session = request.webSession as WebSession;
     const form = startForm.safeParse(request.body);
     if (!form.success) return render(request, reply, {}, undefined);
-    const { user, tenant, method, ticket, reason } = form.data;
+    const { user, tenant, method, ticket, system, reason } = form.data;
     try {
       const view = await deps.engine.start(session.actor, {
         user,
         tenant,
         method,
         ticket: ticket === undefined || ticket === "" ? null : ticket,
+        ticketSystem: system === undefined || system === "" || ticket === undefined || ticket === "" ? null : system,
         reason: reason === undefined || reason === "" ? null : reason,
       });
       return await reply.redirect(`/verify/${view.id}`, 303);
     } catch (error) {
       if (!isVerityError(error)) throw error;
       if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));
-      return render(request, reply, { user, tenant, ticket, reason }, error);
+      return render(request, reply, { user, tenant, ticket, system, reason }, error);
     }
   });
 }
