@@ -137,16 +137,18 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       "/api/v1/link/verifications/{id}/cancel": {
         post: { summary: "Cancel from the technician page", parameters: [...idParam, linkHeader], responses: { ...ok(verificationView), ...errors(401, 404, 409) } },
       },
-      "/hooks/halopsa": {
+      "/hooks/ticketing/{name}": {
         post: {
           summary:
-            "HaloPSA webhook: the runbook body [{id, timestamp, content: {HaloUser, TicketID}}] or Halo's ticket payload. Basic auth or a token, and optionally a source-address allowlist (403 SOURCE_NOT_ALLOWED). Answers 202 at once; a repeated delivery id is a no-op; a press more than 5 minutes old is ignored",
-          responses: { 202: { description: "{accepted, duplicates, stale}" }, ...errors(400, 401, 403, 413, 415, 422, 429) },
+            "A ticketing system's trigger (HaloPSA button, ConnectWise callback, Autotask webhook, ServiceNow UI action, Freshservice/Zendesk/Jira automation): `name` is the system's name under `ticketing` in the configuration. Authenticated the system's own way (signature, Basic credentials or a secret header; optionally a source-address allowlist, 403 SOURCE_NOT_ALLOWED) before the body is read. The body names a ticket; its contact is read from the system. Answers 202 at once; a repeated delivery id is a no-op; a press more than 5 minutes old is ignored. HaloPSA also answers at /hooks/halopsa (one instance) and /hooks/halopsa/i/{name}",
+          parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
+          responses: { 202: { description: "{accepted, duplicates, stale, refused}" }, ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429) },
         },
       },
-      "/hooks/halopsa/confirm": {
+      "/hooks/ticketing/{name}/confirm": {
         post: {
-          summary: "HaloPSA action posting the code the caller read back: {ticketId, code} or [{content: {TicketID, Code}}]",
+          summary: "Where the system has a confirm action (HaloPSA): the code the caller read back, {ticketId, code} or [{content: {TicketID, Code}}], for the newest verification of that ticket's own contact",
+          parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
           responses: { 200: { description: "{outcome, attemptsRemaining, state}" }, ...errors(400, 401, 403, 404, 409, 422) },
         },
       },
