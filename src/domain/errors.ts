@@ -100,7 +100,7 @@ export const ERRORS = {
   TICKET_NOT_FOUND: { status: 404, message: "No such ticket in the ticketing system." },
   TICKET_NOT_CALLERS: {
     status: 422,
-    message: "The ticketing system says this ticket belongs to someone else; nothing was sent and no note was posted.",
+    message: "The ticketing system says this ticket belongs to someone else; nothing was sent, and no evidence of this caller goes to that ticket.",
   },
   WEBHOOK_SIGNATURE_INVALID: { status: 401, message: "The webhook's signature or credentials are not valid." },
   SOURCE_NOT_ALLOWED: { status: 403, message: "This webhook does not accept requests from this address." },

@@ -57,8 +57,8 @@ export async function assertTicketIsCallers(
   throw new VerityError("TICKET_NOT_CALLERS", {
     message:
       contact.email === null && contact.directoryId === null
-        ? `Ticket ${ticket} in ${system} has no contact with an email address, so it cannot be shown to be ${user.displayName}'s; nothing was sent and no note was posted.`
-        : `Ticket ${ticket} in ${system} is for another person, not ${user.displayName}; nothing was sent and no note was posted. Verify on the caller's own ticket, or without a ticket.`,
+        ? `Ticket ${ticket} in ${system} has no contact with an email address, so it cannot be shown to be ${user.displayName}'s; nothing was sent, and no evidence of this caller goes to that ticket.`
+        : `Ticket ${ticket} in ${system} is for another person, not ${user.displayName}; nothing was sent, and no evidence of this caller goes to that ticket. Verify on the caller's own ticket, or without a ticket.`,
   });
 }
 

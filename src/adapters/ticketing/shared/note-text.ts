@@ -10,7 +10,8 @@
  */
 export function htmlToText(html: string): string {
   const text = html
-    .replace(/<a\s[^>]*href="([^"]*)"[^>]*>([^<]*)<\/a>/gi, (_m, href: string, label: string) => `${label}: ${href}`)
+    // A link ends its line, so a full stop after it never reads as part of the address.
+    .replace(/<a\s[^>]*href="([^"]*)"[^>]*>([^<]*)<\/a>[.]?/gi, (_m, href: string, label: string) => `${label}: ${href}\n`)
     .replace(/<br\s*\/?>/gi, "\n")
     .replace(/<li[^>]*>/gi, "\n- ")
     .replace(/<\/(p|ul|ol|li|div|h\d)>/gi, "\n")
