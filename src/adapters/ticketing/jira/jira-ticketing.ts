@@ -1,6 +1,6 @@
 import { VerityError } from "../../../domain/errors.js";
 import type { TicketingSystem } from "../../../domain/ports.js";
-import { htmlToText } from "../shared/note-text.js";
+import { jsmCommentBody } from "./jira-note.js";
 import type { JsmClient } from "./jira-client.js";
 
 const VENDOR = "Jira Service Management";
@@ -28,8 +28,8 @@ const requireRef = (ticket: string): string => {
 
 /**
  * Jira Service Management as a TicketingSystem: the request's reporter is the contact, notes are
- * internal comments in plain text (Jira renders comment bodies as wiki markup; Verity's text has
- * no markup of its own to lose), found again by their marker.
+ * internal comments (plain text with wiki-markup links, see jsmCommentBody), found again by their
+ * marker.
  */
 export function createJsmTicketing(name: string, client: JsmClient): TicketingSystem {
   return {
@@ -41,7 +41,7 @@ export function createJsmTicketing(name: string, client: JsmClient): TicketingSy
       return { email: reporter?.emailAddress ?? null, directoryId: null, name: reporter?.displayName ?? null };
     },
     async addPrivateNote(note) {
-      await client.addInternalComment(requireRef(note.ticket), htmlToText(note.html));
+      await client.addInternalComment(requireRef(note.ticket), jsmCommentBody(note.html));
     },
     async hasNoteWith(ticket, marker) {
       try {

@@ -75,14 +75,15 @@ function readTime(value: string | number): Date | null {
 }
 
 /**
- * Without an `id` in the body, the delivery id is derived: the issue, a hash of what the body says
- * and the minute it arrived. Automation's own retry of one press (same body, same minute) is then
- * one press; a press a minute later is a new one.
+ * Without an `id` in the body, the delivery id is derived from the issue and a hash of what the
+ * body says, including its `at` (`{{now}}`): one press renders one body, so a resend of it is
+ * the same delivery and the next press is a new one. A body without `at` adds the minute it
+ * arrived, so a resend within that minute is one press and a press a minute later is another.
  */
 function derivedDeliveryId(body: TriggerBody, receivedAt: Date): string {
-  const said = JSON.stringify([body.issueKey, body.reporterEmail ?? null, body.actor ?? null]);
-  const hash = createHash("sha256").update(said).digest("base64url").slice(0, 16);
-  return `${body.issueKey}:${hash}:${Math.floor(receivedAt.getTime() / 60_000)}`;
+  const said = JSON.stringify([body.issueKey, body.reporterEmail ?? null, body.actor ?? null, body.at?.getTime() ?? null]);
+  const hash = createHash("sha256").update(said).digest("base64url").slice(0, 22);
+  return body.at === undefined ? `${body.issueKey}:${hash}:${Math.floor(receivedAt.getTime() / 60_000)}` : `${body.issueKey}:${hash}`;
 }
 
 function parseBody(request: TriggerRequest): TriggerBody {
