@@ -36,6 +36,8 @@ describe("Jira Service Management configuration", () => {
   it("names each wrong field", () => {
     assert.deepEqual(issuesOf({ ...VALID, siteUrl: "https://acme.atlassian.net/jira" }), ["siteUrl"]);
     assert.deepEqual(issuesOf({ ...VALID, siteUrl: "acme.atlassian.net" }), ["siteUrl"]);
+    assert.deepEqual(issuesOf({ ...VALID, siteUrl: "https://acme.atlassian.net?x=1" }), ["siteUrl"]);
+    assert.deepEqual(issuesOf({ ...VALID, siteUrl: "https://me:pw@acme.atlassian.net" }), ["siteUrl"]);
     assert.deepEqual(issuesOf({ ...VALID, auth: { ...VALID.auth, email: "not-an-email" } }), ["auth.email"]);
     assert.deepEqual(issuesOf({ ...VALID, auth: { ...VALID.auth, apiToken: "" } }), ["auth.apiToken"]);
     assert.deepEqual(issuesOf({ ...VALID, auth: { kind: "oauth", clientId: "x" } }), ["auth.kind"]);

@@ -38,9 +38,13 @@ const basicAuth = z.strictObject({
 export const jsmConfigSchema = z.strictObject({
   kind: z.literal(JSM_KIND),
   /** `https://{site}.atlassian.net`: the site's origin, without a path. */
-  siteUrl: baseUrl.refine((url) => new URL(url).pathname === "/" || new URL(url).pathname === "", {
-    message: "must be the site's address without a path, e.g. https://acme.atlassian.net",
-  }),
+  siteUrl: baseUrl.refine(
+    (url) => {
+      const parsed = new URL(url);
+      return parsed.pathname === "/" && parsed.search === "" && parsed.hash === "" && parsed.username === "" && parsed.password === "";
+    },
+    { message: "must be the site's address alone (no path, query or credentials), e.g. https://acme.atlassian.net" },
+  ),
   auth: z.discriminatedUnion("kind", [basicAuth]),
   /** What the Automation rule's web request presents: Automation signs nothing, so a secret header. */
   webhook: sharedSecretAuthSchema,
