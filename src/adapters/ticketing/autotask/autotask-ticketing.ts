@@ -3,6 +3,15 @@ import { htmlToText } from "../shared/note-text.js";
 import type { AutotaskClient } from "./autotask-client.js";
 import { notATicket } from "./autotask-errors.js";
 
+// htmlToText writes a link as "label: url", which glues a sentence's full stop to the URL ("…#t=abc.")
+// and breaks the capability in it; "label (url)" keeps the URL whole in plain text.
+const LINK = /<a\s[^>]*href="([^"]*)"[^>]*>([^<]*)<\/a>/gi;
+
+/** A Verity note as Autotask's plain-text description. */
+export function autotaskNoteText(html: string): string {
+  return htmlToText(html.replace(LINK, (_whole, href: string, label: string) => `${label} (${href})`));
+}
+
 const ticketId = (ticket: string): number => {
   const id = Number(ticket);
   if (!/^\d{1,16}$/.test(ticket) || !Number.isSafeInteger(id) || id <= 0) throw notATicket(ticket);
@@ -23,7 +32,7 @@ export function createAutotaskTicketing(name: string, client: AutotaskClient): T
       return { email: contact?.email ?? null, directoryId: null, name: contact?.name ?? null };
     },
     async addPrivateNote(note) {
-      await client.addNote({ ticketId: ticketId(note.ticket), text: htmlToText(note.html) });
+      await client.addNote({ ticketId: ticketId(note.ticket), text: autotaskNoteText(note.html) });
     },
     async hasNoteWith(ticket, marker) {
       try {
