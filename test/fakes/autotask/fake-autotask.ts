@@ -45,6 +45,8 @@ export interface FakeAutotaskRequest {
   /** Header names (lower-case) and values, the secret included: tests check what was sent. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: unknown;
+  /** The body exactly as sent ("" when none). */
+  readonly rawBody: string;
   readonly status: number;
 }
 
@@ -126,7 +128,7 @@ export async function startFakeAutotask(options: FakeAutotaskOptions = {}): Prom
     const method = request.method ?? "GET";
     const inner = url.pathname.replace(/^\/zone\d+\/atservicesrest/i, "");
     const headers = Object.fromEntries(Object.entries(request.headers).flatMap(([k, v]) => (typeof v === "string" ? [[k, v]] : [])));
-    const record = (path: string, status: number) => requests.push({ method, path, query: Object.fromEntries(url.searchParams), headers, body: parseBody(body), status });
+    const record = (path: string, status: number) => requests.push({ method, path, query: Object.fromEntries(url.searchParams), headers, body: parseBody(body), rawBody: body, status });
     const matched = rule(method, inner) ?? rule(method, url.pathname);
     if (matched !== undefined) {
       matched.remaining -= 1;
