@@ -15,7 +15,7 @@ import { autotaskDeliveryId, fieldShows, parseAutotaskWebhook } from "./autotask
  */
 export function createAutotaskTrigger(
   config: Pick<AutotaskConfig, "webhook" | "triggerField" | "triggerValue">,
-  deps: { log: Pick<Logger, "warn" | "info"> },
+  deps: { log: Pick<Logger, "warn" | "info" | "debug"> },
 ): TicketTrigger {
   const key = config.webhook.secretKey.reveal();
   const allowed = config.webhook.allowedSources === undefined ? null : createSourceAllowlist(config.webhook.allowedSources);
@@ -42,6 +42,7 @@ export function createAutotaskTrigger(
         return [];
       }
       if (config.triggerField !== undefined && config.triggerValue !== undefined && !fieldShows(hook.field(config.triggerField), config.triggerValue)) {
+        deps.log.debug({ service: "Autotask", ticket: hook.ticketId }, "an Autotask ticket change without the trigger field's value: nothing to do");
         return [];
       }
       return [
