@@ -46,7 +46,6 @@ export const autotaskContactSchema = z
     emailAddress: nullableText(254),
     firstName: nullableText(100),
     lastName: nullableText(100),
-    isActive: z.union([z.boolean(), z.number()]).nullish().catch(null),
   })
   .transform((c) => ({
     id: c.id,
