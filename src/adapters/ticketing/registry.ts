@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { autotaskAdapter } from "./autotask/autotask-adapter.js";
 import { haloAdapter } from "./halopsa/halopsa-adapter.js";
 import { jsmAdapter } from "./jira/jira-adapter.js";
 import type { TicketingAdapter } from "./ticketing-adapter.js";
@@ -7,7 +8,11 @@ import type { TicketingAdapter } from "./ticketing-adapter.js";
  * Every ticketing product Verity speaks, by configuration `kind`. The only list of them: the
  * configuration schema and the composition root read it from here.
  */
-export const TICKETING_ADAPTERS = [haloAdapter, jsmAdapter] as const;
+export const TICKETING_ADAPTERS = [
+  haloAdapter,
+  autotaskAdapter,
+  jsmAdapter,
+] as const;
 
 type SchemaOf<A> = A extends TicketingAdapter<infer S> ? S : never;
 type SchemasOf<T extends readonly unknown[]> = { -readonly [K in keyof T]: SchemaOf<T[K]> };

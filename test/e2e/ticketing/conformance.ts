@@ -42,6 +42,11 @@ export interface TicketingDriver {
   readonly claimsContact: boolean;
   /** The same trigger with missing or wrong credentials. */
   pressForged(world: TicketingWorld, options: { ticket: string; deliveryId: string }): Promise<{ status: number }>;
+  /**
+   * The delivery id Verity records for a press sent as `deliveryId`, for systems whose deliveries
+   * carry no id of their own (Autotask: Verity derives one from the signed body). Absent: the same id.
+   */
+  recordedDeliveryId?(deliveryId: string): string;
   /** The notes on a ticket, oldest first. */
   notes(ticket: string): readonly FakeNote[];
   /** Makes the system's note-writing call fail with a retryable error (503 or 429) until `heal`. */
@@ -60,6 +65,7 @@ const SYSTEM = "desk";
 export function describeTicketingSystem(driver: TicketingDriver): void {
   describe(`${driver.vendor}: from the ticket's trigger to the result note`, () => {
     let w: TicketingWorld;
+    const recorded = (deliveryId: string) => driver.recordedDeliveryId?.(deliveryId) ?? deliveryId;
     before(async () => {
       const block = await driver.start();
       w = await startTicketingWorld({ systemName: SYSTEM, ticketing: block });
@@ -85,7 +91,7 @@ export function describeTicketingSystem(driver: TicketingDriver): void {
       assert.ok(!started.text.includes(code) && !started.text.includes(CALLERS.jane.mobile.slice(2)), "no code and no full number in a note");
       const checked = await w.checkThroughNote(started.text, code);
       assert.equal(checked.outcome, "verified");
-      const v = await w.byDelivery(driver.kind, SYSTEM, "sms-1", "verified");
+      const v = await w.byDelivery(driver.kind, SYSTEM, recorded("sms-1"), "verified");
       assert.equal(v.subjectId, CALLERS.jane.id);
       assert.equal(v.ticketSystem, SYSTEM);
       assert.equal(v.tenantId, "contoso");
@@ -103,7 +109,7 @@ export function describeTicketingSystem(driver: TicketingDriver): void {
       const ticket = driver.tickets.priya;
       const pressed = await driver.press(w, { ticket, deliveryId: "push-1" });
       assert.ok(pressed.status >= 200 && pressed.status < 300, `trigger answered ${pressed.status}`);
-      const v = await w.byDelivery(driver.kind, SYSTEM, "push-1", "verified");
+      const v = await w.byDelivery(driver.kind, SYSTEM, recorded("push-1"), "verified");
       assert.equal(v.tenantId, "fabrikam");
       assert.equal(v.method, "duo-push");
       assert.equal(w.duo.transactions.filter((t) => t.username === CALLERS.priya.duo).length, 1, "one push");
@@ -156,7 +162,7 @@ export function describeTicketingSystem(driver: TicketingDriver): void {
 
     it("keeps verifying while the system is down, then posts every note once, in order", async () => {
       const ticket = driver.tickets.sam;
-      const v0 = await w.byDelivery(driver.kind, SYSTEM, "twice-1");
+      const v0 = await w.byDelivery(driver.kind, SYSTEM, recorded("twice-1"));
       await w.runtime.engine.cancel({ id: "token:t", name: "T", role: "admin", tenants: null }, v0.id, "test: clear the ticket");
       await w.drain(async () => (await pendingNotes(w)) === 0);
       const before = driver.notes(ticket).length;
@@ -164,7 +170,7 @@ export function describeTicketingSystem(driver: TicketingDriver): void {
       driver.failNotes();
       await driver.press(w, { ticket, deliveryId: "outage-1" });
       const code = await w.codeSentTo(CALLERS.sam.mobile, textsBefore);
-      const v = await w.byDelivery(driver.kind, SYSTEM, "outage-1", "sent");
+      const v = await w.byDelivery(driver.kind, SYSTEM, recorded("outage-1"), "sent");
       await w.runtime.engine.check({ id: "token:t", name: "T", role: "admin", tenants: null }, v.id, code);
       await waitFor(async () => ((await failedNoteAttempts(w)) > 0 ? true : undefined), 10_000);
       assert.equal(driver.notes(ticket).length, before, "nothing posted while the system is down");
