@@ -107,3 +107,14 @@ export async function startFakeHttp(options: {
     },
   };
 }
+
+/**
+ * A body template with `{{name}}` placeholders replaced, as a vendor renders an administrator's
+ * webhook body: each value JSON-escaped (the template quotes it), unknown placeholders empty.
+ */
+export function renderBodyTemplate(template: string, values: Readonly<Record<string, string | number | undefined>>): string {
+  return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_m, name: string) => {
+    const value = values[name];
+    return value === undefined ? "" : JSON.stringify(String(value)).slice(1, -1);
+  });
+}

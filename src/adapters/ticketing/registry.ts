@@ -2,6 +2,7 @@ import { z } from "zod";
 import { freshserviceAdapter } from "./freshservice/freshservice-adapter.js";
 import { haloAdapter } from "./halopsa/halopsa-adapter.js";
 import type { TicketingAdapter } from "./ticketing-adapter.js";
+import { zendeskAdapter } from "./zendesk/zendesk-adapter.js";
 
 /**
  * Every ticketing product Verity speaks, by configuration `kind`. The only list of them: the
@@ -10,6 +11,7 @@ import type { TicketingAdapter } from "./ticketing-adapter.js";
 export const TICKETING_ADAPTERS = [
   haloAdapter,
   freshserviceAdapter,
+  zendeskAdapter,
 ] as const;
 
 type SchemaOf<A> = A extends TicketingAdapter<infer S> ? S : never;

@@ -1,3 +1,5 @@
+import { renderBodyTemplate } from "../ticketing-fake-http.js";
+
 /**
  * The "Trigger Webhook" action of Freshservice's Workflow Automator, as an administrator sets it
  * up for Verity (docs/integrations/freshservice.md): a POST with `Content-Type: application/json`,
@@ -11,14 +13,6 @@ export const FRESHSERVICE_BODY_TEMPLATE = '{"ticket_id": "{{ticket.id}}", "reque
 /** The same template with a per-press id and time, for deliveries tests want to name. */
 export const FRESHSERVICE_BODY_TEMPLATE_WITH_ID =
   '{"ticket_id": "{{ticket.id}}", "requester_email": "{{ticket.requester.email}}", "agent_id": "{{ticket.agent.id}}", "event_id": "{{event.id}}"}';
-
-/** Replaces `{{name}}` placeholders, JSON-escaping each value; unknown placeholders become "". */
-export function renderTemplate(template: string, values: Readonly<Record<string, string | number | undefined>>): string {
-  return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_m, name: string) => {
-    const value = values[name];
-    return value === undefined ? "" : JSON.stringify(String(value)).slice(1, -1);
-  });
-}
 
 export type FreshserviceWebhookAuth =
   | { readonly kind: "basic"; readonly username: string; readonly password: string }
@@ -37,7 +31,7 @@ export interface FreshservicePress {
 /** The request Freshservice would send for a press: headers and body bytes. */
 export function freshserviceDelivery(press: FreshservicePress, auth: FreshserviceWebhookAuth): { headers: Record<string, string>; body: string } {
   const template = press.template ?? (press.eventId === undefined ? FRESHSERVICE_BODY_TEMPLATE : FRESHSERVICE_BODY_TEMPLATE_WITH_ID);
-  const body = renderTemplate(template, {
+  const body = renderBodyTemplate(template, {
     "ticket.id": press.ticketId,
     "ticket.requester.email": press.requesterEmail,
     "ticket.agent.id": press.agentId,
