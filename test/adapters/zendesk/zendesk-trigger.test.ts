@@ -86,7 +86,8 @@ describe("Zendesk trigger body", () => {
     const event = parseZendeskTrigger(request(zendeskDelivery({ ticketId: 4401 }, { secret: SIGNING_SECRET, at: NOW, invocationId: "i" })));
     assert.equal(event.emailHint, null);
     assert.equal(event.agent, null);
-    for (const body of ['{"ticket_id":""}', '{"ticket_id":"abc"}', "{}", "ticket_id=4401"]) {
+    assert.equal(parseZendeskTrigger(request({ headers: signed().headers, body: '{"ticket_id":"0042"}' })).ticket, "42");
+    for (const body of ['{"ticket_id":""}', '{"ticket_id":"abc"}', '{"ticket_id":"0"}', '{"ticket_id":4.5}', '{"ticket_id":"1234567890123456"}', "{}", "ticket_id=4401"]) {
       assert.throws(() => parseZendeskTrigger(request({ headers: signed().headers, body })), (e: unknown) => ["VALIDATION_FAILED", "INVALID_JSON"].includes((e as { code?: string }).code ?? ""), body);
     }
     const { "x-zendesk-webhook-invocation-id": _id, ...noId } = signed().headers;

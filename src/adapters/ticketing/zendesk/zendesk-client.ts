@@ -16,8 +16,8 @@ export type { ZendeskTicket, ZendeskUser } from "./zendesk-schemas.js";
 
 const MAX_NOTE_HTML = 65_536;
 const PAGE_SIZE = 100;
-/** hasNoteWith reads at most this many pages (2,000 comments; a ticket holds at most 5,000). */
-const MAX_PAGES = 20;
+/** A ticket holds at most 5,000 comments, so 50 pages of 100 read all of them. */
+const MAX_PAGES = 50;
 
 /** The Zendesk Support API calls Verity makes, as the agent its credentials belong to. */
 export interface ZendeskClient {
@@ -35,7 +35,7 @@ export interface ZendeskClient {
   addInternalNote(ticketId: number, html: string): Promise<void>;
   /**
    * Whether a comment on the ticket contains `marker`, following cursor pages (`page[size]=100`,
-   * `meta.has_more`, `meta.after_cursor`); null when more than 2,000 comments would be read.
+   * `meta.has_more`, `meta.after_cursor`); null if 50 pages (Zendesk's 5,000-comment limit) were not enough.
    */
   commentsContain(ticketId: number, marker: string): Promise<boolean | null>;
   /** Reads Verity's own Zendesk user; writes nothing, never rejects. */

@@ -29,7 +29,7 @@ export function createZendeskTicketing(name: string, client: ZendeskClient): Tic
       }
     },
     async agentName(agent) {
-      if (!/^\d{1,18}$/.test(agent)) return null;
+      if (!/^\d{1,15}$/.test(agent)) return null;
       try {
         return (await client.getUser(Number(agent)))?.name ?? null;
       } catch {

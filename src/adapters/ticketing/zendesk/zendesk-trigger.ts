@@ -11,7 +11,11 @@ const MAX_BODY = 16_384;
 
 // A placeholder Zendesk left unreplaced, or replaced with nothing, counts as absent.
 const blank = (v: unknown) => v === null || v === undefined || (typeof v === "string" && (v.trim() === "" || v.includes("{{")));
-const digits = z.union([z.number().int().positive().safe().transform(String), z.string().trim().regex(/^\d{1,18}$/)]);
+// Zendesk ids are positive safe integers; "0042" is read as 42, so one ticket has one reference.
+const digits = z
+  .union([z.number(), z.string().trim().regex(/^\d{1,15}$/).transform(Number)])
+  .pipe(z.number().int().positive().safe())
+  .transform(String);
 
 /** The body template docs/integrations/zendesk.md gives; other keys are ignored. */
 const triggerBody = z.object({
