@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { autotaskAdapter } from "./autotask/autotask-adapter.js";
+import { freshserviceAdapter } from "./freshservice/freshservice-adapter.js";
 import { haloAdapter } from "./halopsa/halopsa-adapter.js";
 import { jsmAdapter } from "./jira/jira-adapter.js";
 import type { TicketingAdapter } from "./ticketing-adapter.js";
+import { zendeskAdapter } from "./zendesk/zendesk-adapter.js";
 
 /**
  * Every ticketing product Verity speaks, by configuration `kind`. The only list of them: the
@@ -11,6 +13,8 @@ import type { TicketingAdapter } from "./ticketing-adapter.js";
 export const TICKETING_ADAPTERS = [
   haloAdapter,
   autotaskAdapter,
+  freshserviceAdapter,
+  zendeskAdapter,
   jsmAdapter,
 ] as const;
 
