@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { haloAdapter } from "./halopsa/halopsa-adapter.js";
+import { snowAdapter } from "./servicenow/servicenow-adapter.js";
 import type { TicketingAdapter } from "./ticketing-adapter.js";
 
 /**
  * Every ticketing product Verity speaks, by configuration `kind`. The only list of them: the
  * configuration schema and the composition root read it from here.
  */
-export const TICKETING_ADAPTERS = [haloAdapter] as const;
+export const TICKETING_ADAPTERS = [haloAdapter, snowAdapter] as const;
 
 type SchemaOf<A> = A extends TicketingAdapter<infer S> ? S : never;
 type SchemasOf<T extends readonly unknown[]> = { -readonly [K in keyof T]: SchemaOf<T[K]> };
