@@ -140,7 +140,7 @@ export function createSnowClient(config: SnowConfig, deps: SnowClientDeps): Snow
   };
 
   return {
-    findTask(table, ref) {
+    async findTask(table, ref) {
       if ("sysId" in ref) {
         const sysId = requireSysId(ref.sysId);
         return one(table, { sysId }, TASK_FIELDS, { label: `read ${table} ${sysId}`, kind: "ticket", table }, snowTaskSchema);
@@ -148,10 +148,10 @@ export function createSnowClient(config: SnowConfig, deps: SnowClientDeps): Snow
       if (!TASK_NUMBER.test(ref.number)) throw new VerityError("VALIDATION_FAILED", { message: "A ServiceNow task number is letters then digits, such as INC0010001." });
       return one(table, { query: `number=${ref.number}` }, TASK_FIELDS, { label: `find ${table} ${ref.number}`, kind: "ticket", table }, snowTaskSchema);
     },
-    findUser(ref) {
+    async findUser(ref) {
       const op: SnowOperation = { label: "read a user", kind: "user", table: "sys_user" };
       if ("sysId" in ref) return one("sys_user", { sysId: requireSysId(ref.sysId) }, USER_FIELDS, op, snowUserSchema);
-      if (!USER_NAME.test(ref.userName)) return Promise.resolve(null);
+      if (!USER_NAME.test(ref.userName)) return null;
       return one("sys_user", { query: `user_name=${ref.userName}` }, USER_FIELDS, op, snowUserSchema);
     },
     async addWorkNote(table, id, text) {
