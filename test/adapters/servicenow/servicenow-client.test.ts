@@ -155,12 +155,19 @@ describe("ServiceNow client: errors and rate limits", () => {
     assert.equal(fake.requests.length, 0);
   });
 
-  it("probes by reading one row of each table and of sys_user, writing nothing", async () => {
+  it("probes by reading one row of each table and of sys_user, and says when the journal is unreadable, writing nothing", async () => {
     await fresh();
     const { client } = snowClient(fake);
     const ok = await client.probe();
     assert.equal(ok.ok, true, ok.detail);
-    assert.deepEqual(fake.requests.map((r) => r.path), ["/api/now/v2/table/incident", "/api/now/v2/table/sc_task", "/api/now/v2/table/sys_user"]);
+    assert.deepEqual(fake.requests.map((r) => r.path), ["/api/now/v2/table/incident", "/api/now/v2/table/sc_task", "/api/now/v2/table/sys_user", "/api/now/v2/table/sys_journal_field"]);
+    assert.ok(fake.requests.every((r) => r.method === "GET"));
+    assert.ok(!ok.detail.includes("cannot read sys_journal_field"));
+    fake.fail("forbidden", { path: "/api/now/v2/table/sys_journal_field" });
+    const noJournal = await client.probe();
+    assert.equal(noJournal.ok, true, "notes still work without it");
+    assert.match(noJournal.detail, /cannot read sys_journal_field \(HTTP 403\).*may post it twice/);
+    fake.heal();
     fake.fail("forbidden", { path: "/api/now/v2/table/sc_task" });
     const refused = await client.probe();
     assert.equal(refused.ok, false);

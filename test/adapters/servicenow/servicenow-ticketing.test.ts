@@ -20,6 +20,8 @@ describe("ServiceNow as a TicketingSystem", () => {
     const tables = snowWorld(TICKETS);
     tables.incident?.push({ sys_id: sysId("inc-nobody"), number: "INC0010009", caller_id: "", work_notes: "", comments: "" });
     tables.sc_req_item?.push({ sys_id: sysId("ritm-sam"), number: "RITM0010004", requested_for: USERS.sam.sys_id as string });
+    tables.sc_task?.push({ sys_id: sysId("task-orphan"), number: "SCTASK0010008", request_item: "", work_notes: "", comments: "" });
+    tables.sc_task?.push({ sys_id: sysId("task-gone-ritm"), number: "SCTASK0010007", request_item: sysId("ritm-deleted"), work_notes: "", comments: "" });
     fake = await startFakeServiceNow({ tables });
   });
   beforeEach(() => {
@@ -47,6 +49,11 @@ describe("ServiceNow as a TicketingSystem", () => {
     assert.deepEqual(paths, ["/api/now/v2/table/sc_task", `/api/now/v2/table/sc_req_item/${sysId("ritm-priya")}`, `/api/now/v2/table/sys_user/${USERS.priya.sys_id}`], "the SCTASK prefix goes to sc_task first");
   });
 
+  it("reports no contact for a catalog task without a requested item, or whose item is gone", async () => {
+    assert.deepEqual(await desk.ticketContact("SCTASK0010008"), { email: null, name: null, directoryId: null });
+    assert.deepEqual(await desk.ticketContact("SCTASK0010007"), { email: null, name: null, directoryId: null });
+  });
+
   it("reads a requested item only when sc_req_item is configured", async () => {
     await rejectsWith(desk.ticketContact("RITM0010004"), "TICKET_NOT_FOUND");
     const withRitm = build({ tables: ["incident", "sc_task", "sc_req_item"] });
@@ -54,10 +61,11 @@ describe("ServiceNow as a TicketingSystem", () => {
   });
 
   it("reports a ticket without a caller as no contact, not as a missing ticket (v2 answers empty queries with [])", async () => {
+    const before = fake.requests.length;
     assert.deepEqual(await desk.ticketContact("INC0010009"), { email: null, name: null, directoryId: null });
     await rejectsWith(desk.ticketContact("INC0099999"), "TICKET_NOT_FOUND");
     await rejectsWith(desk.ticketContact("not a ticket"), "TICKET_NOT_FOUND");
-    assert.ok(fake.requests.every((r) => r.outcome !== 404), "no call relied on v1's 404 for an empty result");
+    assert.ok(fake.requests.slice(before).every((r) => r.outcome !== 404 && r.path.startsWith("/api/now/v2/")), "no call relied on v1's 404 for an empty result");
   });
 
   it("writes plain-text work notes, never comments, and keeps the link openable", async () => {

@@ -46,7 +46,7 @@ export interface SnowClient {
    * @returns null when more than MAX_JOURNAL_PAGES pages would be needed.
    */
   workNotesContain(sysId: string, marker: string): Promise<boolean | null>;
-  /** A connection test: a token (OAuth), then one row of each table and of sys_user. Writes nothing; never rejects. */
+  /** A connection test: a token (OAuth), one row of each table and of sys_user, and whether sys_journal_field is readable. Writes nothing; never rejects. */
   probe(): Promise<ProbeResult>;
   close(): Promise<void>;
 }
@@ -189,7 +189,13 @@ export function createSnowClient(config: SnowConfig, deps: SnowClientDeps): Snow
           await read({ method: "GET", table, query: { sysparm_limit: "1", sysparm_fields: "sys_id" }, retry: "idempotent" }, op, snowList);
         }
         const as = config.auth.kind === "basic" ? `user ${config.auth.username}` : `OAuth client ${config.auth.clientId} (${config.auth.grant})`;
-        return `ServiceNow at ${config.instanceUrl} let ${as} read ${[...config.tables, "sys_user"].join(", ")}. Nothing was written; work-note writes are checked by the first note.`;
+        const summary = `ServiceNow at ${config.instanceUrl} let ${as} read ${[...config.tables, "sys_user"].join(", ")}. Nothing was written; work-note writes are checked by the first note.`;
+        // A lookup by an element_id no record has: indexed, empty, and it shows whether the journal is readable at all.
+        const journal: SnowOperation = { label: "read sys_journal_field (a connection test)", kind: "journal", table: "sys_journal_field" };
+        const nobody = { sysparm_query: `element_id=${"0".repeat(32)}`, sysparm_limit: "1", sysparm_fields: "sys_id" };
+        const journalReadable = await call({ method: "GET", table: "sys_journal_field", query: nobody, retry: "idempotent" }, journal);
+        if (journalReadable.status >= 200 && journalReadable.status < 300) return summary;
+        return `${summary} It cannot read sys_journal_field (HTTP ${journalReadable.status}), so after a timeout Verity cannot tell whether a note arrived and may post it twice; grant read on sys_journal_field to avoid that.`;
       }),
     close: () => http.close(),
   };
