@@ -72,7 +72,10 @@ export function createSnowTicketing(name: string, client: SnowClient, tables: re
         return { table, task };
       }
     }
-    throw new VerityError("TICKET_NOT_FOUND", { message: `ServiceNow has no ${order.join(" or ")} record ${ref.slice(0, 40)}.` });
+    // Rows a read ACL hides are left out of a list rather than refused, so "none" may also mean "not visible".
+    throw new VerityError("TICKET_NOT_FOUND", {
+      message: `ServiceNow has no ${order.join(" or ")} record ${ref.slice(0, 40)} that the integration user can see (check its read ACLs and domain if the ticket exists).`,
+    });
   };
 
   const locate = async (ticket: string): Promise<Located> => {
