@@ -3,6 +3,7 @@ import { autotaskAdapter } from "./autotask/autotask-adapter.js";
 import { freshserviceAdapter } from "./freshservice/freshservice-adapter.js";
 import { haloAdapter } from "./halopsa/halopsa-adapter.js";
 import { jsmAdapter } from "./jira/jira-adapter.js";
+import { snowAdapter } from "./servicenow/servicenow-adapter.js";
 import type { TicketingAdapter } from "./ticketing-adapter.js";
 import { zendeskAdapter } from "./zendesk/zendesk-adapter.js";
 
@@ -13,6 +14,7 @@ import { zendeskAdapter } from "./zendesk/zendesk-adapter.js";
 export const TICKETING_ADAPTERS = [
   haloAdapter,
   autotaskAdapter,
+  snowAdapter,
   freshserviceAdapter,
   zendeskAdapter,
   jsmAdapter,
