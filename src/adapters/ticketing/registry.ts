@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { connectwiseAdapter } from "./connectwise/connectwise-adapter.js";
 import { haloAdapter } from "./halopsa/halopsa-adapter.js";
 import type { TicketingAdapter } from "./ticketing-adapter.js";
 
@@ -6,7 +7,7 @@ import type { TicketingAdapter } from "./ticketing-adapter.js";
  * Every ticketing product Verity speaks, by configuration `kind`. The only list of them: the
  * configuration schema and the composition root read it from here.
  */
-export const TICKETING_ADAPTERS = [haloAdapter] as const;
+export const TICKETING_ADAPTERS = [haloAdapter, connectwiseAdapter] as const;
 
 type SchemaOf<A> = A extends TicketingAdapter<infer S> ? S : never;
 type SchemasOf<T extends readonly unknown[]> = { -readonly [K in keyof T]: SchemaOf<T[K]> };
