@@ -12,6 +12,15 @@ const ticketId = (ticket: string): number => {
 };
 
 /**
+ * A note's plain text: htmlToText, then a sentence's full stop dropped where it would touch the end
+ * of a link ("…#t=abc."), since a text note has no markup to end the link and a click, or a copy,
+ * would take the stop with it.
+ */
+export function noteText(html: string): string {
+  return htmlToText(html).replace(/(https?:\/\/\S*?)[.,;:!?]+(?=\n|$)/g, "$1");
+}
+
+/**
  * ConnectWise PSA as a TicketingSystem: the ticket's contact (its email from the ticket, else from
  * the contact's communication items), internal notes as plain text, found again by their marker.
  */
@@ -28,7 +37,7 @@ export function createConnectWiseTicketing(name: string, client: ConnectWiseClie
       return { email: contact?.email ?? null, directoryId: null, name: found.contactName ?? contact?.name ?? null };
     },
     async addPrivateNote(note) {
-      await client.addInternalNote(ticketId(note.ticket), htmlToText(note.html));
+      await client.addInternalNote(ticketId(note.ticket), noteText(note.html));
     },
     async hasNoteWith(ticket, marker) {
       try {
