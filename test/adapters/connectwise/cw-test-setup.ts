@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { pino } from "pino";
+import type { ConnectWiseClient } from "../../../src/adapters/ticketing/connectwise/connectwise-client.js";
+import { createConnectWiseClient } from "../../../src/adapters/ticketing/connectwise/connectwise-client.js";
+import { type ConnectWiseConfig, connectwiseConfigSchema } from "../../../src/adapters/ticketing/connectwise/connectwise-config.js";
+import { isVerityError, type VerityError } from "../../../src/domain/errors.js";
+import type { FakeConnectWise } from "../../fakes/connectwise/fake-connectwise.js";
+import { captureLogs } from "../../helpers/logs.js";
+
+type FakeCreds = Pick<FakeConnectWise, "apiUrl" | "origin" | "companyId" | "publicKey" | "privateKey" | "clientId">;
+
+/** A parsed connectwise config pointing at the fake; `overrides` are raw YAML-shaped values. */
+export function cwConfig(fake: FakeCreds, overrides: Record<string, unknown> = {}): ConnectWiseConfig {
+  return connectwiseConfigSchema.parse({
+    kind: "connectwise",
+    apiUrl: fake.apiUrl,
+    companyId: fake.companyId,
+    publicKey: fake.publicKey,
+    privateKey: fake.privateKey,
+    clientId: fake.clientId,
+    callback: { keyOrigins: [fake.origin] },
+    timeoutMs: 3000,
+    ...overrides,
+  });
+}
+
+/** A client with fast retries and a logger whose lines the test can read. */
+export function cwClient(fake: FakeCreds, overrides: Record<string, unknown> = {}): { client: ConnectWiseClient; logs: string[] } {
+  const { stream, lines } = captureLogs();
+  const client = createConnectWiseClient(cwConfig(fake, overrides), { log: pino({ level: "debug" }, stream), retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+  return { client, logs: lines };
+}
+
+/** Asserts a promise rejects with a VerityError of `code` and returns that error. */
+export async function rejectsWith(promise: Promise<unknown>, code: VerityError["code"]): Promise<VerityError> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(isVerityError(caught), `expected VerityError ${code}, got ${String(caught)}`);
+  assert.equal(caught.code, code, caught.message);
+  return caught;
+}
