@@ -226,3 +226,22 @@ describe("ConnectWise key_url allow-list", () => {
     assert.equal(allowedKeyUrl(42, []), undefined);
   });
 });
+
+describe("ConnectWise callback keys: a budget for fetches", () => {
+  it("fetches at most 30 new key_urls a minute, then refuses without fetching", async () => {
+    const keyServer = await countingServer("127.0.0.1");
+    const http = createOutboundClient({ name: "key", maxRetries: 0 });
+    const clock = createFakeClock();
+    const keys = createCallbackKeySource({ http, clock, log: pino({ level: "silent" }), cacheSeconds: 3600 });
+    try {
+      for (let i = 0; i < 35; i += 1) await keys.key(new URL(`${keyServer.url}/key?id=${i}`));
+      assert.equal(keyServer.hits(), 30);
+      clock.advance(61_000);
+      assert.ok((await keys.key(new URL(`${keyServer.url}/key?id=new`))) !== undefined);
+      assert.equal(keyServer.hits(), 31);
+    } finally {
+      await http.close();
+      await new Promise<void>((resolve) => keyServer.server.close(() => resolve()));
+    }
+  });
+});

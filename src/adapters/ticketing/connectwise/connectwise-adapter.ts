@@ -14,7 +14,7 @@ export const connectwiseAdapter = defineTicketingAdapter({
   create(name, config, deps) {
     const client = createConnectWiseClient(config, { log: deps.log });
     // ConnectWise gives a callback 5 s: the signing key must come back well within that.
-    const keyHttp = createOutboundClient({ name: "ConnectWise callback key", timeoutMs: 2500, connectTimeoutMs: 1500, maxRetries: 1, log: deps.log });
+    const keyHttp = createOutboundClient({ name: "ConnectWise callback key", timeoutMs: 2000, connectTimeoutMs: 1000, maxRetries: 1, log: deps.log });
     const keys = createCallbackKeySource({ http: keyHttp, clock: deps.clock, log: deps.log, cacheSeconds: config.callback.keyCacheSeconds });
     return {
       system: createConnectWiseTicketing(name, client),

@@ -13,6 +13,11 @@ const MAX_ENTRIES = 200;
 const REFRESH_AFTER_MS = 60_000;
 /** A key_url that failed is not asked again for this long, so forgeries cannot make Verity hammer it. */
 const FAILURE_TTL_MS = 60_000;
+/**
+ * Key fetches Verity makes in any minute, whatever the URLs: each new `key_url` on an allowed
+ * host costs one, so forged callbacks naming fresh ids cannot turn Verity into a request pump.
+ */
+const MAX_FETCHES_PER_MINUTE = 30;
 
 const keyBody = z.object({ signing_key: z.string().min(1).max(4096) });
 
@@ -51,12 +56,21 @@ interface Entry {
 /**
  * Fetches `GET key_url` → `{"signing_key": "…"}` without Verity's API credentials and without
  * following redirects (a redirect could lead off the allow-list), caching each URL's key for
- * `cacheSeconds` and each failure for a minute, one request at a time per URL.
+ * `cacheSeconds` and each failure for a minute, one request at a time per URL, and at most
+ * 30 fetches a minute in all.
  */
 export function createCallbackKeySource(deps: { http: OutboundClient; clock: Clock; log: Pick<Logger, "warn">; cacheSeconds: number }): CallbackKeySource {
   const cache = new Map<string, Entry>();
   const inFlight = new Map<string, Promise<Buffer | undefined>>();
   const now = () => deps.clock.now().getTime();
+  const recentFetches: number[] = [];
+  const withinBudget = (): boolean => {
+    const since = now() - 60_000;
+    while (recentFetches.length > 0 && (recentFetches[0] ?? 0) <= since) recentFetches.shift();
+    if (recentFetches.length >= MAX_FETCHES_PER_MINUTE) return false;
+    recentFetches.push(now());
+    return true;
+  };
 
   const fetchKey = async (url: URL): Promise<Buffer | undefined> => {
     try {
@@ -73,6 +87,10 @@ export function createCallbackKeySource(deps: { http: OutboundClient; clock: Clo
   const load = (href: string, url: URL): Promise<Buffer | undefined> => {
     const running = inFlight.get(href);
     if (running !== undefined) return running;
+    if (!withinBudget()) {
+      deps.log.warn({ service: "ConnectWise", host: url.host }, "too many ConnectWise callback signing keys asked for this minute; this callback is refused unfetched");
+      return Promise.resolve(undefined);
+    }
     const started = fetchKey(url)
       .then((key) => {
         if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
