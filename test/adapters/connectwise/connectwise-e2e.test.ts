@@ -24,6 +24,7 @@ describeTicketingSystem({
         id: TICKETS[who],
         summary: `Reset for ${who}`,
         contact: { id: CONTACTS[who], name: CALLERS[who].name },
+        status: { id: 42, name: "Verify caller" },
         ...(who === "jane" ? { contactEmailAddress: CALLERS[who].upn } : {}),
       })),
       contacts: (["jane", "sam", "priya"] as const).map((who) => ({
@@ -39,7 +40,7 @@ describeTicketingSystem({
       publicKey: cw.publicKey,
       privateKey: cw.privateKey,
       clientId: cw.clientId,
-      callback: { keyOrigins: [cw.origin], ignoreMembers: ["VerityAPI"] },
+      callback: { keyOrigins: [cw.origin], ignoreMembers: ["VerityAPI"], statuses: ["Verify caller"] },
     };
   },
   stop: () => cw.close(),

@@ -12,7 +12,14 @@ import { callbackSignature, type SignedCallback } from "../../fakes/connectwise/
 import { startFakeConnectWise, type FakeConnectWise } from "../../fakes/connectwise/fake-connectwise.js";
 import { createFakeClock, type FakeClock } from "../../helpers/clock.js";
 import { captureLogs } from "../../helpers/logs.js";
-import { rejectsWith } from "./cw-test-setup.js";
+import type { ConnectWiseClient } from "../../../src/adapters/ticketing/connectwise/connectwise-client.js";
+import { cwClient, rejectsWith } from "./cw-test-setup.js";
+
+/** The trigger's status reader over a real client (the adapter wires the same). */
+const statusReader = (client: ConnectWiseClient) => async (id: number) => {
+  const ticket = await client.getTicket(id);
+  return { id: ticket.statusId, name: ticket.statusName };
+};
 
 /** A server that only counts hits: a key_url pointing at it must never be fetched. */
 async function countingServer(host: string): Promise<{ server: Server; url: string; hits: () => number }> {
@@ -44,6 +51,7 @@ describe("ConnectWise callback trigger: signature and key_url allow-list", () =>
   let clock: FakeClock;
   let trigger: TicketTrigger;
   let logs: string[];
+  let client: ConnectWiseClient;
 
   const build = (callback: Record<string, unknown> = {}) => {
     const config = connectwiseConfigSchema.parse({
@@ -59,7 +67,7 @@ describe("ConnectWise callback trigger: signature and key_url allow-list", () =>
     logs = captured.lines;
     const log = pino({ level: "debug" }, captured.stream);
     const keys = createCallbackKeySource({ http, clock, log, cacheSeconds: config.callback.keyCacheSeconds });
-    return createConnectWiseTrigger(config.callback, { keys, log });
+    return createConnectWiseTrigger(config.callback, { keys, companyId: config.companyId, ticketStatus: statusReader(client), log });
   };
 
   before(async () => {
@@ -67,6 +75,7 @@ describe("ConnectWise callback trigger: signature and key_url allow-list", () =>
     other = await countingServer("127.0.0.1");
     elsewhere = await countingServer("127.0.0.2");
     http = createOutboundClient({ name: "key", timeoutMs: 2000, maxRetries: 0 });
+    client = cwClient(cw).client;
   });
   beforeEach(() => {
     clock = createFakeClock();
@@ -74,6 +83,7 @@ describe("ConnectWise callback trigger: signature and key_url allow-list", () =>
   });
   after(async () => {
     await http.close();
+    await client.close();
     await cw.close();
     for (const s of [other.server, elsewhere.server]) await new Promise<void>((resolve) => s.close(() => resolve()));
   });
@@ -141,6 +151,35 @@ describe("ConnectWise callback trigger: signature and key_url allow-list", () =>
     assert.equal(cw.keyFetches(), before + 1);
   });
 
+  it("refuses a correctly signed callback from another ConnectWise company", async () => {
+    await rejectsWith(trigger.authenticate(request(cw.callback({ ticketId: 7001, companyId: "someone_else" }))), "WEBHOOK_SIGNATURE_INVALID");
+    assert.ok(logs.some((l) => l.includes("CompanyId is not the configured companyId")));
+  });
+
+  it("with callback.statuses, acts only on a ticket that ConnectWise says is in one of them now", async () => {
+    const byName = build({ statuses: ["verify CALLER"] });
+    const before = cw.count("GET", "/service/tickets/7001");
+    await byName.authenticate(request(cw.callback({ ticketId: 7001 })));
+    assert.equal(cw.count("GET", "/service/tickets/7001"), before + 1, "the ticket was read back");
+    const error = await rejectsWith(byName.authenticate(request(cw.callback({ ticketId: 7002 }))), "VALIDATION_FAILED");
+    assert.match(error.message, /not in a status listed in callback\.statuses/);
+    await build({ statuses: [1] }).authenticate(request(cw.callback({ ticketId: 7002 })));
+  });
+
+  it("with callback.statuses, refuses while ConnectWise cannot say, and reads nothing for ignored callbacks", async () => {
+    const checked = build({ statuses: ["Verify caller"] });
+    cw.fail("down", { path: "/v4_6_release/apis/3.0/service/tickets/7001", method: "GET" });
+    try {
+      await rejectsWith(checked.authenticate(request(cw.callback({ ticketId: 7001 }))), "TICKETING_UNAVAILABLE");
+      const before = cw.count("GET", "/service/tickets/7001");
+      await checked.authenticate(request(cw.callback({ ticketId: 7001, memberId: "VerityAPI" })));
+      await checked.authenticate(request(cw.callback({ ticketId: 7001, action: "deleted" })));
+      assert.equal(cw.count("GET", "/service/tickets/7001"), before);
+    } finally {
+      cw.heal();
+    }
+  });
+
   it("refuses senders outside allowedSources before reading anything", async () => {
     const limited = build({ allowedSources: ["203.0.113.0/24"] });
     const before = cw.keyFetches();
@@ -165,7 +204,8 @@ describe("ConnectWise callback trigger: what a callback means", () => {
       callback: { keyOrigins: [cw.origin], ignoreMembers: ["VerityAPI"] },
     });
     http = createOutboundClient({ name: "key", maxRetries: 0 });
-    trigger = createConnectWiseTrigger(config.callback, { keys: createCallbackKeySource({ http, clock: createFakeClock(), log: pino({ level: "silent" }), cacheSeconds: 60 }), log: pino({ level: "silent" }) });
+    const keys = createCallbackKeySource({ http, clock: createFakeClock(), log: pino({ level: "silent" }), cacheSeconds: 60 });
+    trigger = createConnectWiseTrigger(config.callback, { keys, companyId: config.companyId, ticketStatus: () => Promise.reject(new Error("not read")), log: pino({ level: "silent" }) });
   });
   after(async () => {
     await http.close();

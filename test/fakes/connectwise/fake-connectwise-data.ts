@@ -69,8 +69,8 @@ const email = (id: number, value: string, defaultFlag = true): FakeCwCommunicati
 /** A small instance: one ticket whose email is on the ticket, one whose email is only on the contact. */
 export const FAKE_CW_DATA = {
   tickets: [
-    { id: 7001, summary: "Password reset", contact: { id: 301, name: "Jane Doe" }, contactName: "Jane Doe", contactEmailAddress: "jane.doe@contoso.example", company: { id: 19, identifier: "Contoso", name: "Contoso" } },
-    { id: 7002, summary: "MFA reset", contact: { id: 302, name: "Sam Smith" }, contactName: "Sam Smith", company: { id: 19, identifier: "Contoso", name: "Contoso" } },
+    { id: 7001, summary: "Password reset", contact: { id: 301, name: "Jane Doe" }, contactName: "Jane Doe", contactEmailAddress: "jane.doe@contoso.example", company: { id: 19, identifier: "Contoso", name: "Contoso" }, status: { id: 42, name: "Verify caller" } },
+    { id: 7002, summary: "MFA reset", contact: { id: 302, name: "Sam Smith" }, contactName: "Sam Smith", company: { id: 19, identifier: "Contoso", name: "Contoso" }, status: { id: 1, name: "New" } },
     { id: 7003, summary: "No contact", company: { id: 19, identifier: "Contoso", name: "Contoso" } },
   ] satisfies FakeCwTicket[],
   contacts: [

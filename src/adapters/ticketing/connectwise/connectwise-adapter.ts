@@ -18,7 +18,15 @@ export const connectwiseAdapter = defineTicketingAdapter({
     const keys = createCallbackKeySource({ http: keyHttp, clock: deps.clock, log: deps.log, cacheSeconds: config.callback.keyCacheSeconds });
     return {
       system: createConnectWiseTicketing(name, client),
-      trigger: createConnectWiseTrigger(config.callback, { keys, log: deps.log }),
+      trigger: createConnectWiseTrigger(config.callback, {
+        keys,
+        companyId: config.companyId,
+        ticketStatus: async (id) => {
+          const ticket = await client.getTicket(id);
+          return { id: ticket.statusId, name: ticket.statusName };
+        },
+        log: deps.log,
+      }),
       close: async () => {
         await Promise.all([client.close(), keyHttp.close()]);
       },

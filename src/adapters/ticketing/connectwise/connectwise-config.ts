@@ -43,6 +43,16 @@ const callbackSchema = z.strictObject({
     .array(z.string().trim().regex(/^[A-Za-z0-9._@-]{1,100}$/, "a member identifier"))
     .max(50)
     .default([]),
+  /**
+   * The statuses (names, any case, or ids) a ticket must be in, read back from the API, for its
+   * callback to start anything: the "Verify caller" status. Recommended: it binds a callback to
+   * a change a technician made on this site.
+   */
+  statuses: z
+    .array(z.union([z.number().int().positive().safe(), z.string().trim().min(1).max(50)]))
+    .min(1, "list at least one status, or leave the setting out")
+    .max(50)
+    .optional(),
   /** ConnectWise's egress addresses, when known: other senders are refused before anything is read. */
   allowedSources: sourceRanges.optional(),
 });

@@ -19,12 +19,15 @@ export const cwTicketSchema = z
     contact: absent(reference),
     contactName: absent(text(500)),
     contactEmailAddress: absent(text(320)),
+    status: absent(reference),
   })
   .transform((t) => ({
     id: t.id,
     contactId: t.contact?.id ?? null,
     contactName: blankToNull(t.contact?.name ?? t.contactName),
     contactEmail: blankToNull(t.contactEmailAddress),
+    statusId: t.status?.id ?? null,
+    statusName: blankToNull(t.status?.name),
   }));
 
 export type CwTicket = z.output<typeof cwTicketSchema>;
