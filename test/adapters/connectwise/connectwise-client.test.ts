@@ -162,6 +162,20 @@ describe("ConnectWise client: credentials refused", () => {
     await client.close();
   });
 
+  it("reports a note whose answer never came as possibly created, and does not post it twice", async () => {
+    const { client } = cwClient(cw, { timeoutMs: 300 });
+    cw.fail("hang", { path: `${API_PREFIX}/service/tickets/7001/notes`, method: "POST" });
+    try {
+      const error = await rejectsWith(createConnectWiseTicketing("desk", client).addPrivateNote({ ticket: "7001", html: "<p>slow</p>" }), "TICKETING_UNAVAILABLE");
+      assert.deepEqual(error.details, { operation: "note", ambiguous: true });
+      assert.equal(cw.count("POST", "/service/tickets/7001/notes"), 1);
+      assert.equal(cw.notes(7001).length, 1, "the fake processed it: the note exists although no answer came");
+    } finally {
+      cw.heal();
+      await client.close();
+    }
+  });
+
   it("maps an unknown clientId to UPSTREAM_AUTH_FAILED", async () => {
     const { client } = cwClient(cw, { clientId: "00000000-0000-4000-8000-000000000000" });
     const error = await rejectsWith(client.getTicket(7001), "UPSTREAM_AUTH_FAILED");
