@@ -49,6 +49,12 @@ describe("ConnectWise configuration", () => {
     assert.ok(problems({ ...RAW, privateKey: "" }).some((p) => p.startsWith("privateKey:")));
   });
 
+  it("takes an optional workflow secret, long enough to resist guessing", () => {
+    assert.equal(connectwiseConfigSchema.parse(RAW).workflow, undefined);
+    assert.equal(connectwiseConfigSchema.parse({ ...RAW, workflow: { kind: "token", token: "t".repeat(32) } }).workflow?.kind, "token");
+    assert.ok(problems({ ...RAW, workflow: { kind: "token", token: "short" } }).some((p) => p.startsWith("workflow.token:")));
+  });
+
   it("takes key origins as bare origins only, and refuses unknown settings", () => {
     const config = connectwiseConfigSchema.parse({ ...RAW, callback: { keyOrigins: ["https://cw.contoso.example/"], ignoreMembers: ["VerityAPI"] } });
     assert.deepEqual(config.callback.keyOrigins, ["https://cw.contoso.example"]);

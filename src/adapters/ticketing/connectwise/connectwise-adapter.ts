@@ -26,6 +26,7 @@ export const connectwiseAdapter = defineTicketingAdapter({
           return { id: ticket.statusId, name: ticket.statusName };
         },
         log: deps.log,
+        ...(config.workflow === undefined ? {} : { workflow: config.workflow }),
       }),
       close: async () => {
         await Promise.all([client.close(), keyHttp.close()]);

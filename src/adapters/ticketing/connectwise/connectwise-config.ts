@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { baseUrl, secretString, sourceRanges, timeoutMs } from "../../../config/fields.js";
+import { sharedSecretAuthSchema } from "../shared/webhook-auth.js";
 
 /**
  * The hosts ConnectWise's cloud serves callback signing keys from (PROVIDERS.md §5.2.1, after
@@ -99,6 +100,12 @@ export const connectwiseConfigSchema = z.strictObject({
     .trim()
     .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "must be the GUID issued at developer.connectwise.com"),
   callback: callbackSchema.default({ keyOrigins: [], keyCacheSeconds: 3600, ignoreMembers: [] }),
+  /**
+   * Optional: presses from your own automation (`{ticketId, id, timestamp}`) on the same URL,
+   * without ConnectWise's signature, checked with Basic credentials, a token or a Standard
+   * Webhooks signature. Absent: only signed ConnectWise callbacks are accepted.
+   */
+  workflow: sharedSecretAuthSchema.optional(),
   timeoutMs: timeoutMs.default(10_000),
 });
 

@@ -4,10 +4,11 @@ import { VerityError } from "../../../domain/errors.js";
 import type { TicketTrigger, TriggerEvent, TriggerRequest } from "../../../domain/ports.js";
 import { createSourceAllowlist } from "../../../domain/source-allowlist.js";
 import { parseStrictJson } from "../../../http/json-body.js";
-import { hmacMatches, singleHeader } from "../shared/webhook-auth.js";
+import { hmacMatches, sharedSecretCheck, singleHeader, type SharedSecretAuth } from "../shared/webhook-auth.js";
 import type { CallbackKeySource } from "./connectwise-callback-key.js";
 import { allowedKeyUrl } from "./connectwise-callback-key.js";
 import type { ConnectWiseCallbackConfig } from "./connectwise-config.js";
+import { parseWorkflowPress } from "./connectwise-workflow.js";
 
 const SIGNATURE_HEADER = "x-content-signature";
 const printable = (max: number) => z.string().trim().regex(new RegExp(`^[\\x21-\\x7e]{1,${max}}$`));
@@ -46,6 +47,8 @@ export interface ConnectWiseTriggerDeps {
   /** Reads a ticket's current status (for `callback.statuses`). */
   readonly ticketStatus: (ticketId: number) => Promise<CwTicketStatus>;
   readonly log: { warn(o: object, m: string): void };
+  /** Presses from the MSP's own automation, checked with a shared secret (no ConnectWise signature). */
+  readonly workflow?: SharedSecretAuth;
 }
 
 /**
@@ -62,11 +65,17 @@ export interface ConnectWiseTriggerDeps {
  * Callbacks carry ids and no time: the ticket comes from the signed body's `ID` (a `recordId`
  * appended to the URL must agree), the delivery id from `MessageId`, the receipt time stands for
  * the press. Deletions and changes made by `ignoreMembers` do nothing; other record types are refused.
+ *
+ * With `workflow` configured, a request without `x-content-signature` is a press from the MSP's
+ * own automation instead: `{ticketId, id, timestamp, memberId?}` under a shared secret.
  */
 export function createConnectWiseTrigger(config: ConnectWiseCallbackConfig, deps: ConnectWiseTriggerDeps): TicketTrigger {
   const allowedSource = config.allowedSources === undefined ? null : createSourceAllowlist(config.allowedSources);
   const ignored = new Set(config.ignoreMembers.map((m) => m.toLowerCase()));
   const statuses = config.statuses?.map((s) => (typeof s === "string" ? s.toLowerCase() : s));
+  const workflowCheck = deps.workflow === undefined ? null : sharedSecretCheck(deps.workflow, deps.log);
+  // Which door a request came through is decided by the header alone, the same way in both steps.
+  const fromWorkflow = (request: TriggerRequest) => workflowCheck !== null && request.headers[SIGNATURE_HEADER] === undefined;
 
   const verifySignature = async (request: TriggerRequest): Promise<unknown> => {
     const signature = singleHeader(request.headers, SIGNATURE_HEADER);
@@ -106,6 +115,7 @@ export function createConnectWiseTrigger(config: ConnectWiseCallbackConfig, deps
 
   return {
     async authenticate(request) {
+      if (fromWorkflow(request)) return workflowCheck?.(request);
       if (allowedSource !== null && !allowedSource(request.ip)) {
         deps.log.warn({ source: request.ip }, "refused a ConnectWise callback from an address outside its allowedSources");
         throw new VerityError("SOURCE_NOT_ALLOWED");
@@ -119,6 +129,7 @@ export function createConnectWiseTrigger(config: ConnectWiseCallbackConfig, deps
       await checkStatus(callback.data);
     },
     parse(request): TriggerEvent[] {
+      if (fromWorkflow(request)) return [parseWorkflowPress(parseStrictJson(request.rawBody))];
       const parsed = callbackSchema.safeParse(parseStrictJson(request.rawBody));
       if (!parsed.success) throw invalid("The ConnectWise callback body is not an object.");
       const body = parsed.data;
