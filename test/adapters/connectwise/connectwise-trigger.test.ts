@@ -145,6 +145,16 @@ describe("ConnectWise callback trigger: signature and key_url allow-list", () =>
     await build({ statuses: [1] }).authenticate(request(cw.callback({ ticketId: 7002 })));
   });
 
+  it("with callback.statuses, checks the ticket a body without ID names through recordId", async () => {
+    const checked = build({ statuses: ["Verify caller"] });
+    const keyUrl = (JSON.parse(cw.callback({ ticketId: 1 }).body) as { Metadata: { key_url: string } }).Metadata.key_url;
+    const body = JSON.stringify({ MessageId: "no-id", CompanyId: cw.companyId, Type: "ticket", Action: "updated", MemberId: "jtech", Metadata: { key_url: keyUrl } });
+    const noId = { body, signature: callbackSignature(cw.signingKey(), body), recordId: "7002" };
+    await rejectsWith(checked.authenticate(request(noId)), "VALIDATION_FAILED");
+    await checked.authenticate(request({ ...noId, recordId: "7001" }));
+    assert.equal(checked.parse(request({ ...noId, recordId: "7001" }))[0]?.ticket, "7001");
+  });
+
   it("with callback.statuses, refuses while ConnectWise cannot say, and reads nothing for ignored callbacks", async () => {
     const checked = build({ statuses: ["Verify caller"] });
     cw.fail("down", { path: "/v4_6_release/apis/3.0/service/tickets/7001", method: "GET" });

@@ -34,6 +34,17 @@ const keyUrlOf = (body: unknown): unknown =>
 
 const invalid = (message: string) => new VerityError("VALIDATION_FAILED", { message });
 
+/** The ticket a callback is about: the signed body's `ID`, which a `recordId` in the (unsigned) URL must match. */
+function ticketOf(body: CallbackBody, request: Pick<TriggerRequest, "query">): number {
+  const fromQuery = request.query.recordId ?? request.query.ID;
+  const queryId = fromQuery === undefined || fromQuery === "" ? undefined : recordId.safeParse(fromQuery);
+  if (queryId !== undefined && !queryId.success) throw invalid("The callback URL's recordId is not a ticket number.");
+  const ticket = body.ID ?? queryId?.data;
+  if (ticket === undefined) throw invalid("The ConnectWise callback names no ticket (ID).");
+  if (queryId !== undefined && queryId.data !== ticket) throw invalid("The callback URL's recordId and the body's ID name different tickets.");
+  return ticket;
+}
+
 /** A ticket's status as ConnectWise reports it now. */
 export interface CwTicketStatus {
   readonly id: number | null;
@@ -99,13 +110,14 @@ export function createConnectWiseTrigger(config: ConnectWiseCallbackConfig, deps
     throw new VerityError("WEBHOOK_SIGNATURE_INVALID");
   };
 
-  const checkStatus = async (callback: CallbackBody): Promise<void> => {
-    if (statuses === undefined || callback.ID === undefined || !acts(callback)) return;
-    const now = await deps.ticketStatus(callback.ID);
+  const checkStatus = async (callback: CallbackBody, request: TriggerRequest): Promise<void> => {
+    if (statuses === undefined || !acts(callback)) return;
+    const ticket = ticketOf(callback, request);
+    const now = await deps.ticketStatus(ticket);
     const matches = statuses.some((s) => (typeof s === "number" ? s === now.id : s === now.name?.toLowerCase()));
     if (matches) return;
-    deps.log.warn({ service: "ConnectWise", ticket: callback.ID, statusId: now.id }, "ignored a ConnectWise callback for a ticket that is not in a status listed in callback.statuses");
-    throw invalid(`Ticket ${callback.ID} is not in a status listed in callback.statuses; nothing was done.`);
+    deps.log.warn({ service: "ConnectWise", ticket, statusId: now.id }, "ignored a ConnectWise callback for a ticket that is not in a status listed in callback.statuses");
+    throw invalid(`Ticket ${ticket} is not in a status listed in callback.statuses; nothing was done.`);
   };
 
   const acts = (callback: CallbackBody): boolean =>
@@ -126,7 +138,7 @@ export function createConnectWiseTrigger(config: ConnectWiseCallbackConfig, deps
         deps.log.warn({ service: "ConnectWise" }, "refused a correctly signed ConnectWise callback whose CompanyId is not the configured companyId");
         throw new VerityError("WEBHOOK_SIGNATURE_INVALID");
       }
-      await checkStatus(callback.data);
+      await checkStatus(callback.data, request);
     },
     parse(request): TriggerEvent[] {
       if (fromWorkflow(request)) return [parseWorkflowPress(parseStrictJson(request.rawBody))];
@@ -140,12 +152,7 @@ export function createConnectWiseTrigger(config: ConnectWiseCallbackConfig, deps
         );
       }
       if (!acts(body)) return [];
-      const fromQuery = request.query.recordId ?? request.query.ID;
-      const queryId = fromQuery === undefined || fromQuery === "" ? undefined : recordId.safeParse(fromQuery);
-      if (queryId !== undefined && !queryId.success) throw invalid("The callback URL's recordId is not a ticket number.");
-      const ticket = body.ID ?? queryId?.data;
-      if (ticket === undefined) throw invalid("The ConnectWise callback names no ticket (ID).");
-      if (queryId !== undefined && queryId.data !== ticket) throw invalid("The callback URL's recordId and the body's ID name different tickets.");
+      const ticket = ticketOf(body, request);
       return [
         {
           deliveryId: body.MessageId ?? `body-${createHash("sha256").update(request.rawBody).digest("base64url")}`,
