@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { autotaskAdapter } from "./autotask/autotask-adapter.js";
+import { connectwiseAdapter } from "./connectwise/connectwise-adapter.js";
 import { freshserviceAdapter } from "./freshservice/freshservice-adapter.js";
 import { haloAdapter } from "./halopsa/halopsa-adapter.js";
 import { jsmAdapter } from "./jira/jira-adapter.js";
@@ -13,6 +14,7 @@ import { zendeskAdapter } from "./zendesk/zendesk-adapter.js";
  */
 export const TICKETING_ADAPTERS = [
   haloAdapter,
+  connectwiseAdapter,
   autotaskAdapter,
   snowAdapter,
   freshserviceAdapter,
