@@ -74,7 +74,7 @@ describe("Autotask notes", () => {
       assert.deepEqual(post?.body, {
         ticketID: 4242,
         title: NOTE_TITLE,
-        description: "Verity: caller VERIFIED\n- Caller: Jane & co\nSee the page (https://verity.example/v/abc#t=x-y_z).",
+        description: "Verity: caller VERIFIED\n- Caller: Jane & co\nSee the page: https://verity.example/v/abc#t=x-y_z",
         noteType: 1,
         publish: 2,
       });

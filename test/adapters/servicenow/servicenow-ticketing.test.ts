@@ -80,7 +80,7 @@ describe("ServiceNow as a TicketingSystem", () => {
     assert.equal(entry?.element, "work_notes");
     assert.equal(entry?.value, "Verity: caller VERIFIED\n- Audit hash: abc123\nNext: Open the verification in Verity: https://verity.example/v/1#t=xyz");
     assert.equal(fake.record("incident", JANE)?.work_notes, "", "the journal is not a field on the record");
-    assert.equal(workNoteText("<p>See https://a.example/x.</p>"), "See https://a.example/x");
+    assert.equal(workNoteText('<p>See <a href="https://a.example/x">the page</a>.</p>'), "See the page: https://a.example/x");
   });
 
   it("writes to the catalog task itself, not its requested item", async () => {

@@ -3,13 +3,9 @@ import { htmlToText } from "../shared/note-text.js";
 import type { AutotaskClient } from "./autotask-client.js";
 import { notATicket } from "./autotask-errors.js";
 
-// htmlToText writes a link as "label: url", which glues a sentence's full stop to the URL ("…#t=abc.")
-// and breaks the capability in it; "label (url)" keeps the URL whole in plain text.
-const LINK = /<a\s[^>]*href="([^"]*)"[^>]*>([^<]*)<\/a>/gi;
-
-/** A Verity note as Autotask's plain-text description. */
+/** A Verity note as Autotask's plain-text description (a link on its own line, clear of any full stop). */
 export function autotaskNoteText(html: string): string {
-  return htmlToText(html.replace(LINK, (_whole, href: string, label: string) => `${label} (${href})`));
+  return htmlToText(html);
 }
 
 const ticketId = (ticket: string): number => {

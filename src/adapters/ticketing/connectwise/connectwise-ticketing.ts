@@ -11,13 +11,9 @@ const ticketId = (ticket: string): number => {
   return id;
 };
 
-/**
- * A note's plain text: htmlToText, then a sentence's full stop dropped where it would touch the end
- * of a link ("…#t=abc."), since a text note has no markup to end the link and a click, or a copy,
- * would take the stop with it.
- */
+/** A note's plain text (htmlToText: a link ends its line, so no full stop touches the URL). */
 export function noteText(html: string): string {
-  return htmlToText(html).replace(/(https?:\/\/\S*?)[.,;:!?]+(?=\n|$)/g, "$1");
+  return htmlToText(html);
 }
 
 /**

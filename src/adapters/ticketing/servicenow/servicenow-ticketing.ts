@@ -20,12 +20,12 @@ interface Located {
 }
 
 /**
- * The note as plain text. A sentence's full stop right after a link is dropped: ServiceNow turns
- * URLs in journal entries into links (UNCONFIRMED how it treats trailing punctuation), and a link
- * whose capability ends in "." would not open.
+ * The note as plain text (htmlToText). A link ends its line, so no full stop touches the URL:
+ * ServiceNow turns URLs in journal entries into links (UNCONFIRMED how it treats trailing
+ * punctuation), and a link whose capability ended in "." would not open.
  */
 export function workNoteText(html: string): string {
-  return htmlToText(html).replace(/(https?:\/\/\S+?)[.,;]+(?=\s|$)/gm, "$1");
+  return htmlToText(html);
 }
 
 /**
