@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { TICKETING_ADAPTERS } from "../../src/adapters/ticketing/registry.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -98,9 +99,29 @@ describe("configuration warnings: secrets written in the file", () => {
       DUO_SECRET_KEY: "duo-secret-key-value-0123456789abcdef0123",
       OKTA_API_TOKEN: "okta-api-token-value",
       VERITY_SSO_CLIENT_SECRET: "sso-client-secret-value",
+      CW_PUBLIC_KEY: "cw-public-key",
+      CW_PRIVATE_KEY: "cw-private-key-value",
+      AUTOTASK_SECRET: "autotask-secret-value",
+      AUTOTASK_INTEGRATION_CODE: "AUTOTASKINTEGRATIONCODE0",
+      AUTOTASK_WEBHOOK_SECRET_KEY: "an-autotask-secret-key-of-24-chars",
+      SNOW_CLIENT_SECRET: "snow-client-secret-value",
+      SNOW_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString("base64")}`,
+      FRESHSERVICE_API_KEY: "freshservice-api-key-value",
+      FRESHSERVICE_WEBHOOK_TOKEN: "a-freshservice-token-of-24-chars-or-more",
+      ZENDESK_API_TOKEN: "zendesk-api-token-value",
+      ZENDESK_WEBHOOK_SECRET: "a-zendesk-signing-secret-0123456789",
+      JSM_API_TOKEN: "jsm-api-token-value",
+      JSM_WEBHOOK_SECRET: "a-jira-webhook-secret-of-24-chars-or-more",
     };
     assert.deepEqual(loadConfigFile(join(examples, "verity.example.yaml"), env).warnings, []);
     assert.deepEqual(loadConfigFile(join(examples, "verity.msp.example.yaml"), env).warnings, []);
+    const everyDesk = loadConfigFile(join(examples, "verity.ticketing.example.yaml"), env);
+    assert.deepEqual(everyDesk.warnings, []);
+    assert.deepEqual(
+      [...new Set(Object.values(everyDesk.config.ticketing).map((t) => t.kind))].sort(),
+      TICKETING_ADAPTERS.map((a) => a.kind).sort(),
+      "the example shows every ticketing system Verity speaks",
+    );
   });
 });
 
