@@ -2,9 +2,10 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { VerityError } from "../../../domain/errors.js";
 import type { ProbeResult } from "../../../domain/ports.js";
-import type { OutboundClientOptions, OutboundResponse, RetryMode } from "../../http/outbound.js";
-import { createOutboundClient, OutboundError } from "../../http/outbound.js";
+import type { OutboundClientOptions } from "../../http/outbound.js";
+import { createOutboundClient } from "../../http/outbound.js";
 import { readJson } from "../../http/json.js";
+import { createJsonApi } from "../shared/json-api.js";
 import { probeWith } from "../../shared/probe.js";
 import type { ConnectWiseConfig } from "./connectwise-config.js";
 import type { CwOperation } from "./connectwise-errors.js";
@@ -51,14 +52,6 @@ export interface ConnectWiseClientDeps {
   readonly retry?: Pick<OutboundClientOptions, "maxRetries" | "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs">;
 }
 
-interface ApiCall {
-  readonly method: "GET" | "POST";
-  readonly path: string;
-  readonly query?: Readonly<Record<string, string>>;
-  readonly body?: string;
-  readonly retry: RetryMode;
-}
-
 const list = z.array(z.unknown()).max(1000);
 const created = z.object({ id: z.number().int().positive().safe() });
 
@@ -76,36 +69,15 @@ export function createConnectWiseClient(config: ConnectWiseConfig, deps: Connect
   const http = createOutboundClient({ name: "ConnectWise", timeoutMs: config.timeoutMs, log: deps.log, ...deps.retry });
   const authorization = `Basic ${Buffer.from(`${config.companyId}+${config.publicKey}:${config.privateKey.reveal()}`, "utf8").toString("base64")}`;
 
-  const call = async (request: ApiCall, op: CwOperation): Promise<OutboundResponse> => {
-    const url = new URL(`${config.apiUrl}${request.path}`);
-    for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, value);
-    try {
-      return await http.request({
-        method: request.method,
-        url,
-        headers: {
-          authorization,
-          clientid: config.clientId,
-          accept: "application/json",
-          ...(request.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
-        },
-        ...(request.body === undefined ? {} : { body: request.body }),
-        retry: request.retry,
-      });
-    } catch (error) {
-      if (error instanceof OutboundError) throw cwTransportError(error, op);
-      throw error;
-    }
-  };
-
-  const read = async <T>(request: ApiCall, op: CwOperation, schema: z.ZodType<T>, missing?: () => T): Promise<T> => {
-    const response = await call(request, op);
-    if (response.status === 404 && missing !== undefined) return missing();
-    if (response.status < 200 || response.status > 299) throw cwApiError(response, op, config.apiUrl);
-    const parsed = schema.safeParse(readJson(response.text));
-    if (!parsed.success) throw cwUnreadable(op, config.apiUrl);
-    return parsed.data;
-  };
+  const { call, read } = createJsonApi<CwOperation>({
+    http,
+    baseUrl: config.apiUrl,
+    service: "ConnectWise",
+    log: deps.log,
+    authorization: () => authorization,
+    headers: { clientid: config.clientId },
+    errors: { transport: cwTransportError, api: (response, op) => cwApiError(response, op, config.apiUrl), unreadable: (op) => cwUnreadable(op, config.apiUrl) },
+  });
 
   return {
     getTicket(id) {

@@ -1,10 +1,9 @@
 import type { Logger } from "pino";
-import type { z } from "zod";
 import { VerityError } from "../../../domain/errors.js";
 import type { ProbeResult } from "../../../domain/ports.js";
-import { readJson } from "../../http/json.js";
-import type { OutboundClientOptions, OutboundResponse, RetryMode } from "../../http/outbound.js";
-import { createOutboundClient, OutboundError } from "../../http/outbound.js";
+import { createJsonApi } from "../shared/json-api.js";
+import type { OutboundClientOptions } from "../../http/outbound.js";
+import { createOutboundClient } from "../../http/outbound.js";
 import { probeWith } from "../../shared/probe.js";
 import type { FreshserviceConfig } from "./freshservice-config.js";
 import type { FreshserviceOperation } from "./freshservice-errors.js";
@@ -51,14 +50,6 @@ export interface FreshserviceClientDeps {
   readonly retry?: Pick<OutboundClientOptions, "maxRetries" | "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs">;
 }
 
-interface ApiCall {
-  readonly method: "GET" | "POST";
-  readonly path: string;
-  readonly query?: Readonly<Record<string, string>>;
-  readonly body?: string;
-  readonly retry: RetryMode;
-}
-
 /**
  * Creates the Freshservice client: Basic `apikey:X`, bounded retries for reads (429 waits for
  * Retry-After), a single attempt for notes.
@@ -73,35 +64,14 @@ export function createFreshserviceClient(config: FreshserviceConfig, deps: Fresh
   const http = createOutboundClient({ name: "Freshservice", timeoutMs: config.timeoutMs, log: deps.log, ...deps.retry });
   const authorization = `Basic ${Buffer.from(`${config.apiKey.reveal()}:X`, "utf8").toString("base64")}`;
 
-  const call = async (request: ApiCall, op: FreshserviceOperation): Promise<OutboundResponse> => {
-    const url = new URL(`${config.baseUrl}/api/v2${request.path}`);
-    for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, value);
-    try {
-      return await http.request({
-        method: request.method,
-        url,
-        headers: {
-          authorization,
-          accept: "application/json",
-          ...(request.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
-        },
-        ...(request.body === undefined ? {} : { body: request.body }),
-        retry: request.retry,
-      });
-    } catch (error) {
-      if (error instanceof OutboundError) throw freshserviceTransportError(error, op);
-      throw error;
-    }
-  };
-
-  const read = async <T>(request: ApiCall, op: FreshserviceOperation, schema: z.ZodType<T>, missing?: () => T): Promise<{ data: T; response: OutboundResponse }> => {
-    const response = await call(request, op);
-    if (response.status === 404 && missing !== undefined) return { data: missing(), response };
-    if (response.status < 200 || response.status > 299) throw freshserviceApiError(response, op, config.baseUrl);
-    const parsed = schema.safeParse(readJson(response.text));
-    if (!parsed.success) throw freshserviceUnreadable(op, config.baseUrl);
-    return { data: parsed.data, response };
-  };
+  const { call, readWithResponse: read } = createJsonApi<FreshserviceOperation>({
+    http,
+    baseUrl: `${config.baseUrl}/api/v2`,
+    service: "Freshservice",
+    log: deps.log,
+    authorization: () => authorization,
+    errors: { transport: freshserviceTransportError, api: (response, op) => freshserviceApiError(response, op, config.baseUrl), unreadable: (op) => freshserviceUnreadable(op, config.baseUrl) },
+  });
 
   return {
     async getTicket(id) {

@@ -1,9 +1,8 @@
 import type { Logger } from "pino";
-import type { z } from "zod";
 import { VerityError } from "../../../domain/errors.js";
 import type { Clock, ProbeResult } from "../../../domain/ports.js";
-import type { OutboundClientOptions, OutboundResponse, RetryMode } from "../../http/outbound.js";
-import { createOutboundClient, OutboundError } from "../../http/outbound.js";
+import type { OutboundClientOptions } from "../../http/outbound.js";
+import { createOutboundClient } from "../../http/outbound.js";
 import type { HaloConfig } from "./halopsa-config.js";
 import type { HaloErrorContext, HaloOperation } from "./halopsa-errors.js";
 import { haloApiError, haloTransportError, haloUnreadable } from "./halopsa-errors.js";
@@ -18,6 +17,7 @@ import {
   parseEach,
 } from "./halopsa-schemas.js";
 import { readJson } from "../../http/json.js";
+import { createJsonApi } from "../shared/json-api.js";
 import { createHaloTokenSource } from "./halopsa-token.js";
 import { probeWith } from "../../shared/probe.js";
 
@@ -81,14 +81,6 @@ export interface HaloClientDeps {
   readonly retry?: Pick<OutboundClientOptions, "maxRetries" | "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs">;
 }
 
-interface ApiCall {
-  readonly method: "GET" | "POST";
-  readonly path: string;
-  readonly query?: Readonly<Record<string, string>>;
-  readonly body?: string;
-  readonly retry: RetryMode;
-}
-
 /**
  * Creates the HaloPSA API client: OAuth2 client credentials (cached, one request for concurrent
  * callers, renewed once on a 401), bounded retries for reads, and a single attempt for notes.
@@ -104,45 +96,15 @@ export function createHaloClient(config: HaloConfig, deps: HaloClientDeps): Halo
   const tokens = createHaloTokenSource(config, { http, clock: deps.clock, log: deps.log });
   const ctx: HaloErrorContext = { outcome: config.outcome, scope: config.scope, apiUrl: config.apiUrl };
 
-  const send = async (call: ApiCall, op: HaloOperation, token: string): Promise<OutboundResponse> => {
-    const url = new URL(`${config.apiUrl}${call.path}`);
-    for (const [key, value] of Object.entries(call.query ?? {})) url.searchParams.set(key, value);
-    try {
-      return await http.request({
-        method: call.method,
-        url,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: "application/json",
-          ...(call.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
-        },
-        ...(call.body === undefined ? {} : { body: call.body }),
-        retry: call.retry,
-      });
-    } catch (error) {
-      if (error instanceof OutboundError) throw haloTransportError(error, op);
-      throw error;
-    }
-  };
-
-  // A 401 means Halo did not act on the request, so one retry with a fresh token is safe even for a note.
-  const call = async (request: ApiCall, op: HaloOperation): Promise<OutboundResponse> => {
-    const token = await tokens.get();
-    const response = await send(request, op, token);
-    if (response.status !== 401) return response;
-    tokens.invalidate(token);
-    deps.log.warn({ service: "HaloPSA", operation: op.kind }, "HaloPSA refused the access token; fetching a new one");
-    return send(request, op, await tokens.get());
-  };
-
-  const read = async <T>(request: ApiCall, op: HaloOperation, schema: z.ZodType<T>, missing?: () => T): Promise<T> => {
-    const response = await call(request, op);
-    if (response.status === 404 && missing !== undefined) return missing();
-    if (response.status < 200 || response.status > 299) throw haloApiError(response, op, ctx);
-    const parsed = schema.safeParse(readJson(response.text));
-    if (!parsed.success) throw haloUnreadable(op, ctx);
-    return parsed.data;
-  };
+  const { call, read } = createJsonApi<HaloOperation>({
+    http,
+    baseUrl: config.apiUrl,
+    service: "HaloPSA",
+    log: deps.log,
+    authorization: async () => `Bearer ${await tokens.get()}`,
+    invalidate: (authorization) => tokens.invalidate(authorization.slice("Bearer ".length)),
+    errors: { transport: haloTransportError, api: (response, op) => haloApiError(response, op, ctx), unreadable: (op) => haloUnreadable(op, ctx) },
+  });
 
   return {
     async getTicket(id) {

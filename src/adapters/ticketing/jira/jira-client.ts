@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
-import type { z } from "zod";
 import { VerityError } from "../../../domain/errors.js";
 import type { ProbeResult } from "../../../domain/ports.js";
 import { readJson } from "../../http/json.js";
-import type { OutboundClientOptions, OutboundResponse, RetryMode } from "../../http/outbound.js";
-import { createOutboundClient, OutboundError } from "../../http/outbound.js";
+import { createJsonApi } from "../shared/json-api.js";
+import type { OutboundClientOptions } from "../../http/outbound.js";
+import { createOutboundClient } from "../../http/outbound.js";
 import { probeWith } from "../../shared/probe.js";
 import type { JsmConfig } from "./jira-config.js";
 import type { JsmOperation } from "./jira-errors.js";
@@ -52,14 +52,6 @@ export interface JsmClientDeps {
   readonly retry?: Pick<OutboundClientOptions, "maxRetries" | "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs">;
 }
 
-interface ApiCall {
-  readonly method: "GET" | "POST";
-  readonly path: string;
-  readonly query?: Readonly<Record<string, string>>;
-  readonly body?: string;
-  readonly retry: RetryMode;
-}
-
 /**
  * Jira's 429s carry Retry-After; some carry only X-RateLimit-Reset, an ISO 8601 time
  * (`yyyy-MM-ddTHH:mmZ`), which is read when Retry-After is missing.
@@ -90,35 +82,14 @@ export function createJsmClient(config: JsmConfig, deps: JsmClientDeps): JsmClie
   });
   const authorization = `Basic ${Buffer.from(`${config.auth.email}:${config.auth.apiToken.reveal()}`, "utf8").toString("base64")}`;
 
-  const call = async (request: ApiCall, op: JsmOperation): Promise<OutboundResponse> => {
-    const url = new URL(`${config.siteUrl}${request.path}`);
-    for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, value);
-    try {
-      return await http.request({
-        method: request.method,
-        url,
-        headers: {
-          authorization,
-          accept: "application/json",
-          ...(request.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
-        },
-        ...(request.body === undefined ? {} : { body: request.body }),
-        retry: request.retry,
-      });
-    } catch (error) {
-      if (error instanceof OutboundError) throw jsmTransportError(error, op);
-      throw error;
-    }
-  };
-
-  const read = async <T>(request: ApiCall, op: JsmOperation, schema: z.ZodType<T>, missing?: () => T): Promise<T> => {
-    const response = await call(request, op);
-    if (response.status === 404 && missing !== undefined) return missing();
-    if (response.status < 200 || response.status > 299) throw jsmApiError(response, op, config.siteUrl);
-    const parsed = schema.safeParse(readJson(response.text));
-    if (!parsed.success) throw jsmUnreadable(op, config.siteUrl);
-    return parsed.data;
-  };
+  const { call, read } = createJsonApi<JsmOperation>({
+    http,
+    baseUrl: config.siteUrl,
+    service: "Jira Service Management",
+    log: deps.log,
+    authorization: () => authorization,
+    errors: { transport: jsmTransportError, api: (response, op) => jsmApiError(response, op, config.siteUrl), unreadable: (op) => jsmUnreadable(op, config.siteUrl) },
+  });
 
   const requestPath = (ticket: string) => `/rest/servicedeskapi/request/${encodeURIComponent(ticket)}`;
 

@@ -1,10 +1,9 @@
 import type { Logger } from "pino";
-import type { z } from "zod";
 import { VerityError } from "../../../domain/errors.js";
 import type { ProbeResult } from "../../../domain/ports.js";
-import { readJson } from "../../http/json.js";
-import type { OutboundClientOptions, OutboundResponse, RetryMode } from "../../http/outbound.js";
-import { createOutboundClient, OutboundError } from "../../http/outbound.js";
+import { createJsonApi } from "../shared/json-api.js";
+import type { OutboundClientOptions } from "../../http/outbound.js";
+import { createOutboundClient } from "../../http/outbound.js";
 import { probeWith } from "../../shared/probe.js";
 import type { ZendeskConfig } from "./zendesk-config.js";
 import type { ZendeskOperation } from "./zendesk-errors.js";
@@ -48,14 +47,6 @@ export interface ZendeskClientDeps {
   readonly retry?: Pick<OutboundClientOptions, "maxRetries" | "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs">;
 }
 
-interface ApiCall {
-  readonly method: "GET" | "PUT";
-  readonly path: string;
-  readonly query?: Readonly<Record<string, string>>;
-  readonly body?: string;
-  readonly retry: RetryMode;
-}
-
 /**
  * Creates the Zendesk client: an API token (Basic) or OAuth bearer, bounded retries for reads
  * (429 waits for Retry-After), a single attempt for notes.
@@ -73,35 +64,14 @@ export function createZendeskClient(config: ZendeskConfig, deps: ZendeskClientDe
       ? `Basic ${Buffer.from(`${config.auth.email}/token:${config.auth.apiToken.reveal()}`, "utf8").toString("base64")}`
       : `Bearer ${config.auth.accessToken.reveal()}`;
 
-  const call = async (request: ApiCall, op: ZendeskOperation): Promise<OutboundResponse> => {
-    const url = new URL(`${config.baseUrl}/api/v2${request.path}`);
-    for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, value);
-    try {
-      return await http.request({
-        method: request.method,
-        url,
-        headers: {
-          authorization,
-          accept: "application/json",
-          ...(request.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
-        },
-        ...(request.body === undefined ? {} : { body: request.body }),
-        retry: request.retry,
-      });
-    } catch (error) {
-      if (error instanceof OutboundError) throw zendeskTransportError(error, op);
-      throw error;
-    }
-  };
-
-  const read = async <T>(request: ApiCall, op: ZendeskOperation, schema: z.ZodType<T>, missing?: () => T): Promise<T> => {
-    const response = await call(request, op);
-    if (response.status === 404 && missing !== undefined) return missing();
-    if (response.status < 200 || response.status > 299) throw zendeskApiError(response, op, config.baseUrl);
-    const parsed = schema.safeParse(readJson(response.text));
-    if (!parsed.success) throw zendeskUnreadable(op, config.baseUrl);
-    return parsed.data;
-  };
+  const { call, read } = createJsonApi<ZendeskOperation>({
+    http,
+    baseUrl: `${config.baseUrl}/api/v2`,
+    service: "Zendesk",
+    log: deps.log,
+    authorization: () => authorization,
+    errors: { transport: zendeskTransportError, api: (response, op) => zendeskApiError(response, op, config.baseUrl), unreadable: (op) => zendeskUnreadable(op, config.baseUrl) },
+  });
 
   return {
     async getTicket(id) {
