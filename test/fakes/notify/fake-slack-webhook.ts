@@ -45,6 +45,6 @@ export async function startFakeSlackWebhook(): Promise<FakeSlackWebhook> {
     bodies,
     attempts: () => attempts,
     setMode: (m) => (mode = m),
-    close: fake.close,
+    close: () => fake.close(),
   };
 }

@@ -50,7 +50,7 @@ export async function startFakeTeamsWorkflow(): Promise<FakeTeamsWorkflow> {
     bodies,
     attempts: () => attempts,
     setMode: (m) => (mode = m),
-    close: fake.close,
+    close: () => fake.close(),
   };
 }
 

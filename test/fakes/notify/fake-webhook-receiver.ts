@@ -71,6 +71,6 @@ export async function startFakeWebhookReceiver(options: { secret: string; path?:
     messages,
     refused,
     setMode: (m) => (mode = m),
-    close: fake.close,
+    close: () => fake.close(),
   };
 }
