@@ -44,8 +44,8 @@ export const OUTCOME_WORDS: Readonly<Record<NotificationOutcome, string>> = {
 };
 
 /**
- * The `data` of an event. It names the caller by display name and directory id only: never a
- * phone number or email (not even masked), a code, a passcode or a capability link.
+ * The `data` of an event. It names the caller by display name and directory id; a phone number
+ * or email only masked (`sentTo`); never a code, a passcode or a capability link.
  */
 export interface VerificationEventData {
   readonly verificationId: string;
@@ -56,8 +56,14 @@ export interface VerificationEventData {
   /** The method id (`sms`, `duo-push`) and the words the web app uses for it. */
   readonly method: string;
   readonly methodLabel: string;
-  /** Null when the verification named no ticket; `system` is null when no PSA confirmed it. */
-  readonly ticket: { readonly id: string; readonly system: string | null } | null;
+  /**
+   * Null when the verification named no ticket. `system` is the ticketing system (by configured
+   * name) the ticket is in, null when it is only a reference; `confirmed` says whether that system
+   * confirmed the ticket is this caller's.
+   */
+  readonly ticket: { readonly id: string; readonly system: string | null; readonly confirmed: boolean } | null;
+  /** Where a code was sent, masked as the web app shows it (`+44 •••• ••0001`); null for a push or an app code. */
+  readonly sentTo: string | null;
   readonly subject: { readonly displayName: string; readonly directoryId: string };
   readonly technician: string;
   /** When the ending was recorded (the audit event's time), ISO 8601 UTC. */

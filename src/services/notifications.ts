@@ -78,7 +78,7 @@ export function createNotificationDestinations(list: readonly NotificationDestin
   };
 }
 
-/** The event's data: who, what, when, and the audit event that proves it. Never a number or code. */
+/** The event's data: who, what, when, and the audit event that proves it. Never a code, nor a number or address but masked. */
 export function verificationEventData(v: Verification, event: ChainedAuditEvent, context: { tenantName: string; publicUrl: string | undefined }): VerificationEventData | null {
   const outcome = outcomeOf({ state: v.state, stateReason: v.stateReason, methodKind: parseMethod(v.method).kind });
   if (outcome === null) return null;
@@ -89,7 +89,8 @@ export function verificationEventData(v: Verification, event: ChainedAuditEvent,
     reason: v.stateReason === null ? null : v.stateReason.slice(0, 200),
     method: v.method,
     methodLabel: methodLabel(v.method),
-    ticket: v.ticket === null ? null : { id: v.ticket, system: v.ticketSystem },
+    ticket: v.ticket === null ? null : { id: v.ticket, system: v.ticketSystem, confirmed: v.ticketSystem !== null && v.ticketConfirmedAt !== null },
+    sentTo: v.destinationMasked,
     subject: { displayName: v.subjectName, directoryId: v.subjectId },
     technician: v.technician,
     at: event.at,

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { readOutbox } from "../../src/adapters/channel/console/console-channel.js";
@@ -7,9 +12,13 @@ import { listAuditEvents } from "../../src/store/audit-dal.js";
 import { startFakeSlackWebhook, type FakeSlackWebhook } from "../fakes/notify/fake-slack-webhook.js";
 import { startFakeTeamsWorkflow, type FakeTeamsWorkflow } from "../fakes/notify/fake-teams-workflow.js";
 import { startFakeWebhookReceiver, type FakeWebhookReceiver } from "../fakes/notify/fake-webhook-receiver.js";
+import { specVerify } from "../fakes/notify/standard-webhooks-verify.js";
+import { stringify } from "yaml";
+import { BIN, runCli } from "../helpers/cli.js";
 import { createFakeClock } from "../helpers/clock.js";
 import { waitFor } from "../helpers/engine.js";
-import { TEST_USERS } from "../helpers/fixtures.js";
+import { TEST_DIRECTORY_YAML, TEST_USERS } from "../helpers/fixtures.js";
+import { freePort } from "../helpers/net.js";
 import { acmeTenant, createTestRuntime, ROOMY_LIMITS, type TestRuntime } from "../helpers/runtime.js";
 import { listen } from "../helpers/server.js";
 
@@ -29,7 +38,9 @@ interface Envelope {
     tenant: { id: string; name: string };
     outcome: string;
     method: string;
-    ticket: { id: string; system: string | null } | null;
+    ticket: { id: string; system: string | null; confirmed: boolean } | null;
+    sentTo: string | null;
+    reason: string | null;
     subject: { displayName: string; directoryId: string };
     technician: string;
     evidence: { auditEventId: string; seq: number; hash: string; action: string };
@@ -142,7 +153,9 @@ describe("outbound events (webhook, Teams, Slack)", () => {
     }
     const smsMessage = messages.find((m) => m.data.verificationId === sms);
     assert.equal(smsMessage?.data.method, "sms");
-    assert.deepEqual(smsMessage?.data.ticket, { id: "T-100", system: null });
+    assert.deepEqual(smsMessage?.data.ticket, { id: "T-100", system: null, confirmed: false });
+    assert.match(smsMessage?.data.sentTo ?? "", /^\+44 [•\s]+0001$/, "the number masked, as the web app shows it");
+    assert.equal(messages.find((m) => m.data.verificationId === fraud)?.data.sentTo, null, "a push has no destination");
 
     assert.equal(teams.cards.length, 4, "one card per ending; the fraud report is one alert, not two cards");
     const headlines = teams.cards.map((c) => ((c.body as { text?: string }[])[0]?.text ?? ""));
@@ -155,28 +168,64 @@ describe("outbound events (webhook, Teams, Slack)", () => {
     assert.match(slack.messages[1]?.text ?? "", /Caller DENIED: Jane Doe \(Acme Test\)/);
   });
 
-  it("a receiver that is down gets the message once it is back: once, with the same webhook-id", async () => {
-    receiver.setMode({ kind: "drop" });
+  it("an expired and a cancelled verification are reported too, with why", async () => {
+    const before = receiver.messages.length;
+    const cancelled = String((await api("POST", "/api/v1/verifications", { user: TEST_USERS.jane.upn, method: "sms", ticket: "T-CANCEL" })).id);
+    await api("POST", `/api/v1/verifications/${cancelled}/cancel`, { reason: "caller hung up" });
+    const expired = String((await api("POST", "/api/v1/verifications", { user: TEST_USERS.jane.upn, method: "sms", ticket: "T-EXPIRE" })).id);
+    clock.advance(3600_000);
+    assert.ok((await t.runtime.engine.expireDue()) >= 1);
+    await t.runtime.queue.drain();
+    const fresh = webhookMessages().slice(before);
+    const byId = (id: string) => fresh.filter((m) => m.data.verificationId === id);
+    assert.deepEqual(byId(cancelled).map((m) => [m.type, m.data.outcome]), [["verification.completed", "cancelled"]]);
+    assert.deepEqual(byId(expired).map((m) => [m.type, m.data.outcome]), [["verification.completed", "expired"]]);
+    const card = (verificationId: string) =>
+      teams.cards.find((c) => JSON.stringify(c).includes(`/history/${verificationId}`)) as { body: { text?: string; facts?: { title: string; value: string }[] }[] } | undefined;
+    assert.match(card(cancelled)?.body[0]?.text ?? "", /^Caller CANCELLED: Jane Doe$/);
+    assert.match(card(expired)?.body[0]?.text ?? "", /^Caller EXPIRED: Jane Doe$/);
+    const facts = Object.fromEntries((card(expired)?.body[1]?.facts ?? []).map((f) => [f.title, f.value]));
+    assert.equal(facts.Ticket, "T-EXPIRE (a reference: no ticketing system)");
+    assert.ok(facts.Why !== undefined && facts.Why !== "", "the card says why");
+    assert.equal(slack.messages.length, 2, "Slack asked for neither");
+  });
+
+  it("an outage (no answer, 503, then 429 with Retry-After) delays a webhook but loses none and sends none twice", async () => {
     const before = receiver.attempts.length;
+    const processed = receiver.messages.length;
+    const cards = teams.cards.length;
+    receiver.setMode({ kind: "drop" });
     const id = await smsVerified("T-200");
     await t.runtime.queue.drain();
-    clock.advance(15_000);
+    assert.equal(teams.cards.length, cards + 1, "the Teams card does not wait for the webhook");
+    receiver.setMode({ kind: "status", status: 503 });
+    clock.advance(10_001);
     await t.runtime.queue.drain();
-    const failed = receiver.attempts.slice(before);
-    assert.ok(failed.length >= 2, "it was tried while down");
+    receiver.setMode({ kind: "status", status: 429, body: "slow down", retryAfter: "120" });
+    clock.advance(20_001);
+    await t.runtime.queue.drain();
+    assert.equal(receiver.attempts.length - before, 3, "tried while down: dropped, 503, 429");
     receiver.setMode({ kind: "ok" });
-    for (let i = 0; i < 20 && !receiver.messages.some((m) => (JSON.parse(m.body) as Envelope).data.verificationId === id); i += 1) {
-      clock.advance(60_000);
-      await t.runtime.queue.drain();
-    }
-    const delivered = receiver.messages.filter((m) => (JSON.parse(m.body) as Envelope).data.verificationId === id);
+    clock.advance(60_000);
+    await t.runtime.queue.drain();
+    assert.equal(receiver.attempts.length - before, 3, "Retry-After: 120 is honoured (no attempt 60 s later)");
+    clock.advance(61_000);
+    await t.runtime.queue.drain();
+    assert.equal(receiver.attempts.length - before, 4, "sent once Retry-After has passed");
+
+    const delivered = receiver.messages.slice(processed).filter((m) => (JSON.parse(m.body) as Envelope).data.verificationId === id);
     assert.equal(delivered.length, 1);
-    const tries = receiver.attempts.slice(before).filter((a) => a.id === delivered[0]?.id);
-    assert.equal(tries.length, receiver.attempts.length - before, "every attempt carried the same webhook-id");
-    assert.ok(new Set(tries.map((a) => a.timestamp)).size > 1, "each attempt has its own timestamp");
+    const tries = receiver.attempts.slice(before);
+    assert.deepEqual(new Set(tries.map((a) => a.id)), new Set([delivered[0]?.id]), "every attempt carried the same webhook-id");
+    assert.equal(new Set(tries.map((a) => a.timestamp)).size, 4, "each attempt has its own timestamp");
     assert.equal(new Set(tries.map((a) => a.body)).size, 1, "and the same body");
+    for (const a of tries) {
+      const verdict = specVerify({ secret: SECRET, id: a.id, timestamp: a.timestamp, signatureHeader: a.signature, body: a.body, nowSeconds: Number(a.timestamp) });
+      assert.deepEqual(verdict, { ok: true }, "each attempt is signed afresh for its own timestamp");
+    }
     clock.advance(3600_000);
     assert.equal(await t.runtime.queue.drain(), 0, "nothing is sent again");
+    assert.equal(receiver.attempts.length - before, 4);
   });
 
   it("gives up on a message the destination refuses, or after the retry window, and audits notification.failed", async () => {
@@ -238,5 +287,107 @@ describe("outbound events (webhook, Teams, Slack)", () => {
       ...codes.map((c) => ` ${c} `),
     ];
     for (const secret of secrets) assert.ok(!haystack.includes(secret), `found ${secret.slice(0, 4)}… somewhere`);
+  });
+});
+
+/**
+ * The outbox survives a crash: a real `verity serve` process records a verified check (the audit
+ * event and the queued message commit together), is killed with SIGKILL while its webhook is in
+ * flight (the receiver holds the request unanswered), and once restarted delivers that message:
+ * once, with the webhook-id of the attempt the crash cut off.
+ */
+describe("outbound events survive a crash between the audit event and delivery", () => {
+  let dir: string;
+  let receiver: FakeWebhookReceiver;
+  let configPath: string;
+  let port: number;
+  let token: string;
+  let child: ChildProcess | undefined;
+  const env = () => ({ VERITY_CONFIG: configPath, VERITY_EVENTS_SECRET: SECRET, VERITY_TECHNICIAN: "Terry Tech" });
+
+  const serve = async (): Promise<ChildProcess> => {
+    const started = spawn(process.execPath, [BIN, "serve", "--config", configPath], {
+      stdio: "ignore",
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env() },
+    });
+    for (let i = 0; i < 400; i += 1) {
+      if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) return started;
+      await sleep(25);
+    }
+    started.kill("SIGKILL");
+    throw new Error("verity serve did not become ready");
+  };
+  const kill = async (process: ChildProcess, signal: NodeJS.Signals) => {
+    const exited = new Promise((resolve) => (process.exitCode !== null || process.signalCode !== null ? resolve(null) : process.once("exit", resolve)));
+    process.kill(signal);
+    await exited;
+  };
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return (await response.json()) as Record<string, unknown>;
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "verity-events-crash-"));
+    receiver = await startFakeWebhookReceiver({ secret: SECRET });
+    port = await freePort();
+    writeFileSync(join(dir, "directory.yaml"), TEST_DIRECTORY_YAML);
+    configPath = join(dir, "verity.yaml");
+    writeFileSync(
+      configPath,
+      stringify({
+        dataDir: join(dir, "data"),
+        server: { host: "127.0.0.1", port, publicUrl: PUBLIC_URL },
+        security: { hashKey: "events-crash-hash-key-0123456789-abcdefgh" },
+        log: { level: "warn" },
+        jobs: { lockSeconds: 5 },
+        providers: { console: { kind: "console" } },
+        notifications: [{ kind: "webhook", url: receiver.url, secret: "${VERITY_EVENTS_SECRET}" }],
+        tenants: [{ id: "acme", name: "Acme Test", domains: ["acme.test"], directory: { kind: "file", path: "directory.yaml" }, methods: { sms: "console" } }],
+      }),
+    );
+    const created = await runCli(["token", "create", "--name", "Terry Tech", "--role", "technician"], { cwd: dir, env: env() });
+    assert.equal(created.code, 0, created.stderr);
+    token = created.stdout.trim();
+  });
+
+  after(async () => {
+    if (child !== undefined) await kill(child, "SIGKILL");
+    await receiver.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a message queued with the verified check is delivered after a kill -9 and a restart, once", async () => {
+    receiver.setMode({ kind: "hang" });
+    child = await serve();
+    const v = await call("POST", "/api/v1/verifications", { user: TEST_USERS.jane.upn, method: "sms", ticket: "T-CRASH" });
+    const id = String(v.id);
+    const code = await waitFor(async () => (await readOutbox(join(dir, "data", "dev-outbox.jsonl"), 10)).find((m) => m.text.length > 0)?.text.match(/\b(\d{6})\b/)?.[1]);
+    const checked = await call("POST", `/api/v1/verifications/${id}/check`, { code });
+    assert.equal(checked.outcome, "verified");
+    const cutOff = await waitFor(() => receiver.attempts[0], 10_000);
+    await kill(child, "SIGKILL");
+    child = undefined;
+    assert.equal(receiver.messages.length, 0, "nothing was delivered before the crash");
+
+    receiver.setMode({ kind: "ok" });
+    child = await serve();
+    const delivered = await waitFor(() => receiver.messages[0], 20_000);
+    assert.equal(delivered.id, cutOff.id, "the same webhook-id as the attempt the crash cut off");
+    assert.equal(delivered.body, cutOff.body);
+    const message = JSON.parse(delivered.body) as Envelope;
+    assert.equal(message.type, "verification.completed");
+    assert.equal(message.data.verificationId, id);
+    assert.equal(message.data.outcome, "verified");
+    assert.deepEqual(receiver.refused, []);
+    await sleep(300);
+    await kill(child, "SIGTERM");
+    child = undefined;
+    assert.equal(receiver.messages.length, 1, "delivered once");
+    assert.ok(receiver.attempts.every((a) => a.id === cutOff.id));
   });
 });

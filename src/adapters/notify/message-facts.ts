@@ -21,12 +21,26 @@ const TONES: Readonly<Record<NotificationOutcome, MessageFacts["tone"]>> = {
   cancelled: "neutral",
 };
 
+/** Verity's reason codes in a technician's words; anything else (a cancel's own words) shown as recorded. */
+const REASON_WORDS: Readonly<Record<string, string>> = {
+  timed_out: "no answer before it expired",
+  too_many_attempts: "too many wrong codes",
+  fraud: "the caller's app reported the request as fraud",
+  denied: "the caller denied the request in their app",
+};
+
 const utc = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 
 /** One line of plain text: control characters and line breaks become spaces, and it is cut short. */
 export function oneLine(text: string, max = 200): string {
   const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function ticketNote(ticket: NonNullable<VerificationEventData["ticket"]>): string {
+  if (ticket.system === null) return "(a reference: no ticketing system)";
+  const system = oneLine(ticket.system, 60);
+  return ticket.confirmed ? `(${system})` : `(${system}, not yet confirmed as the caller's ticket)`;
 }
 
 export function messageFacts(message: NotificationMessage): MessageFacts {
@@ -39,13 +53,15 @@ export function messageFacts(message: NotificationMessage): MessageFacts {
     message.type === "verification.fraud_reported"
       ? `Fraud alert: ${caller} reported a verification request as not theirs`
       : `Caller ${OUTCOME_WORDS[d.outcome]}: ${caller}`;
-  const ticket = d.ticket === null ? null : `${oneLine(d.ticket.id, 60)}${d.ticket.system === null ? " (not confirmed by a ticketing system)" : ` (${oneLine(d.ticket.system, 60)})`}`;
+  const ticket = d.ticket === null ? null : `${oneLine(d.ticket.id, 60)} ${ticketNote(d.ticket)}`;
   const facts = [
     { title: "Outcome", value: OUTCOME_WORDS[d.outcome] },
+    ...(d.outcome === "verified" || d.reason === null ? [] : [{ title: "Why", value: oneLine(REASON_WORDS[d.reason] ?? d.reason.replace(/_/g, " "), 150) }]),
     { title: "Caller", value: caller },
     { title: "Organisation", value: oneLine(d.tenant.name, 100) },
     ...(ticket === null ? [] : [{ title: "Ticket", value: ticket }]),
     { title: "Method", value: oneLine(d.methodLabel, 100) },
+    ...(d.sentTo === null ? [] : [{ title: "Sent to", value: oneLine(d.sentTo, 60) }]),
     { title: "Technician", value: oneLine(d.technician, 100) },
     { title: "When", value: utc(d.at) },
   ];

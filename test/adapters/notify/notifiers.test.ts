@@ -24,7 +24,8 @@ const MESSAGE: NotificationMessage = {
     reason: "code_matched",
     method: "sms",
     methodLabel: "Text message (SMS) code",
-    ticket: { id: "4242", system: "halo" },
+    ticket: { id: "4242", system: "halo", confirmed: true },
+    sentTo: "+44 •••• ••0001",
     subject: { displayName: "Jane [Doe](https://evil.example) <!channel>", directoryId: "jane-id" },
     technician: "Terry Tech",
     at: "2026-11-23T09:00:05.000Z",
@@ -95,7 +96,7 @@ describe("notifiers against their fakes", () => {
     const text = JSON.stringify(card);
     assert.match(card.body[0]?.text ?? "", /^Caller VERIFIED: Jane \\\[Doe\\\]\(https:\/\/evil\.example\) \\<!channel\\>$/, "markdown in a name is escaped");
     const facts = Object.fromEntries((card.body[1]?.facts ?? []).map((f) => [f.title, f.value]));
-    assert.deepEqual(Object.keys(facts), ["Outcome", "Caller", "Organisation", "Ticket", "Method", "Technician", "When"]);
+    assert.deepEqual(Object.keys(facts), ["Outcome", "Caller", "Organisation", "Ticket", "Method", "Sent to", "Technician", "When"]);
     assert.equal(facts.Ticket, "4242 (halo)");
     assert.equal(facts.Method, "Text message (SMS) code");
     assert.ok(text.includes("ab".repeat(32)), "the evidence hash");
