@@ -168,8 +168,10 @@ describe("outbound events (webhook, Teams, Slack)", () => {
     assert.match(slack.messages[1]?.text ?? "", /Caller DENIED: Jane Doe \(Acme Test\)/);
   });
 
-  it("an expired and a cancelled verification are reported too, with why", async () => {
+  it("a rejected (too many wrong codes), an expired and a cancelled verification are reported too, with why", async () => {
     const before = receiver.messages.length;
+    const rejected = String((await api("POST", "/api/v1/verifications", { user: TEST_USERS.jane.upn, method: "sms", ticket: "T-WRONG" })).id);
+    for (let i = 0; i < 5; i += 1) await api("POST", `/api/v1/verifications/${rejected}/check`, { code: "000000" });
     const cancelled = String((await api("POST", "/api/v1/verifications", { user: TEST_USERS.jane.upn, method: "sms", ticket: "T-CANCEL" })).id);
     await api("POST", `/api/v1/verifications/${cancelled}/cancel`, { reason: "caller hung up" });
     const expired = String((await api("POST", "/api/v1/verifications", { user: TEST_USERS.jane.upn, method: "sms", ticket: "T-EXPIRE" })).id);
@@ -178,6 +180,7 @@ describe("outbound events (webhook, Teams, Slack)", () => {
     await t.runtime.queue.drain();
     const fresh = webhookMessages().slice(before);
     const byId = (id: string) => fresh.filter((m) => m.data.verificationId === id);
+    assert.deepEqual(byId(rejected).map((m) => [m.type, m.data.outcome, m.data.reason]), [["verification.completed", "rejected", "too_many_attempts"]]);
     assert.deepEqual(byId(cancelled).map((m) => [m.type, m.data.outcome]), [["verification.completed", "cancelled"]]);
     assert.deepEqual(byId(expired).map((m) => [m.type, m.data.outcome]), [["verification.completed", "expired"]]);
     const card = (verificationId: string) =>
@@ -186,7 +189,9 @@ describe("outbound events (webhook, Teams, Slack)", () => {
     assert.match(card(expired)?.body[0]?.text ?? "", /^Caller EXPIRED: Jane Doe$/);
     const facts = Object.fromEntries((card(expired)?.body[1]?.facts ?? []).map((f) => [f.title, f.value]));
     assert.equal(facts.Ticket, "T-EXPIRE (a reference: no ticketing system)");
-    assert.ok(facts.Why !== undefined && facts.Why !== "", "the card says why");
+    assert.equal(facts.Why, "no answer before it expired");
+    assert.match(card(rejected)?.body[0]?.text ?? "", /^Caller REJECTED: Jane Doe$/);
+    assert.equal(Object.fromEntries((card(rejected)?.body[1]?.facts ?? []).map((f) => [f.title, f.value])).Why, "too many wrong codes");
     assert.equal(slack.messages.length, 2, "Slack asked for neither");
   });
 
