@@ -122,7 +122,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     ssoSignin: runtime.ssoSignin,
     chain: createChainStatus({ verifier: runtime.auditVerifier, clock: runtime.clock, log: runtime.log }),
     tokens: runtime.tokens,
-    connections: createConnectionTests({ tenants: runtime.tenants, config, anchors: runtime.anchors, audit: runtime.audit, clock: runtime.clock }),
+    connections: createConnectionTests({ tenants: runtime.tenants, config, anchors: runtime.anchors, notifications: runtime.notifications, audit: runtime.audit, clock: runtime.clock }),
     clock: runtime.clock,
   });
   // The demo phone shows codes by design: it exists only in the demo, never in `verity serve`.

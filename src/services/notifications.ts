@@ -8,14 +8,14 @@ import { methodLabel, parseMethod } from "../domain/methods.js";
 import {
   outcomeOf,
   TEST_EVENT_TYPE,
-  type DeliveryOutcome,
   type NotificationEventType,
   type NotificationMessage,
   type NotificationOutcome,
   type Notifier,
   type VerificationEventData,
 } from "../domain/notifications.js";
-import type { Clock } from "../domain/ports.js";
+import { isVerityError } from "../domain/errors.js";
+import type { Clock, ProbeResult } from "../domain/ports.js";
 import type { Verification } from "../domain/verification.js";
 import { firstVerificationEvent } from "../store/audit-dal.js";
 import { disableDestination, disabledDestinations } from "../store/notification-dal.js";
@@ -215,11 +215,22 @@ async function disable(deps: { audit: AuditWriter; clock: Clock }, destination: 
   });
 }
 
-/** Sends a `verity.test` message straight away (the integrations page's "Test connection"). */
-export async function sendTestMessage(destination: NotificationDestination, clock: Clock): Promise<DeliveryOutcome> {
+/**
+ * Sends a `verity.test` message straight away, not queued and not retried (the integrations
+ * page's "Test connection"), and says in words what the destination answered.
+ */
+export async function probeDestination(destination: NotificationDestination, clock: Clock): Promise<ProbeResult> {
   const now = clock.now();
-  return destination.notifier.deliver(
-    { type: TEST_EVENT_TYPE, timestamp: now.toISOString(), data: { message: "A test message from Verity: this destination is configured correctly." } },
-    { messageId: `msg_test_${randomUUID()}`, now },
-  );
+  try {
+    const outcome = await destination.notifier.deliver(
+      { type: TEST_EVENT_TYPE, timestamp: now.toISOString(), data: { message: "A test message from Verity: this destination is configured correctly." } },
+      { messageId: `msg_test_${randomUUID()}`, now },
+    );
+    return outcome === "delivered"
+      ? { ok: true, detail: `${destination.notifier.label} took a test message (type ${TEST_EVENT_TYPE}).` }
+      : { ok: false, detail: `${destination.notifier.label} answered 410 Gone: it no longer exists. Verity stops sending to a destination that answers so; configure a new URL.` };
+  } catch (error) {
+    if (isVerityError(error)) return { ok: false, detail: error.message };
+    throw error;
+  }
 }

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { readOutbox } from "../../src/adapters/channel/console/console-channel.js";
+import { createConnectionTests } from "../../src/services/connection-tests.js";
 import { listAuditEvents } from "../../src/store/audit-dal.js";
 import { startFakeSlackWebhook, type FakeSlackWebhook } from "../fakes/notify/fake-slack-webhook.js";
 import { startFakeTeamsWorkflow, type FakeTeamsWorkflow } from "../fakes/notify/fake-teams-workflow.js";
@@ -266,6 +267,33 @@ describe("outbound events (webhook, Teams, Slack)", () => {
     assert.equal(slack.attempts(), attempts, "the disabled destination gets nothing");
     assert.equal(teams.cards.length, cards + 1);
     assert.equal((await auditOf("notification.disabled")).length, 1);
+  });
+
+  it("an administrator's Test connection sends each destination one signed test message and says what it answered", async () => {
+    const tests = createConnectionTests({ tenants: t.runtime.tenants, config: t.runtime.config, anchors: t.runtime.anchors, notifications: t.runtime.notifications, audit: t.runtime.audit, clock });
+    const { tenants, notifications } = tests.list(t.admin);
+    assert.deepEqual(notifications.map((n) => [n.name, n.product]), [[`webhook ${new URL(receiver.url).origin}`, "Signed webhook (Standard Webhooks)"]]);
+    const own = tenants.find((v) => v.tenant.id === "acme")?.notifications ?? [];
+    assert.deepEqual(own.map((n) => n.product), ["Microsoft Teams (Workflows)", "Slack (incoming webhook)"]);
+    assert.ok([...notifications, ...own].every((n) => !n.id.includes("hooks.slack") && !n.id.includes(teams.signature)), "ids hold no URL");
+
+    const processed = receiver.messages.length;
+    const webhook = await tests.run(notifications[0]!.id, t.admin);
+    assert.equal(webhook.ok, true, webhook.detail);
+    assert.equal(receiver.messages.length, processed + 1);
+    const sent = receiver.messages.at(-1)!;
+    assert.match(sent.id, /^msg_test_/);
+    assert.equal((JSON.parse(sent.body) as { type: string }).type, "verity.test");
+    assert.deepEqual(receiver.refused, []);
+
+    assert.equal((await tests.run(own[0]!.id, t.admin)).ok, true);
+    assert.equal(((teams.cards.at(-1)?.body as { text?: string }[])[0])?.text, "Verity test message");
+    slack.setMode({ kind: "status", status: 400, body: "invalid_payload" });
+    const refused = await tests.run(own[1]!.id, t.admin);
+    slack.setMode({ kind: "ok" });
+    assert.equal(refused.ok, false);
+    assert.match(refused.detail, /answered 400 invalid_payload/);
+    assert.equal((await auditOf("integration.tested")).length, 3);
   });
 
   it("no payload, job, log line or audit event holds a phone number, a code, a secret URL or the webhook secret", async () => {
