@@ -5,7 +5,7 @@ import { decideLimit } from "../domain/rate-limit.js";
 import type { Actor } from "./actor.js";
 import type { AuditAnchors } from "./audit-anchors.js";
 import type { AuditWriter } from "./audit-service.js";
-import { probeDestination, type NotificationDestinations } from "./notifications.js";
+import type { NotificationDestination } from "./notifications.js";
 import type { MethodBinding, TenantRegistry } from "./tenant-registry.js";
 
 export type IntegrationKind = "directory" | "provider" | "ticketing" | "anchor" | "notification";
@@ -90,8 +90,8 @@ export function createConnectionTests(deps: {
   readonly tenants: Pick<TenantRegistry, "all">;
   readonly config: Pick<Config, "providers" | "tenants">;
   readonly anchors: Pick<AuditAnchors, "sinks" | "probe">;
-  /** Where events are sent; a test sends each a `verity.test` message. */
-  readonly notifications?: Pick<NotificationDestinations, "all">;
+  /** Where events are sent, and their test (a `verity.test` message, see probeDestination). */
+  readonly notifications?: { all(): readonly NotificationDestination[]; probe(destination: NotificationDestination): Promise<ProbeResult> };
   readonly audit: Pick<AuditWriter, "append">;
   readonly clock: Clock;
 }): ConnectionTests {
@@ -100,7 +100,7 @@ export function createConnectionTests(deps: {
     add(
       { id: `notification:${d.key}`, kind: "notification", name: d.notifier.label, product: NOTIFICATION_PRODUCTS[d.notifier.kind] ?? d.notifier.kind, developmentOnly: false, testable: true },
       d.tenantId,
-      () => probeDestination(d, deps.clock),
+      () => deps.notifications?.probe(d) ?? Promise.resolve({ ok: false, detail: "No test for this destination." }),
     );
   const entries = new Map<string, Entry>();
   const add = (integration: Integration, tenant: string | null, probe: Entry["probe"]) => {

@@ -8,6 +8,7 @@ import { methodLabel, parseMethod } from "../domain/methods.js";
 import {
   outcomeOf,
   TEST_EVENT_TYPE,
+  type DeliveryOutcome,
   type NotificationEventType,
   type NotificationMessage,
   type NotificationOutcome,
@@ -18,7 +19,7 @@ import { isVerityError } from "../domain/errors.js";
 import type { Clock, ProbeResult } from "../domain/ports.js";
 import type { Verification } from "../domain/verification.js";
 import { firstVerificationEvent } from "../store/audit-dal.js";
-import { disableDestination, disabledDestinations } from "../store/notification-dal.js";
+import { disableDestination, disabledDestinations, enableDestination, findDisabledDestination } from "../store/notification-dal.js";
 import type { Database } from "../store/schema.js";
 import { findVerification } from "../store/verification-dal.js";
 import type { AuditObserver, AuditWriter } from "./audit-service.js";
@@ -217,20 +218,42 @@ async function disable(deps: { audit: AuditWriter; clock: Clock }, destination: 
 
 /**
  * Sends a `verity.test` message straight away, not queued and not retried (the integrations
- * page's "Test connection"), and says in words what the destination answered.
+ * page's "Test connection"), and says in words what the destination answered. A disabled
+ * destination (it answered 410 Gone) that takes the test message is enabled again, audited as
+ * `notification.enabled`: that is how an administrator brings back a receiver that said 410 by
+ * mistake. Messages dropped while it was disabled are not sent.
  */
-export async function probeDestination(destination: NotificationDestination, clock: Clock): Promise<ProbeResult> {
-  const now = clock.now();
+export async function probeDestination(
+  destination: NotificationDestination,
+  deps: { clock: Clock; db: Kysely<Database>; audit: Pick<AuditWriter, "transaction"> },
+): Promise<ProbeResult> {
+  const now = deps.clock.now();
+  const { label } = destination.notifier;
+  let outcome: DeliveryOutcome;
   try {
-    const outcome = await destination.notifier.deliver(
+    outcome = await destination.notifier.deliver(
       { type: TEST_EVENT_TYPE, timestamp: now.toISOString(), data: { message: "A test message from Verity: this destination is configured correctly." } },
       { messageId: `msg_test_${randomUUID()}`, now },
     );
-    return outcome === "delivered"
-      ? { ok: true, detail: `${destination.notifier.label} took a test message (type ${TEST_EVENT_TYPE}).` }
-      : { ok: false, detail: `${destination.notifier.label} answered 410 Gone: it no longer exists. Verity stops sending to a destination that answers so; configure a new URL.` };
   } catch (error) {
     if (isVerityError(error)) return { ok: false, detail: error.message };
     throw error;
   }
+  const disabled = await findDisabledDestination(deps.db, destination.key);
+  if (outcome === "gone") {
+    return { ok: false, detail: `${label} answered 410 Gone: it no longer exists${disabled === undefined ? "" : ", and Verity stopped sending to it"}. Configure a new URL.` };
+  }
+  if (disabled === undefined) return { ok: true, detail: `${label} took a test message (type ${TEST_EVENT_TYPE}).` };
+  await deps.audit.transaction(async (trx, record) => {
+    if (!(await enableDestination(trx, destination.key))) return;
+    record({
+      actor: "system",
+      action: "notification.enabled",
+      tenantId: destination.tenantId,
+      outcome: "enabled",
+      reason: `${label} took a test message after being disabled (${disabled.reason})`,
+      data: { destination: label, disabledAt: disabled.disabledAt },
+    });
+  });
+  return { ok: true, detail: `${label} took a test message. It had been disabled since ${disabled.disabledAt} (${disabled.reason}); Verity sends to it again from now on.` };
 }

@@ -19,3 +19,15 @@ export async function disableDestination(db: Db, row: { key: string; label: stri
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
 }
+
+/** When and why a destination was disabled, or undefined when it is not. */
+export async function findDisabledDestination(db: Db, key: string): Promise<{ reason: string; disabledAt: string } | undefined> {
+  const row = await db.selectFrom("notification_disabled").select(["reason", "disabled_at"]).where("destination_key", "=", key).executeTakeFirst();
+  return row === undefined ? undefined : { reason: row.reason, disabledAt: row.disabled_at };
+}
+
+/** Enables a disabled destination again; false when it was not disabled. */
+export async function enableDestination(db: Db, key: string): Promise<boolean> {
+  const result = await db.deleteFrom("notification_disabled").where("destination_key", "=", key).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { readOutbox } from "../../src/adapters/channel/console/console-channel.js";
 import { createConnectionTests } from "../../src/services/connection-tests.js";
+import { probeDestination, type NotificationDestination } from "../../src/services/notifications.js";
 import { listAuditEvents } from "../../src/store/audit-dal.js";
 import { startFakeSlackWebhook, type FakeSlackWebhook } from "../fakes/notify/fake-slack-webhook.js";
 import { startFakeTeamsWorkflow, type FakeTeamsWorkflow } from "../fakes/notify/fake-teams-workflow.js";
@@ -270,15 +271,16 @@ describe("outbound events (webhook, Teams, Slack)", () => {
   });
 
   it("an administrator's Test connection sends each destination one signed test message and says what it answered", async () => {
-    const tests = createConnectionTests({ tenants: t.runtime.tenants, config: t.runtime.config, anchors: t.runtime.anchors, notifications: t.runtime.notifications, audit: t.runtime.audit, clock });
-    const { tenants, notifications } = tests.list(t.admin);
-    assert.deepEqual(notifications.map((n) => [n.name, n.product]), [[`webhook ${new URL(receiver.url).origin}`, "Signed webhook (Standard Webhooks)"]]);
+    const notifications = { all: () => t.runtime.notifications.all(), probe: (d: NotificationDestination) => probeDestination(d, { clock, db: t.runtime.database.db, audit: t.runtime.audit }) };
+    const tests = createConnectionTests({ tenants: t.runtime.tenants, config: t.runtime.config, anchors: t.runtime.anchors, notifications, audit: t.runtime.audit, clock });
+    const { tenants, notifications: everyTenant } = tests.list(t.admin);
+    assert.deepEqual(everyTenant.map((n) => [n.name, n.product]), [[`webhook ${new URL(receiver.url).origin}`, "Signed webhook (Standard Webhooks)"]]);
     const own = tenants.find((v) => v.tenant.id === "acme")?.notifications ?? [];
     assert.deepEqual(own.map((n) => n.product), ["Microsoft Teams (Workflows)", "Slack (incoming webhook)"]);
-    assert.ok([...notifications, ...own].every((n) => !n.id.includes("hooks.slack") && !n.id.includes(teams.signature)), "ids hold no URL");
+    assert.ok([...everyTenant, ...own].every((n) => !n.id.includes("hooks.slack") && !n.id.includes(teams.signature)), "ids hold no URL");
 
     const processed = receiver.messages.length;
-    const webhook = await tests.run(notifications[0]!.id, t.admin);
+    const webhook = await tests.run(everyTenant[0]!.id, t.admin);
     assert.equal(webhook.ok, true, webhook.detail);
     assert.equal(receiver.messages.length, processed + 1);
     const sent = receiver.messages.at(-1)!;
@@ -293,7 +295,20 @@ describe("outbound events (webhook, Teams, Slack)", () => {
     slack.setMode({ kind: "ok" });
     assert.equal(refused.ok, false);
     assert.match(refused.detail, /answered 400 invalid_payload/);
-    assert.equal((await auditOf("integration.tested")).length, 3);
+    assert.equal((await auditOf("notification.enabled")).length, 0, "a refused test enables nothing");
+
+    // Slack was disabled by its 410 (the test before): a test it takes enables it again.
+    clock.advance(11_000);
+    const enabled = await tests.run(own[1]!.id, t.admin);
+    assert.equal(enabled.ok, true);
+    assert.match(enabled.detail, /took a test message\. It had been disabled since .* \(.*410 Gone\); Verity sends to it again/);
+    const [audited] = await auditOf("notification.enabled");
+    assert.equal(audited?.data?.destination, `slack "fraud desk" ${new URL(slack.url).origin}`);
+    const messages = slack.messages.length;
+    await pushAnswered("fraud");
+    await t.runtime.queue.drain();
+    assert.equal(slack.messages.length, messages + 1, "events reach it again");
+    assert.equal((await auditOf("integration.tested")).length, 4);
   });
 
   it("no payload, job, log line or audit event holds a phone number, a code, a secret URL or the webhook secret", async () => {
