@@ -14,6 +14,7 @@ import { listAuditEvents } from "../../src/store/audit-dal.js";
 import { startFakeSlackWebhook, type FakeSlackWebhook } from "../fakes/notify/fake-slack-webhook.js";
 import { startFakeTeamsWorkflow, type FakeTeamsWorkflow } from "../fakes/notify/fake-teams-workflow.js";
 import { startFakeWebhookReceiver, type FakeWebhookReceiver } from "../fakes/notify/fake-webhook-receiver.js";
+import { startFakeTwilio, twilioProviderConfig, type FakeTwilio } from "../fakes/twilio/fake-twilio.js";
 import { specVerify } from "../fakes/notify/standard-webhooks-verify.js";
 import { stringify } from "yaml";
 import { BIN, runCli } from "../helpers/cli.js";
@@ -21,7 +22,7 @@ import { createFakeClock } from "../helpers/clock.js";
 import { waitFor } from "../helpers/engine.js";
 import { TEST_DIRECTORY_YAML, TEST_USERS } from "../helpers/fixtures.js";
 import { freePort } from "../helpers/net.js";
-import { acmeTenant, createTestRuntime, ROOMY_LIMITS, type TestRuntime } from "../helpers/runtime.js";
+import { acmeTenant, createTestRuntime, globexTenant, ROOMY_LIMITS, type TestRuntime } from "../helpers/runtime.js";
 import { listen } from "../helpers/server.js";
 
 /**
@@ -31,6 +32,8 @@ import { listen } from "../helpers/server.js";
  */
 const SECRET = `whsec_${randomBytes(32).toString("base64")}`;
 const PUBLIC_URL = "https://verity.example.net";
+/** Hank (Globex) replied STOP to texts: Twilio refuses to text him (21610), so his verification fails. */
+const GLOBEX_MOBILE = "+447700900101";
 
 interface Envelope {
   type: string;
@@ -55,6 +58,7 @@ describe("outbound events (webhook, Teams, Slack)", () => {
   let receiver: FakeWebhookReceiver;
   let teams: FakeTeamsWorkflow;
   let slack: FakeSlackWebhook;
+  let twilio: FakeTwilio;
   let t: TestRuntime;
   let app: FastifyInstance;
   let base: string;
@@ -90,6 +94,7 @@ describe("outbound events (webhook, Teams, Slack)", () => {
   const auditOf = async (action: string) => (await listAuditEvents(t.runtime.database.db, { limit: 10_000 })).filter((e) => e.action === action);
 
   before(async () => {
+    twilio = await startFakeTwilio({ optedOut: [GLOBEX_MOBILE] });
     [receiver, teams, slack] = await Promise.all([
       startFakeWebhookReceiver({ secret: SECRET, nowSeconds: () => clock.now().getTime() / 1000 }),
       startFakeTeamsWorkflow(),
@@ -102,7 +107,9 @@ describe("outbound events (webhook, Teams, Slack)", () => {
         log: { level: "debug" },
         server: { publicUrl: PUBLIC_URL },
         notifications: [{ kind: "webhook", url: receiver.url, secret: SECRET }],
+        providers: { console: { kind: "console" }, phone: { kind: "simulated" }, twilio: twilioProviderConfig(twilio) },
         tenants: [
+          globexTenant(dir, { methods: { sms: "twilio" } }),
           acmeTenant(dir, {
             notifications: [
               { kind: "teams", url: teams.url },
@@ -119,7 +126,7 @@ describe("outbound events (webhook, Teams, Slack)", () => {
   after(async () => {
     await app.close();
     await t.close();
-    await Promise.all([receiver.close(), teams.close(), slack.close()]);
+    await Promise.all([receiver.close(), teams.close(), slack.close(), twilio.close()]);
   });
 
   it("sends one signed webhook per ending with its outcome and evidence, a Teams card, and Slack only what it asked for", async () => {
@@ -195,6 +202,21 @@ describe("outbound events (webhook, Teams, Slack)", () => {
     assert.match(card(rejected)?.body[0]?.text ?? "", /^Caller REJECTED: Jane Doe$/);
     assert.equal(Object.fromEntries((card(rejected)?.body[1]?.facts ?? []).map((f) => [f.title, f.value])).Why, "too many wrong codes");
     assert.equal(slack.messages.length, 2, "Slack asked for neither");
+  });
+
+  it("a verification that fails (the text is refused) reaches the top-level receiver only, not another tenant's channels", async () => {
+    const before = receiver.messages.length;
+    const [cards, chats] = [teams.cards.length, slack.messages.length];
+    await api("POST", "/api/v1/verifications", { user: "hank@globex.test", method: "sms", ticket: "G-1" });
+    await t.runtime.queue.drain();
+    const fresh = webhookMessages().slice(before);
+    assert.equal(fresh.length, 1, JSON.stringify(fresh));
+    assert.equal(fresh[0]?.type, "verification.completed");
+    assert.equal(fresh[0]?.data.outcome, "failed");
+    assert.deepEqual(fresh[0]?.data.tenant, { id: "globex", name: "Globex Test" });
+    assert.match(fresh[0]?.data.sentTo ?? "", /0101$/);
+    assert.equal(teams.cards.length, cards, "Acme's Teams channel hears nothing of Globex");
+    assert.equal(slack.messages.length, chats, "nor Acme's Slack channel");
   });
 
   it("an outage (no answer, 503, then 429 with Retry-After) delays a webhook but loses none and sends none twice", async () => {
@@ -331,6 +353,8 @@ describe("outbound events (webhook, Teams, Slack)", () => {
       TEST_USERS.jane.mobile,
       TEST_USERS.jane.mobile.slice(-6),
       "7700 900001",
+      GLOBEX_MOBILE,
+      "7700 900101",
       ...codes.map((c) => `"${c}"`),
       ...codes.map((c) => ` ${c} `),
     ];
