@@ -17,6 +17,13 @@ import { normalisePhone } from "./domain/phone.js";
 import type { Clock, Directory, DirectoryUser, MessageChannel, PushProvider, TicketingSystem } from "./domain/ports.js";
 import { TWILIO_STATUS_PATH, type TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
 import type { TriggerRoute } from "./http/routes/hooks-ticketing.js";
+import { destinationUrl, type NotificationDestinationConfig } from "./adapters/notify/notify-config.js";
+import { createSlackNotifier } from "./adapters/notify/slack/slack-notifier.js";
+import { createTeamsNotifier } from "./adapters/notify/teams/teams-notifier.js";
+import { createWebhookNotifier } from "./adapters/notify/webhook/webhook-notifier.js";
+import type { KeyRing } from "./domain/keys.js";
+import { NOTIFICATION_EVENT_TYPES, type Notifier } from "./domain/notifications.js";
+import { createNotificationDestinations, destinationKey, type NotificationDestinations } from "./services/notifications.js";
 
 /**
  * The concrete adapters a configuration names. Part of the composition root (with main.ts): the
@@ -179,4 +186,25 @@ export function buildTicketing(config: Config, deps: { clock: Clock; log: Logger
     if (built.trigger !== null) triggers.push({ name, kind: block.kind, system: built.system, trigger: built.trigger });
   }
   return { systems, triggers };
+}
+
+/** The notification destinations: the top-level list (every tenant) and each tenant's own. */
+export function buildNotifications(config: Config, deps: { keys: KeyRing; log: Logger; closers: Closeable[] }): NotificationDestinations {
+  const build = (d: NotificationDestinationConfig, tenantId: string | null) => {
+    const notifier: Notifier = keep(
+      deps.closers,
+      d.kind === "webhook" ? createWebhookNotifier(d, { log: deps.log }) : d.kind === "teams" ? createTeamsNotifier(d, { log: deps.log }) : createSlackNotifier(d, { log: deps.log }),
+    );
+    return {
+      key: destinationKey(deps.keys, d.kind, destinationUrl(d)),
+      notifier,
+      events: new Set(d.events ?? NOTIFICATION_EVENT_TYPES),
+      outcomes: d.outcomes === undefined ? null : new Set(d.outcomes),
+      tenantId,
+    };
+  };
+  return createNotificationDestinations([
+    ...config.notifications.map((d) => build(d, null)),
+    ...config.tenants.flatMap((t) => t.notifications.map((d) => build(d, t.id))),
+  ]);
 }

@@ -15,7 +15,8 @@ import { deriveKeyRing } from "./domain/keys.js";
 import { parseMethod } from "./domain/methods.js";
 import { systemClock, type AnchorSink, type Clock } from "./domain/ports.js";
 import type { TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
-import { buildDirectory, buildProviders, buildTicketing, type Adapter, type Closeable, type DevTools, type TicketingSystems } from "./main-adapters.js";
+import { buildDirectory, buildNotifications, buildProviders, buildTicketing, type Adapter, type Closeable, type DevTools, type TicketingSystems } from "./main-adapters.js";
+import { CHAT_NOTIFY_JOB, createNotificationsObserver, notifyJob, WEBHOOK_NOTIFY_JOB, type NotificationDestinations } from "./services/notifications.js";
 import { createAuditAnchors, type AuditAnchors } from "./services/audit-anchors.js";
 import { createAuditWriter, type AuditWriter } from "./services/audit-service.js";
 import { createAuditVerifier, type AuditVerifier } from "./services/audit-verify.js";
@@ -75,6 +76,8 @@ export interface Runtime {
   readonly ticketing: TicketingSystems;
   /** Twilio accounts whose status callbacks are accepted (only with server.publicUrl). */
   readonly twilioCallbacks: readonly TwilioCallbackAccount[];
+  /** Where verification results and fraud reports are sent (tenants[].notifications and notifications). */
+  readonly notifications: NotificationDestinations;
   /** Starts the expiry sweeper, the job workers, audit anchoring, and resumes polling of waiting pushes. */
   startBackground(): Promise<void>;
   close(): Promise<void>;
@@ -114,13 +117,17 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       await Promise.all(config.tenants.map((t) => buildTenant(config, t, adapters, ticketing, { clock, log, closers, entraDirectories }))),
     );
     const links = createVerificationLinks({ publicUrl: config.server.publicUrl, keys, clock });
+    const notifications = buildNotifications(config, { keys, log, closers });
     // Job kinds are registered after the engine exists; the queue reads them when it runs.
     const kinds: Record<string, JobKind> = {};
     const queue = createJobQueue({ db: database.db, clock, log, kinds, lockMs: config.jobs.lockSeconds * 1000 });
     const audit = createAuditWriter({
       db: database.db,
       clock,
-      observers: [createTicketNotesObserver({ tenants, queue, linkEnabled: config.server.publicUrl !== undefined })],
+      observers: [
+        createTicketNotesObserver({ tenants, queue, linkEnabled: config.server.publicUrl !== undefined }),
+        createNotificationsObserver({ destinations: notifications, tenants, queue, publicUrl: config.server.publicUrl }),
+      ],
     });
     const bus = createChangeBus();
     const revealing = tenants.all().some((t) => t.ticketing?.codeHandling === "reveal");
@@ -150,6 +157,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     kinds[TICKET_TRIGGER_JOB] = triggerJob;
     // HaloPSA presses queued by a Verity before issue 11, met after an upgrade.
     kinds["halopsa.verify"] = { ...triggerJob, handle: (raw, context) => triggerJob.handle(fromHaloJob(raw), context), onGiveUp: (raw, error) => triggerJob.onGiveUp?.(fromHaloJob(raw), error) ?? Promise.resolve() };
+    for (const kind of [WEBHOOK_NOTIFY_JOB, CHAT_NOTIFY_JOB] as const) kinds[kind] = notifyJob(kind, { destinations: notifications, db: database.db, audit, clock, log });
     const tokens = createTokenService({ db: database.db, clock, audit });
     const webUsers = createWebUserService({ db: database.db, clock, keys, audit, issuer: "Verity" });
     const webSessions = createWebSessionService({ db: database.db, clock, keys, audit });
@@ -191,6 +199,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       dev,
       ticketing,
       twilioCallbacks,
+      notifications,
       async startBackground() {
         const resumed = await engine.pushes.resume();
         if (resumed > 0) log.info({ resumed }, "resumed polling of waiting pushes");

@@ -15,6 +15,7 @@ import { entraMfaConfigSchema } from "../adapters/push/entra-mfa/entra-mfa-confi
 import { oktaConfigSchema } from "../adapters/push/okta/okta-config.js";
 import { vipConfigSchema } from "../adapters/push/vip/vip-config.js";
 import { auditConfigSchema } from "../adapters/anchor/anchor-config.js";
+import { notificationsSchema } from "../adapters/notify/notify-config.js";
 
 const secret = z
   .string()
@@ -201,6 +202,8 @@ const tenantSchema = z.strictObject({
       method: z.string().default("sms"),
     })
     .optional(),
+  /** Where this tenant's verification results and fraud reports are sent (besides the top-level list). */
+  notifications: notificationsSchema,
 });
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -261,6 +264,8 @@ export const configSchema = z
     providers: z.record(slug, providerSchema).default({}),
     ticketing: z.record(slug, ticketingSchema).default({}),
     tenants: z.array(tenantSchema).min(1, "configure at least one tenant"),
+    /** Where every tenant's verification results and fraud reports are sent (webhook, teams, slack). */
+    notifications: notificationsSchema,
   });
 
 export type Config = z.output<typeof configSchema>;

@@ -115,6 +115,8 @@ export const ERRORS = {
   DIRECTORY_INVALID: { status: 500, message: "The directory file is not valid." },
   AUDIT_CHAIN_BROKEN: { status: 500, message: "The audit chain does not verify." },
   ANCHOR_SINK_FAILED: { status: 503, message: "An audit anchor sink did not take the anchor.", retryable: true },
+  NOTIFICATION_FAILED: { status: 503, message: "A notification destination did not take the message; it will be retried.", retryable: true },
+  NOTIFICATION_REFUSED: { status: 502, message: "A notification destination refused the message; it will not be retried." },
   INTERNAL_ERROR: { status: 500, message: "Something went wrong on our side." },
 } as const satisfies Record<string, { status: number; message: string; retryable?: boolean }>;
 

@@ -39,3 +39,21 @@ export const isMethodId = (id: string): boolean => {
 /** How a tenant names its users at a push/passcode provider (see providerUserIdFor). */
 export const USER_ID_RULES = ["provider-id", "upn", "upn-prefix", "mail", "sam-account-name"] as const;
 export type UserIdRule = (typeof USER_ID_RULES)[number];
+
+/** What each provider's app is called by the people holding it. */
+const APPS: Record<string, string> = {
+  vip: "VIP Access",
+  duo: "Duo Mobile",
+  okta: "Okta Verify",
+  entra: "Microsoft Authenticator",
+  simulated: "the demo authenticator",
+};
+
+/** A method as a technician reads it: "Text message (SMS) code", "Push to Okta Verify". */
+export function methodLabel(method: string): string {
+  if (method === "sms") return "Text message (SMS) code";
+  if (method === "email") return "Email code";
+  const provider = method.replace(/-(push|passcode)$/, "");
+  const app = APPS[provider] ?? provider;
+  return method.endsWith("-push") ? `Push to ${app}` : `Code from ${app}`;
+}

@@ -20,6 +20,7 @@ import { applySecurityHeaders, installSecurityHeaders } from "./security-headers
 import { actsWithSession, assertFromOurPages } from "./web/web-auth.js";
 import { webRoutes } from "./web/web-routes.js";
 import { createConnectionTests } from "../services/connection-tests.js";
+import { probeDestination } from "../services/notifications.js";
 import { VERSION } from "../version.js";
 
 
@@ -122,7 +123,17 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     ssoSignin: runtime.ssoSignin,
     chain: createChainStatus({ verifier: runtime.auditVerifier, clock: runtime.clock, log: runtime.log }),
     tokens: runtime.tokens,
-    connections: createConnectionTests({ tenants: runtime.tenants, config, anchors: runtime.anchors, audit: runtime.audit, clock: runtime.clock }),
+    connections: createConnectionTests({
+      tenants: runtime.tenants,
+      config,
+      anchors: runtime.anchors,
+      notifications: {
+        all: () => runtime.notifications.all(),
+        probe: (d) => probeDestination(d, { clock: runtime.clock, db: runtime.database.db, audit: runtime.audit }),
+      },
+      audit: runtime.audit,
+      clock: runtime.clock,
+    }),
     clock: runtime.clock,
   });
   // The demo phone shows codes by design: it exists only in the demo, never in `verity serve`.

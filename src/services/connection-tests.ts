@@ -5,13 +5,14 @@ import { decideLimit } from "../domain/rate-limit.js";
 import type { Actor } from "./actor.js";
 import type { AuditAnchors } from "./audit-anchors.js";
 import type { AuditWriter } from "./audit-service.js";
+import type { NotificationDestination } from "./notifications.js";
 import type { MethodBinding, TenantRegistry } from "./tenant-registry.js";
 
-export type IntegrationKind = "directory" | "provider" | "ticketing" | "anchor";
+export type IntegrationKind = "directory" | "provider" | "ticketing" | "anchor" | "notification";
 
 /** One configured integration, as the administration page lists it. */
 export interface Integration {
-  /** `directory:<tenant>`, `provider:<name>`, `ticketing:<name>` or `anchor:<index>`. */
+  /** `directory:<tenant>`, `provider:<name>`, `ticketing:<name>`, `anchor:<index>` or `notification:<key>`. */
   readonly id: string;
   readonly kind: IntegrationKind;
   /** Its configured name (a provider's, a ticketing system's), the tenant's id, or the sink's label. */
@@ -29,6 +30,8 @@ export interface TenantIntegrations {
   readonly methods: readonly { readonly method: string; readonly integration: Integration }[];
   /** The ticketing systems the tenant is reached from (none, one, or several). */
   readonly ticketing: readonly Integration[];
+  /** The tenant's own notification destinations (tenants[].notifications). */
+  readonly notifications: readonly Integration[];
 }
 
 /** A test's result, with when and by whom it was run. */
@@ -38,8 +41,11 @@ export interface TestOutcome extends ProbeResult {
 }
 
 export interface ConnectionTests {
-  /** The integrations `actor` may see: its tenants' (every tenant's, and the anchor sinks, for an unrestricted admin). */
-  list(actor: Actor): { readonly tenants: readonly TenantIntegrations[]; readonly anchors: readonly Integration[] };
+  /**
+   * The integrations `actor` may see: its tenants' (every tenant's, the anchor sinks and the
+   * top-level notification destinations, for an unrestricted admin).
+   */
+  list(actor: Actor): { readonly tenants: readonly TenantIntegrations[]; readonly anchors: readonly Integration[]; readonly notifications: readonly Integration[] };
   /** The latest test of an integration in this process. */
   last(id: string): TestOutcome | undefined;
   /**
@@ -63,6 +69,11 @@ const PROVIDER_PRODUCTS: Readonly<Record<string, string>> = {
   entra: "Microsoft Authenticator (Entra MFA connector)",
 };
 const DIRECTORY_PRODUCTS: Readonly<Record<string, string>> = { entra: "Microsoft Entra ID", file: "Directory file" };
+const NOTIFICATION_PRODUCTS: Readonly<Record<string, string>> = {
+  webhook: "Signed webhook (Standard Webhooks)",
+  teams: "Microsoft Teams (Workflows)",
+  slack: "Slack (incoming webhook)",
+};
 
 interface Entry {
   readonly integration: Integration;
@@ -79,9 +90,18 @@ export function createConnectionTests(deps: {
   readonly tenants: Pick<TenantRegistry, "all">;
   readonly config: Pick<Config, "providers" | "tenants">;
   readonly anchors: Pick<AuditAnchors, "sinks" | "probe">;
+  /** Where events are sent, and their test (a `verity.test` message, see probeDestination). */
+  readonly notifications?: { all(): readonly NotificationDestination[]; probe(destination: NotificationDestination): Promise<ProbeResult> };
   readonly audit: Pick<AuditWriter, "append">;
   readonly clock: Clock;
 }): ConnectionTests {
+  const destinations = deps.notifications?.all() ?? [];
+  const notification = (d: (typeof destinations)[number]) =>
+    add(
+      { id: `notification:${d.key}`, kind: "notification", name: d.notifier.label, product: NOTIFICATION_PRODUCTS[d.notifier.kind] ?? d.notifier.kind, developmentOnly: false, testable: true },
+      d.tenantId,
+      () => deps.notifications?.probe(d) ?? Promise.resolve({ ok: false, detail: "No test for this destination." }),
+    );
   const entries = new Map<string, Entry>();
   const add = (integration: Integration, tenant: string | null, probe: Entry["probe"]) => {
     const known = entries.get(integration.id);
@@ -105,13 +125,16 @@ export function createConnectionTests(deps: {
         system.probe?.bind(system),
       ),
     );
-    return { tenant: { id: tenant.id, name: tenant.name }, directory, methods, ticketing };
+    const notifications = destinations.filter((d) => d.tenantId === tenant.id).map(notification);
+    return { tenant: { id: tenant.id, name: tenant.name }, directory, methods, ticketing, notifications };
   });
   const anchorViews = deps.anchors.sinks.map((sink: AnchorSink, index) =>
     add({ id: `anchor:${index}`, kind: "anchor", name: sink.label, product: `Audit anchor (${sink.kind})`, developmentOnly: false, testable: true }, null, () =>
       deps.anchors.probe(sink),
     ),
   );
+
+  const everyTenant = destinations.filter((d) => d.tenantId === null).map(notification);
 
   const results = new Map<string, TestOutcome>();
   const started = new Map<string, Date>();
@@ -124,6 +147,7 @@ export function createConnectionTests(deps: {
       return {
         tenants: tenantViews.filter((v) => actor.role === "admin" && (mine === null || mine.includes(v.tenant.id))),
         anchors: actor.role === "admin" && mine === null ? anchorViews : [],
+        notifications: actor.role === "admin" && mine === null ? everyTenant : [],
       };
     },
     last: (id) => results.get(id),

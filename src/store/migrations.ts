@@ -258,6 +258,22 @@ const ticketConfirmed: Migration = {
   },
 };
 
+/**
+ * Notification destinations that answered 410 Gone (by a keyed hash of their kind and URL, never
+ * the URL): nothing more is sent to them. A new URL is a new destination.
+ */
+const notificationDestinations: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("notification_disabled")
+      .addColumn("destination_key", "text", (c) => c.primaryKey())
+      .addColumn("label", "text", (c) => c.notNull())
+      .addColumn("reason", "text", (c) => c.notNull())
+      .addColumn("disabled_at", "text", (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
     Promise.resolve({
@@ -270,5 +286,6 @@ export const migrationProvider: MigrationProvider = {
       "0007_web_accounts": webAccounts,
       "0008_history_indexes": historyIndexes,
       "0009_ticket_confirmed": ticketConfirmed,
+      "0010_notification_disabled": notificationDestinations,
     }),
 };

@@ -14,6 +14,7 @@ export interface Database {
   users: UserRow;
   web_sessions: WebSessionRow;
   auth_flows: AuthFlowRow;
+  notification_disabled: NotificationDisabledRow;
 }
 
 export interface VerificationRow {
@@ -182,4 +183,13 @@ export interface AuthFlowRow {
   return_to: string | null;
   created_at: string;
   expires_at: string;
+}
+
+/** A notification destination that answered 410 Gone: nothing more is sent to it. */
+export interface NotificationDisabledRow {
+  /** A keyed hash of the destination's kind and URL (the URL may be a credential). */
+  destination_key: string;
+  label: string;
+  reason: string;
+  disabled_at: string;
 }

@@ -2,6 +2,7 @@ import { relative } from "node:path";
 import { anchorSinkLabel } from "../../adapters/anchor/anchor-config.js";
 import { dataFolderProblems, storagePaths } from "../../config/data-folder.js";
 import { configProblems, resolveConfigPath, type ConfigProblem } from "../../config/load.js";
+import { destinationLabel } from "../../adapters/notify/notify-config.js";
 import { DEVELOPMENT_KINDS } from "../../config/schema.js";
 import { checkDirectoryFiles, checkInvalidFile } from "../config-checks.js";
 import { loadCliConfig } from "../context.js";
@@ -89,6 +90,11 @@ export async function configCommand(argv: string[], io: CliIo): Promise<number> 
       line(io.stdout, `Note: the anchor file ${sink.path} is in dataDir, beside the database: whoever can write one can likely write the other. For real protection point a file sink at another volume or host, or add a webhook or syslog sink.`);
     }
   }
+  const destinations = [
+    ...config.notifications.map((d) => `${destinationLabel(d)} (every tenant)`),
+    ...config.tenants.flatMap((t) => t.notifications.map((d) => `${destinationLabel(d)} (${t.id})`)),
+  ];
+  if (destinations.length > 0) line(io.stdout, `Notifications: ${destinations.join("; ")}`);
   if (config.security.hashKey === undefined) {
     line(io.stdout, `Note: no security.hashKey; a random key is kept in ${config.dataDir}/hash.key (single-host SQLite only).`);
   }

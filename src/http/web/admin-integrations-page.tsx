@@ -71,13 +71,14 @@ function Head() {
 
 function IntegrationsPage(props: { session: WebSession; connections: ConnectionTests; demo: boolean; notice?: PageNotice }) {
   const { session, connections } = props;
-  const { tenants, anchors } = connections.list(session.actor);
+  const { tenants, anchors, notifications } = connections.list(session.actor);
   return (
     <Layout title="Integrations" session={session} active="admin" demo={props.demo}>
       <h1>Integrations</h1>
       {props.notice === undefined ? null : <Notice kind={props.notice.kind}>{props.notice.text}</Notice>}
       <p class="hint">
-        A test makes one harmless call (a token fetch, a read): it never sends a code or a push. Each integration can be tested once every 10 seconds.
+        A test makes one harmless call (a token fetch, a read; a notification destination gets one test message): it never sends a code or a push. Each integration can be
+        tested once every 10 seconds.
       </p>
       {tenants.map((t) => (
         <section class="card" aria-labelledby={`tenant-${t.tenant.id}`}>
@@ -94,10 +95,27 @@ function IntegrationsPage(props: { session: WebSession; connections: ConnectionT
               {t.ticketing.map((integration) => (
                 <Row key={integration.id} role="Ticketing" integration={integration} connections={connections} session={session} />
               ))}
+              {t.notifications.map((integration) => (
+                <Row key={integration.id} role="Notifications" integration={integration} connections={connections} session={session} />
+              ))}
             </tbody>
           </table>
         </section>
       ))}
+      {notifications.length === 0 ? null : (
+        <section class="card" aria-labelledby="notifications-h">
+          <h2 id="notifications-h">Notifications for every tenant</h2>
+          <p class="hint">Testing a destination sends it one message that says it is a test (type verity.test).</p>
+          <table>
+            <Head />
+            <tbody>
+              {notifications.map((n) => (
+                <Row key={n.id} role="Notifications" integration={n} connections={connections} session={session} />
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
       {anchors.length === 0 ? null : (
         <section class="card" aria-labelledby="anchors-h">
           <h2 id="anchors-h">Audit anchors</h2>
@@ -151,7 +169,7 @@ export function adminIntegrationsRoutes(app: FastifyInstance, deps: AdminIntegra
 
 /** The integrations this session may see, by id. */
 function visible(connections: ConnectionTests, session: WebSession): ReadonlyMap<string, Integration> {
-  const { tenants, anchors } = connections.list(session.actor);
-  const all = [...tenants.flatMap((t) => [t.directory, ...t.methods.map((m) => m.integration), ...t.ticketing]), ...anchors];
+  const { tenants, anchors, notifications } = connections.list(session.actor);
+  const all = [...tenants.flatMap((t) => [t.directory, ...t.methods.map((m) => m.integration), ...t.ticketing, ...t.notifications]), ...anchors, ...notifications];
   return new Map(all.map((i) => [i.id, i]));
 }
