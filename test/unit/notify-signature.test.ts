@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
+import { Webhook } from "standardwebhooks";
 import { signStandardWebhook } from "../../src/adapters/http/standard-webhooks.js";
 import { specVerify } from "../fakes/notify/standard-webhooks-verify.js";
 
@@ -48,5 +49,16 @@ describe("Standard Webhooks, by the specification's reference algorithm", () => 
       specVerify({ secret, id: signed["webhook-id"], timestamp: signed["webhook-timestamp"], signatureHeader: signed["webhook-signature"], body, nowSeconds: now }),
       { ok: true },
     );
+  });
+
+  it("Verity's signatures verify with the Standard Webhooks reference library (standardwebhooks), and a changed byte does not", () => {
+    const reference = new Webhook(VECTOR.secret);
+    assert.equal(reference.sign(VECTOR.id, new Date(Number(VECTOR.timestamp) * 1000), VECTOR.body), VECTOR.signature, "the library agrees with the spec's vector");
+    const secret = `whsec_${randomBytes(32).toString("base64")}`;
+    const body = JSON.stringify({ type: "verification.fraud_reported", data: { caller: "Zoë", ticket: "INC0010001" } });
+    const headers = signStandardWebhook({ secret, id: "msg_ref", timestampSeconds: Math.floor(Date.now() / 1000), body });
+    assert.deepEqual(new Webhook(secret).verify(body, { ...headers }), JSON.parse(body));
+    assert.throws(() => new Webhook(secret).verify(body.replace("Zoë", "Zoe"), { ...headers }), /No matching signature/);
+    assert.throws(() => new Webhook(`whsec_${randomBytes(32).toString("base64")}`).verify(body, { ...headers }), /No matching signature/);
   });
 });

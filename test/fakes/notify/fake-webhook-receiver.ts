@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { Webhook } from "standardwebhooks";
 import { misbehave, startHttpFake, type FakeMode } from "./http-fake.js";
 import { specVerify } from "./standard-webhooks-verify.js";
 
@@ -15,6 +16,13 @@ export interface ReceivedWebhook {
  * over the raw body (401 when it does not verify), refuses stale timestamps, and treats
  * `webhook-id` as the idempotency key (a redelivery is answered 200 and not processed again).
  * Every attempt is kept in `attempts`, including those it was told to fail.
+ *
+ * A delivery is accepted only when two verifiers agree: the tests' own, written from the
+ * specification's text, and the Standard Webhooks reference library (`standardwebhooks`, the
+ * project's JavaScript library), whose signature for the message's id, timestamp and body must be
+ * one of those sent. (The library's own `verify` also checks the timestamp against the real
+ * clock, which tests that move a fake clock cannot use; the freshness check is the first
+ * verifier's.)
  */
 export interface FakeWebhookReceiver {
   readonly url: string;
@@ -60,6 +68,11 @@ export async function startFakeWebhookReceiver(options: { secret: string; path?:
     });
     if (!verdict.ok) {
       refused.push(verdict.why);
+      return void response.writeHead(401).end();
+    }
+    const reference = new Webhook(options.secret).sign(received.id, new Date(Number(received.timestamp) * 1000), body);
+    if (!received.signature.split(" ").includes(reference)) {
+      refused.push("the Standard Webhooks reference library computes another signature");
       return void response.writeHead(401).end();
     }
     if (!messages.some((m) => m.id === received.id)) messages.push(received);
