@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { sharedContract } from "./contract-files.js";
+import { optionalContract } from "./contract-files.js";
 import type { OpenApiDocument, Schema } from "./openapi-check.js";
 
 /**
@@ -14,12 +14,12 @@ import type { OpenApiDocument, Schema } from "./openapi-check.js";
 export function locateAutotaskSwagger(): { readonly path: string | null; readonly why: string } {
   const named = process.env.VERITY_AUTOTASK_SWAGGER;
   if (named !== undefined && named !== "") return existsSync(named) ? { path: named, why: "" } : { path: null, why: `VERITY_AUTOTASK_SWAGGER names ${named}, which does not exist` };
-  const dir = sharedContract("autotask");
+  const dir = optionalContract("autotask");
   const file = dir.present ? readdirSync(dir.path).find((f) => f.endsWith(".json")) : undefined;
   if (file === undefined) {
     return {
       path: null,
-      why: `no Autotask Swagger document: Autotask publishes it only from live zones and no complete public copy was found; save one as ${dir.path}/<name>.json or set VERITY_AUTOTASK_SWAGGER`,
+      why: `the Autotask Swagger document is not at ${dir.path}/<name>.json (Autotask serves it only from live zones and no complete public copy exists, so it is not among the shared contracts); save one there or set VERITY_AUTOTASK_SWAGGER`,
     };
   }
   return { path: join(dir.path, file), why: "" };

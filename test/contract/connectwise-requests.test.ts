@@ -7,7 +7,7 @@ import type { ConnectWiseClient } from "../../src/adapters/ticketing/connectwise
 import { API_PREFIX, KEY_PATH, startFakeConnectWise, type FakeConnectWise, type FakeCwRequest } from "../fakes/connectwise/fake-connectwise.js";
 import { cwClient } from "../adapters/connectwise/cw-test-setup.js";
 import { describeUnless } from "../helpers/skip.js";
-import { sharedContract } from "./contract-files.js";
+import { optionalContract } from "./contract-files.js";
 import { checkRequest, findOperation, loadOpenApi, type OpenApiDocument } from "./openapi-check.js";
 
 /**
@@ -19,10 +19,10 @@ import { checkRequest, findOperation, loadOpenApi, type OpenApiDocument } from "
 function connectwiseSpec(): { path: string | undefined; reason: string } {
   const fromEnv = process.env.VERITY_CONNECTWISE_OPENAPI;
   if (fromEnv !== undefined && fromEnv !== "") return { path: fromEnv, reason: `VERITY_CONNECTWISE_OPENAPI names ${fromEnv}, which does not exist` };
-  const folder = sharedContract("connectwise");
+  const folder = optionalContract("connectwise");
   const file = folder.present ? readdirSync(folder.path).find((name) => name.endsWith(".json")) : undefined;
   return file === undefined
-    ? { path: undefined, reason: `no ConnectWise OpenAPI document: set VERITY_CONNECTWISE_OPENAPI or put one in ${folder.path}/*.json` }
+    ? { path: undefined, reason: `the ConnectWise OpenAPI document is not at ${folder.path}/*.json (at 4 MiB and more it is not among the shared contracts); put one there or set VERITY_CONNECTWISE_OPENAPI` }
     : { path: join(folder.path, file), reason: "" };
 }
 
