@@ -139,7 +139,7 @@ async function queueRefusal(
   const note: NotePayload = {
     system: source.name,
     ticket: d.ticket,
-    html: `<p><b>Verity refused a Verify User press on this ticket</b></p><p>${escapeHtml(reason)}</p><p><small>Verity webhook delivery ${escapeHtml(d.deliveryId)}</small></p>`,
+    html: `<p><b>Verity refused a request from this ticket to verify its caller</b></p><p>${escapeHtml(reason)}</p><p><small>Verity webhook delivery ${escapeHtml(d.deliveryId)}</small></p>`,
     marker: `${d.deliveryId}:refused`,
     verificationId: null,
     tenantId: null,
@@ -264,7 +264,7 @@ export function ticketTriggerJob(deps: {
             method: tenant.ticketing?.method ?? "sms",
             ticket: p.ticket,
             ticketSystem: p.system,
-            reason: `${system.vendor} Verify User`,
+            reason: `requested from the ticket in ${system.vendor}`,
             technician: (await agent) ?? "the service desk",
           },
           // A retry of this job (after a crash or an outage) finds the verification it made.

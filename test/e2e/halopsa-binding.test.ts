@@ -125,7 +125,7 @@ describe("HaloPSA ticket binding", () => {
     }
     const rows = await f.runtime.database.db.selectFrom("webhook_deliveries").select("delivery_id").where("delivery_id", "in", ["no-time", "bad-time"]).execute();
     assert.deepEqual(rows, []);
-    await waitFor(() => notes(TICKETS.nophone).find((n) => n.includes("refused a Verify User press") && n.includes("no readable timestamp")), 10_000);
+    await waitFor(() => notes(TICKETS.nophone).find((n) => n.includes("refused a request from this ticket to verify its caller") && n.includes("no readable timestamp")), 10_000);
     assert.ok((await events()).some((e) => e.action === "webhook.refused" && e.reason === "WEBHOOK_TIMESTAMP_INVALID"));
   });
 
