@@ -292,6 +292,11 @@ async function buildTenant(
     directory,
     methods,
     policy: withBuiltInRules(tenant.policy),
+    assurance: {
+      required: tenant.policy.assurance.required,
+      privileged: tenant.policy.assurance.privileged ?? tenant.policy.assurance.required,
+      orTwoMethods: tenant.policy.assurance.orTwoMethods,
+    },
     ...(tenant.smsCountries === undefined ? {} : { smsCountries: tenant.smsCountries }),
     settings: effectiveSettings(config, tenant),
     messages: { ...DEFAULT_MESSAGES, ...Object.fromEntries(Object.entries(tenant.messages).filter(([, v]) => v !== undefined)) },

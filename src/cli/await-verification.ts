@@ -170,6 +170,11 @@ export function reportFinal(io: CliIo, result: WaitResult, user: string): number
       if (v.secondMethod !== null && v.secondMethod.satisfiedBy !== null) {
         line(io.stdout, `Policy satisfied: a second, different method (${v.secondMethod.satisfiedByMethod ?? "?"}, verification ${v.secondMethod.satisfiedBy}) also verified ${who}.`);
       }
+      if (v.assurance.required !== null) line(io.stdout, `Assurance: level ${v.assurance.rank} of 5 (${v.assurance.words}).`);
+      if (v.assurance.satisfied === false) {
+        line(io.stdout, `NOT YET SATISFIED: policy requires ${v.assurance.stillNeeded ?? "a stronger method"} for ${who} before acting on the request (exit ${EXIT.secondMethod}).`);
+        return EXIT.secondMethod;
+      }
       if (v.policySatisfied === false) {
         line(io.stdout, `NOT YET SATISFIED: policy requires a second, different method for ${who} before acting on the request (exit ${EXIT.secondMethod}).`);
         return EXIT.secondMethod;

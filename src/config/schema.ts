@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CODE_CHANNELS } from "../domain/methods.js";
 import { isMethodId, parseMethod } from "../domain/methods.js";
+import { ASSURANCE_LEVELS } from "../domain/assurance.js";
 import { POLICY_ACTIONS } from "../domain/policy.js";
 import { sourceRanges } from "./fields.js";
 import { ssoTenantProblems } from "../adapters/sso/sso-config.js";
@@ -163,6 +164,18 @@ const messagesSchema = z.strictObject({
 const policySchema = z.strictObject({
   default: z.enum(POLICY_ACTIONS).default("warn"),
   rules: z.record(z.string().regex(/^[a-z_]+$/), z.enum(POLICY_ACTIONS)).default({ privileged: "second_method" }),
+  /**
+   * The assurance a verified caller must reach before the technician acts (docs/assurance.md):
+   * `required` for everyone, `privileged` for privileged accounts, and whether two verified
+   * methods of different kinds stand in for the level.
+   */
+  assurance: z
+    .strictObject({
+      required: z.enum(ASSURANCE_LEVELS).default("possession"),
+      privileged: z.enum(ASSURANCE_LEVELS).optional(),
+      orTwoMethods: z.boolean().default(true),
+    })
+    .prefault({}),
 });
 
 const tenantSchema = z.strictObject({

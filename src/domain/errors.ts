@@ -97,6 +97,10 @@ export const ERRORS = {
   },
   TICKETING_UNAVAILABLE: { status: 503, message: "The ticketing system could not be reached.", retryable: true },
   TICKETING_ERROR: { status: 502, message: "The ticketing system refused the request." },
+  CALLER_FLAGGED: {
+    status: 409,
+    message: "The caller reported a verification as fraud in the last 24 hours; a new one needs an administrator's override.",
+  },
   TICKET_NOT_FOUND: { status: 404, message: "No such ticket in the ticketing system." },
   TICKET_NOT_CALLERS: {
     status: 422,

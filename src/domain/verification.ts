@@ -1,3 +1,4 @@
+import type { AssuranceRequirement } from "./assurance.js";
 import { VerityError } from "./errors.js";
 
 export const VERIFICATION_STATES = [
@@ -149,4 +150,6 @@ export interface Verification {
 export interface RiskSnapshot {
   readonly decision: "allow" | "warn" | "second_method" | "block";
   readonly signals: readonly { readonly code: string; readonly detail: string; readonly action: string }[];
+  /** The assurance policy asked of this caller when the verification started; absent before issue 12 (nothing asked). */
+  readonly assurance?: AssuranceRequirement;
 }

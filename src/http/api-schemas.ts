@@ -1,3 +1,4 @@
+import { ASSURANCE_LEVELS } from "../domain/assurance.js";
 import { z } from "zod";
 import { ERRORS } from "../domain/errors.js";
 import { VERIFICATION_STATES } from "../domain/verification.js";
@@ -37,6 +38,10 @@ export const startBody = z
     technician: text(100).optional().describe("Agent name; honoured for admin (integration) tokens only"),
     pushTitle: text(100).optional().describe("Push methods: the prompt's title instead of the tenant's wording"),
     pushMessage: text(250).optional().describe("Push methods: the prompt's text instead of the tenant's wording"),
+    overrideFraudFlag: z
+      .boolean()
+      .optional()
+      .describe("Admins only: verify a caller who reported fraud in the last 24 hours (audited); refused without it (409 CALLER_FLAGGED)"),
   })
   .describe("StartVerification");
 
@@ -71,6 +76,7 @@ export const searchQuery = z.strictObject({ q: z.string().trim().min(2, "type at
 const riskSchema = z.strictObject({
   decision: z.enum(["allow", "warn", "second_method", "block"]),
   signals: z.array(z.strictObject({ code: z.string(), detail: z.string(), action: z.string() })),
+  assurance: z.strictObject({ level: z.enum(ASSURANCE_LEVELS), orTwoMethods: z.boolean() }).optional().describe("What policy asked of this caller at the start"),
 });
 
 export const verificationView = z
@@ -98,7 +104,17 @@ export const verificationView = z
     policySatisfied: z
       .boolean()
       .nullable()
-      .describe("Verified, and by a second method too when policy asks for one; null while open, false for any other ending"),
+      .describe("Verified, by a second method too when policy asks for one, and at the assurance policy requires; null while open, false for any other ending"),
+    assurance: z
+      .strictObject({
+        level: z.enum(ASSURANCE_LEVELS),
+        rank: z.number().int().min(1).max(5),
+        words: z.string(),
+        required: z.enum(ASSURANCE_LEVELS).nullable().describe("What policy asks of this caller; null: nothing beyond a verified caller"),
+        satisfied: z.boolean().nullable(),
+        stillNeeded: z.string().nullable().describe("What is still needed, in words"),
+      })
+      .describe("The assurance this method reaches (docs/assurance.md) and what policy asks"),
     developmentOnly: z.boolean().describe("True when a development channel or provider carried it"),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -144,6 +160,13 @@ export const lookupView = z
       z.strictObject({ method: z.string(), available: z.boolean(), destination: z.string().nullable(), detail: z.string() }),
     ),
     risk: riskSchema,
+    assurance: z.strictObject({
+      required: z.enum(ASSURANCE_LEVELS).describe("What policy asks of this caller"),
+      requiredWords: z.string(),
+      orTwoMethods: z.boolean().describe("Whether two verified, different methods stand in for the level"),
+      byMethod: z.record(z.string(), z.enum(ASSURANCE_LEVELS)).describe("The level each enabled method is sure to reach"),
+    }),
+    fraudFlag: z.string().nullable().describe("Set when the caller reported fraud in the last 24 hours: a new verification needs an administrator's override"),
   })
   .describe("UserLookup");
 

@@ -6,11 +6,15 @@ import type { EngineDeps } from "./engine-deps.js";
 export const HISTORY_WINDOW_MS = 24 * 60 * 60_000;
 /** This many earlier verifications of one account in the window make the next one a pattern. */
 export const REPEAT_THRESHOLD = 3;
+/** The signal of a caller flagged for fraud: a new verification needs an administrator's override. */
+export const RECENT_FRAUD_REPORT = "recent_fraud_report";
 
 /**
  * Risk signals from the caller's own recent history in Verity (SECURITY.md A4 #21): the Clorox
  * attacker called the desk again and again, claiming their MFA was not working.
- * - `recent_fraud_report`: a push to this account was reported as fraud in the last 24 hours;
+ * - `recent_fraud_report`: the caller reported a verification of this account as fraud in the
+ *   last 24 hours (a push answered as fraud, "not me" on a link): the caller is flagged, and a new
+ *   verification needs an administrator's override;
  * - `recent_failed_verification`: a verification of this account was rejected (denied, or too
  *   many wrong codes) in the last 24 hours;
  * - `repeated_verifications`: three or more verifications of this account in the last 24 hours.
@@ -27,7 +31,7 @@ export async function callerHistorySignals(deps: Pick<EngineDeps, "db"> & { cloc
   const signals: RiskSignal[] = [];
   const fraud = recent.find((v) => v.state === "rejected" && v.stateReason === "fraud");
   if (fraud !== undefined) {
-    signals.push({ code: "recent_fraud_report", detail: `A push to this account was reported as fraud ${ago(fraud.createdAt)}.` });
+    signals.push({ code: RECENT_FRAUD_REPORT, detail: `The caller reported a verification of this account as fraud ${ago(fraud.createdAt)}.` });
   }
   const rejected = recent.find((v) => v.state === "rejected" && v.stateReason !== "fraud");
   if (rejected !== undefined) {

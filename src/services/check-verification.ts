@@ -1,3 +1,4 @@
+import { assuranceOf } from "../domain/assurance.js";
 import { VerityError } from "../domain/errors.js";
 import { hashCode, hashesEqual, normaliseCodeInput } from "../domain/otp.js";
 import { statesAccepting, transition, type Verification } from "../domain/verification.js";
@@ -116,7 +117,7 @@ async function settle(
         updated_at: now,
         addAttempt,
       });
-      if (after !== undefined) record({ ...eventBase(after, actor), action: "check.accepted", outcome: "verified", reason: detail });
+      if (after !== undefined) record({ ...eventBase(after, actor), action: "check.accepted", outcome: "verified", reason: detail, data: { assurance: assuranceOf(after.method, after.challenge) } });
       return after;
     }
     const after = await updateVerificationIf(trx, v.id, guard, { updated_at: now, addAttempt });

@@ -1,3 +1,4 @@
+import { assuranceOf } from "../domain/assurance.js";
 import { VerityError } from "../domain/errors.js";
 import { statesAccepting, transition, type Verification } from "../domain/verification.js";
 import { updateVerificationIf } from "../store/verification-dal.js";
@@ -35,7 +36,7 @@ export async function confirmVerification(deps: EngineDeps, actor: Actor, id: st
       },
     );
     if (after !== undefined) {
-      record({ ...eventBase(after, actor), action: matched ? "check.confirmed" : "check.mismatch", outcome: after.state });
+      record({ ...eventBase(after, actor), action: matched ? "check.confirmed" : "check.mismatch", outcome: after.state, ...(matched ? { data: { assurance: assuranceOf(after.method, after.challenge) } } : {}) });
     }
     return after;
   });

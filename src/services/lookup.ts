@@ -1,10 +1,11 @@
+import { assuranceLabel, assuranceOf, type AssuranceLevel } from "../domain/assurance.js";
 import { VerityError } from "../domain/errors.js";
 import { maskEmail, maskPhone } from "../domain/masking.js";
 import { decidePolicy } from "../domain/policy.js";
 import type { DirectoryUser, RiskSignal } from "../domain/ports.js";
 import { VERIFYING_ROLES } from "../domain/roles.js";
 import { assertRole, assertTenantAccess, type Actor } from "./actor.js";
-import { callerHistorySignals } from "./caller-history.js";
+import { callerHistorySignals, RECENT_FRAUD_REPORT } from "./caller-history.js";
 import type { EngineDeps } from "./engine-deps.js";
 import { chooseTarget } from "./targets.js";
 import type { TenantRuntime } from "./tenant-registry.js";
@@ -17,6 +18,15 @@ export interface UserLookupView {
   /** Each method enabled for the tenant, and whether it can reach this user. */
   readonly methods: readonly { readonly method: string; readonly available: boolean; readonly destination: string | null; readonly detail: string }[];
   readonly risk: { readonly decision: string; readonly signals: readonly { code: string; detail: string; action: string }[] };
+  /** What policy asks of this caller (docs/assurance.md), and what each method reaches. */
+  readonly assurance: {
+    readonly required: AssuranceLevel;
+    readonly requiredWords: string;
+    readonly orTwoMethods: boolean;
+    readonly byMethod: Readonly<Record<string, AssuranceLevel>>;
+  };
+  /** Set when the caller reported fraud in the last 24 hours: a new verification needs an administrator's override. */
+  readonly fraudFlag: string | null;
 }
 
 /** What a technician sees before choosing a method: masked factors, available methods, risk. */
@@ -45,6 +55,7 @@ export async function lookupUser(
     signals.push({ code: "privileged", detail: "The account is privileged (administrator)." });
   }
   const decision = decidePolicy(signals, tenant.policy);
+  const required = user.privileged || signals.some((s) => s.code === "privileged") ? tenant.assurance.privileged : tenant.assurance.required;
   const factors = [
     ...user.phones.map((p) => ({
       type: p.type,
@@ -85,6 +96,14 @@ export async function lookupUser(
     factors,
     methods,
     risk: { decision: decision.action, signals: decision.reasons },
+    assurance: {
+      required,
+      requiredWords: assuranceLabel(required),
+      orTwoMethods: tenant.assurance.orTwoMethods,
+      // What a method is sure to reach: a push counts as number-matched only once the provider asked for a number.
+      byMethod: Object.fromEntries([...tenant.methods.keys()].map((id) => [id, assuranceOf(id, null)])),
+    },
+    fraudFlag: historySignals.find((s) => s.code === RECENT_FRAUD_REPORT)?.detail ?? null,
   };
 }
 

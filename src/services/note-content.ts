@@ -3,7 +3,8 @@ import { escapeHtml } from "../domain/html.js";
 import type { Kysely } from "kysely";
 import type { Verification } from "../domain/verification.js";
 import type { Database } from "../store/schema.js";
-import { findSecondMethod } from "./second-method.js";
+import { achievedAssurance, findSecondMethod } from "./second-method.js";
+import { assuranceLabel, assuranceOf, stillNeeded } from "../domain/assurance.js";
 
 const e = escapeHtml;
 const METHOD_WORDS: Record<string, string> = { sms: "SMS code", email: "email code" };
@@ -43,6 +44,7 @@ export function sentNote(v: Verification, event: ChainedAuditEvent, linkEnabled:
     `<li>Method: ${e(methodWords(v))}</li>`,
     `<li>Requested by: ${e(v.technician)}</li>`,
     `<li>Risk flags: ${e(risk)}</li>`,
+    v.risk.assurance === undefined ? "" : `<li>Policy requires: ${e(assuranceLabel(v.risk.assurance.level))}${v.risk.assurance.orTwoMethods ? ", or two different methods" : ""}</li>`,
     `<li>Expires: ${e(utc(v.expiresAt))}</li>`,
     "</ul>",
     `<p>${next}${linkEnabled ? ` <a href="${LINK_SLOT}">Open the verification in Verity</a>.` : ""}</p>`,
@@ -70,6 +72,15 @@ export async function resultNote(v: Verification, event: ChainedAuditEvent, db: 
   const outcome = v.state === "failed" && event.action === "push.failed" ? "NOT VERIFIED (the push could not complete)" : (OUTCOMES[v.state] ?? v.state.toUpperCase());
   const why = event.reason ?? v.stateReason ?? event.action;
   let policy = "";
+  const level = assuranceOf(v.method, v.challenge);
+  const assuranceLine = v.state === "verified" ? `<li>Assurance: ${e(assuranceLabel(level))}</li>` : "";
+  const required = v.risk.assurance;
+  if (v.state === "verified" && required !== undefined) {
+    const missing = stillNeeded(required, await achievedAssurance(db, v));
+    policy += missing === null
+      ? `<li>Assurance required by policy (${e(assuranceLabel(required.level))}): met.</li>`
+      : `<li><b>Policy is NOT yet satisfied: it requires ${e(missing)}.</b></li>`;
+  }
   if (v.state === "verified" && v.risk.decision === "second_method") {
     const second = await findSecondMethod(db, v);
     policy =
@@ -84,6 +95,7 @@ export async function resultNote(v: Verification, event: ChainedAuditEvent, db: 
     `<li>Method: ${e(methodWords(v))}</li>`,
     `<li>Result: ${e(why.replace(/_/g, " "))}</li>`,
     `<li>Recorded by: ${e(recordedBy(v, event))} at ${e(utc(event.at))}</li>`,
+    assuranceLine,
     policy,
     "</ul>",
     footer(event),

@@ -1,3 +1,4 @@
+import { assuranceOf } from "../domain/assurance.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isVerityError } from "../domain/errors.js";
 import type { PushOutcome, PushProvider } from "../domain/ports.js";
@@ -59,7 +60,7 @@ export function createPushPoller(deps: EngineDeps, options: { defaultIntervalMs?
       { states: ["sent"], ...(v.providerRef === null ? {} : { providerRef: v.providerRef }) },
       // A failure's reason is what to fix; an answer's reason is the answer itself.
       { state, state_reason: outcome === "failed" ? (detail ?? "the provider ended the push without an answer") : outcome, completed_at: now, updated_at: now },
-      (a) => [{ ...eventBase(a, "system"), action, outcome: state, reason: detail }],
+      (a) => [{ ...eventBase(a, "system"), action, outcome: state, reason: detail, ...(state === "verified" ? { data: { assurance: assuranceOf(a.method, a.challenge) } } : {}) }],
     );
     if (after !== undefined) return;
     const current = await findVerification(deps.db, v.id);

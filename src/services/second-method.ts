@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { assuranceOf, assuranceRank, ASSURANCE_LEVELS, type AssuranceLevel } from "../domain/assurance.js";
 import type { Verification } from "../domain/verification.js";
 import type { Database } from "../store/schema.js";
 
@@ -33,4 +34,27 @@ export async function findSecondMethod(db: Kysely<Database>, v: Verification): P
 export function policySatisfied(v: Verification, second: { id: string } | null): boolean | null {
   if (v.state === "verified") return v.risk.decision !== "second_method" || second !== null;
   return ["pending", "sent", "delivery_unknown"].includes(v.state) ? null : false;
+}
+
+/**
+ * The best assurance the caller reached with verifications completed within an hour of this one
+ * (this one included), and how many different methods verified them: what an assurance
+ * requirement is weighed against.
+ */
+export async function achievedAssurance(db: Kysely<Database>, v: Verification): Promise<{ best: AssuranceLevel; methods: number }> {
+  const own = assuranceOf(v.method, v.challenge);
+  if (v.state !== "verified") return { best: own, methods: 0 };
+  const anchor = Date.parse(v.completedAt ?? v.updatedAt);
+  const rows = await db
+    .selectFrom("verifications")
+    .select(["method", "challenge"])
+    .where("tenant_id", "=", v.tenantId)
+    .where("subject_id", "=", v.subjectId)
+    .where("state", "=", "verified")
+    .where("completed_at", ">=", new Date(anchor - SECOND_METHOD_WINDOW_MS).toISOString())
+    .where("completed_at", "<=", new Date(anchor + SECOND_METHOD_WINDOW_MS).toISOString())
+    .execute();
+  const levels = [own, ...rows.map((r) => assuranceOf(r.method, r.challenge))];
+  const best = ASSURANCE_LEVELS[Math.max(...levels.map(assuranceRank)) - 1] ?? own;
+  return { best, methods: new Set([v.method, ...rows.map((r) => r.method)]).size };
 }

@@ -1,3 +1,4 @@
+import type { AssuranceRequirement } from "../domain/assurance.js";
 import { randomUUID } from "node:crypto";
 import { isVerityError, VerityError } from "../domain/errors.js";
 import { generateCode, hashCode } from "../domain/otp.js";
@@ -8,7 +9,7 @@ import { findVerificationByOrigin, insertVerification } from "../store/verificat
 import { VERIFYING_ROLES } from "../domain/roles.js";
 import { assertRole, assertTenantAccess, type Actor } from "./actor.js";
 import type { AuditEntry } from "./audit-service.js";
-import { callerHistorySignals } from "./caller-history.js";
+import { callerHistorySignals, RECENT_FRAUD_REPORT } from "./caller-history.js";
 import { deliver, type PushTracker } from "./deliver.js";
 import { isoAfter, type EngineDeps } from "./engine-deps.js";
 import { checkSubjectLimits, type SendContext } from "./limits.js";
@@ -39,6 +40,11 @@ export interface StartInput {
   /** A push's title and text in the technician's words (pushpoll's -t and -m), where allowed. */
   readonly pushTitle?: string | undefined;
   readonly pushMessage?: string | undefined;
+  /**
+   * An administrator's decision to verify a caller flagged for fraud in the last 24 hours (a push
+   * reported as fraud, "not me" on a link): refused without it, audited with it.
+   */
+  readonly overrideFraudFlag?: boolean | undefined;
 }
 
 export interface StartOptions {
@@ -133,6 +139,18 @@ export async function startVerification(
     signals.push({ code: "privileged", detail: "The account is privileged (administrator)." });
   }
   const decision = decidePolicy(signals, tenant.policy);
+  const fraudFlag = historySignals.find((s) => s.code === RECENT_FRAUD_REPORT);
+  const overridden = fraudFlag !== undefined && actor.role === "admin" && input.overrideFraudFlag === true;
+  if (fraudFlag !== undefined && !overridden) {
+    await refuse.with(
+      new VerityError("CALLER_FLAGGED", {
+        message: `${fraudFlag.detail} For 24 hours a new verification of ${user.displayName} needs an administrator's override; escalate.`,
+      }),
+      target,
+    );
+  }
+  const privileged = user.privileged || signals.some((s) => s.code === "privileged");
+  const assurance: AssuranceRequirement = { level: privileged ? tenant.assurance.privileged : tenant.assurance.required, orTwoMethods: tenant.assurance.orTwoMethods };
 
   // A ticket the system says is someone else's (or does not know) is refused. When the system
   // cannot answer now, an integration's start waits for it; a person's start goes ahead and the
@@ -178,7 +196,7 @@ export async function startVerification(
     providerRef: null,
     challenge: null,
     prompt: customText ? { title: input.pushTitle ?? null, message: input.pushMessage ?? null } : null,
-    risk: { decision: decision.action, signals: decision.reasons },
+    risk: { decision: decision.action, signals: decision.reasons, ...(assurance.level === "possession" ? {} : { assurance }) },
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     expiresAt: isoAfter(now, kind === "push" ? tenant.settings.pushTimeoutSeconds : tenant.settings.codeTtlSeconds),
@@ -203,6 +221,9 @@ export async function startVerification(
       return refused;
     }
     await insertVerification(trx, verification, key ?? null);
+    if (overridden) {
+      record({ ...refuse.base(target), verificationId: id, action: "fraud_flag.overridden", outcome: "overridden", reason: fraudFlag.detail, data: { by: actor.name } });
+    }
     record({
       ...refuse.base(target),
       verificationId: id,

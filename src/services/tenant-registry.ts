@@ -1,6 +1,7 @@
 import type { VerificationSettings } from "../config/schema.js";
 import { VerityError } from "../domain/errors.js";
 import type { MethodSpec } from "../domain/methods.js";
+import type { AssuranceLevel } from "../domain/assurance.js";
 import type { RiskPolicy } from "../domain/policy.js";
 import type { Directory, MessageChannel, PushProvider, TicketingSystem } from "../domain/ports.js";
 import type { UserIdRule } from "../domain/methods.js";
@@ -46,6 +47,8 @@ export interface TenantRuntime {
   readonly directory: Directory;
   readonly methods: ReadonlyMap<string, MethodBinding>;
   readonly policy: RiskPolicy;
+  /** What assurance a verified caller must reach (policy.assurance). */
+  readonly assurance: { readonly required: AssuranceLevel; readonly privileged: AssuranceLevel; readonly orTwoMethods: boolean };
   /** ISO countries this tenant's texts may go to; undefined means any. */
   readonly smsCountries?: readonly string[];
   readonly settings: VerificationSettings;

@@ -4,7 +4,8 @@ import { parseMethod } from "../domain/methods.js";
 import { isTerminal, type Verification, type VerificationState } from "../domain/verification.js";
 import { firstVerificationEvent } from "../store/audit-dal.js";
 import type { Database } from "../store/schema.js";
-import { findSecondMethod, policySatisfied } from "./second-method.js";
+import { achievedAssurance, findSecondMethod, policySatisfied } from "./second-method.js";
+import { ASSURANCE_WORDS, assuranceOf, assuranceRank, meetsAssurance, stillNeeded, type AssuranceLevel, type AssuranceRequirement } from "../domain/assurance.js";
 import { WAITING_FOR_TICKETING } from "./ticket-binding.js";
 import type { TenantRegistry } from "./tenant-registry.js";
 
@@ -33,6 +34,19 @@ export interface VerificationView {
    * policy asks for one. Null while open; false for every other ending.
    */
   readonly policySatisfied: boolean | null;
+  /**
+   * The assurance this verification reaches (docs/assurance.md), what policy asked of the caller
+   * (null: nothing beyond a verified caller), whether it is met (null while open), and what is
+   * still needed in words.
+   */
+  readonly assurance: {
+    readonly level: AssuranceLevel;
+    readonly rank: number;
+    readonly words: string;
+    readonly required: AssuranceLevel | null;
+    readonly satisfied: boolean | null;
+    readonly stillNeeded: string | null;
+  };
   readonly developmentOnly: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -56,6 +70,18 @@ export async function presentVerification(
   const developmentOnly =
     binding === undefined ? false : "channel" in binding ? binding.channel.developmentOnly : binding.provider.developmentOnly;
   const second = v.risk.decision === "second_method" ? await findSecondMethod(deps.db, v) : null;
+  const level = assuranceOf(v.method, v.challenge);
+  const required = v.risk.assurance ?? null;
+  const achieved = required !== null && v.state === "verified" ? await achievedAssurance(deps.db, v) : null;
+  const assuranceMet = required === null || achieved === null ? null : meetsAssurance(required, achieved);
+  const assurance: VerificationView["assurance"] = {
+    level,
+    rank: assuranceRank(level),
+    words: ASSURANCE_WORDS[level],
+    required: required?.level ?? null,
+    satisfied: v.state === "verified" ? assuranceMet !== false : isTerminal(v.state) ? false : null,
+    stillNeeded: required === null ? null : achieved === null ? (isTerminal(v.state) ? null : needs(required, level)) : stillNeeded(required, achieved),
+  };
   const secondMethod: VerificationView["secondMethod"] =
     v.risk.decision === "second_method" ? { required: true, satisfiedBy: second?.id ?? null, satisfiedByMethod: second?.method ?? null } : null;
   return {
@@ -79,7 +105,8 @@ export async function presentVerification(
     sends: v.sends,
     risk: v.risk,
     secondMethod,
-    policySatisfied: policySatisfied(v, second),
+    policySatisfied: policySatisfied(v, second) === true ? assurance.satisfied : policySatisfied(v, second),
+    assurance,
     developmentOnly,
     createdAt: v.createdAt,
     updatedAt: v.updatedAt,
@@ -92,4 +119,9 @@ export async function presentVerification(
 async function findReceipt(db: Kysely<Database>, verificationId: string): Promise<VerificationView["receipt"]> {
   const event = await firstVerificationEvent(db, verificationId, ENDING_ACTIONS);
   return event === undefined ? null : { seq: event.seq, hash: event.hash, eventId: event.id, action: event.action };
+}
+
+/** While open: what the requirement still asks beyond what this method can reach, or null when it reaches it. */
+function needs(required: AssuranceRequirement, level: AssuranceLevel): string | null {
+  return stillNeeded(required, { best: level, methods: 1 });
 }

@@ -1,3 +1,4 @@
+import type { TenantRuntime } from "../../src/services/tenant-registry.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -64,6 +65,7 @@ export async function createEngineWith(options: {
   settings?: Partial<VerificationSettings>;
   /** Wires a PSA as main.ts does: notes through the durable queue, optional reveal mode. */
   ticketing?: { system: TicketingSystem; codeHandling: "readback" | "reveal"; publicUrl?: string };
+  assurance?: TenantRuntime["assurance"];
 }): Promise<{
   engine: VerificationEngine;
   handle: DatabaseHandle;
@@ -101,6 +103,7 @@ export async function createEngineWith(options: {
       directory,
       methods,
       policy: { default: "warn", rules: { privileged: "second_method" } },
+      assurance: options.assurance ?? { required: "possession", privileged: "possession", orTwoMethods: true },
       settings: { ...SETTINGS, ...options.settings },
       messages: DEFAULT_MESSAGES,
       ...(ticketing === undefined

@@ -29,6 +29,9 @@ Options:
       --ticket-system NAME the ticketing system the ticket is in (its name under
                           ticketing: in the configuration; default: the tenant's first)
       --reason TEXT       why the caller is being verified (recorded in the audit log only)
+      --override-fraud-flag
+                          admins: verify a caller who reported fraud in the last 24 hours
+                          (refused without it; the override is audited)
       --tenant ID         the client organisation (default: from the user's email domain)
       --technician NAME   your name as the caller should see it; on the local store, or set
                           VERITY_TECHNICIAN (with --server, your token's name is used)
@@ -51,6 +54,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
       method: { type: "string" },
       ticket: { type: "string" },
       "ticket-system": { type: "string" },
+      "override-fraud-flag": { type: "boolean" },
       reason: { type: "string" },
       tenant: { type: "string" },
       technician: { type: "string" },
@@ -83,6 +87,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
       tenant: values.tenant,
       ticket: values.ticket ?? null,
       ticketSystem: values["ticket-system"] ?? null,
+      ...(values["override-fraud-flag"] === true ? { overrideFraudFlag: true } : {}),
       reason: values.reason ?? null,
       technician,
       ...(values.title === undefined ? {} : { pushTitle: values.title }),

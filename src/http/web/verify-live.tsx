@@ -104,7 +104,8 @@ function provedBy(v: VerificationView): string {
 function Result(props: { v: VerificationView }) {
   const { v } = props;
   const { word, kind } = outcomeWord(v);
-  const next = v.state === "verified" && v.policySatisfied === false;
+  const assuranceShort = v.state === "verified" && v.assurance.satisfied === false;
+  const next = v.state === "verified" && v.policySatisfied === false && !assuranceShort;
   return (
     <div>
       <div class={`outcome ${kind}`} role="status">
@@ -117,12 +118,24 @@ function Result(props: { v: VerificationView }) {
           <a href={verifyLink({ user: v.subject.id, tenant: v.tenant.id, ticket: v.ticket ?? undefined })}>Verify with a second method</a>
         </Notice>
       ) : null}
+      {assuranceShort ? (
+        <Notice kind="error">
+          <strong>Policy is not yet satisfied:</strong> {`${v.subject.displayName} must still show ${v.assurance.stillNeeded ?? "a stronger method"}. `}
+          <a href={verifyLink({ user: v.subject.id, tenant: v.tenant.id, ticket: v.ticket ?? undefined })}>Verify with another method</a>
+        </Notice>
+      ) : null}
       {v.secondMethod?.satisfiedBy !== null && v.secondMethod !== null ? (
         <Notice kind="ok">{`Policy satisfied: a second method (${methodLabel(v.secondMethod.satisfiedByMethod ?? "")}) also verified ${v.subject.displayName}.`}</Notice>
       ) : null}
       <dl class="facts">
         <dt>Ended</dt>
         <dd>{`${utc(v.completedAt)} · started by ${v.technician}`}</dd>
+        {v.state === "verified" ? (
+          <>
+            <dt>Assurance</dt>
+            <dd>{`Level ${v.assurance.rank} of 5: ${v.assurance.words}${v.assurance.required === null ? "" : v.assurance.satisfied === true ? " (meets policy)" : ""}`}</dd>
+          </>
+        ) : null}
         <dt>Evidence</dt>
         <dd>
           {v.receipt === null ? (

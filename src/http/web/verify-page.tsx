@@ -1,3 +1,4 @@
+import { assuranceRank } from "../../domain/assurance.js";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { isVerityError, type VerityError } from "../../domain/errors.js";
@@ -28,6 +29,7 @@ const startForm = z.object({
   ticket: z.string().trim().max(64).optional(),
   system: z.string().trim().max(63).optional(),
   reason: z.string().trim().max(500).optional(),
+  overrideFraudFlag: z.literal("1").optional(),
 });
 
 const signalClass = (action: string) => (action === "block" ? "block" : action === "allow" ? "ok" : "warn");
@@ -116,7 +118,14 @@ function CallerCard(props: { view: UserLookupView; query: StartQuery; session: W
           ))}
         </ul>
       )}
+      {view.fraudFlag === null ? null : (
+        <p class="notice error">
+          <strong>Flagged for fraud.</strong> {`${view.fraudFlag} For 24 hours a new verification needs an administrator's override.`}
+        </p>
+      )}
       <dl class="facts">
+        <dt>Policy requires</dt>
+        <dd>{`Assurance ${view.assurance.requiredWords}${view.assurance.orTwoMethods && view.assurance.required !== "possession" ? ", or two different methods" : ""}`}</dd>
         <dt>Account</dt>
         <dd>{view.user.upn}{view.user.privileged ? " · privileged" : ""}</dd>
         <dt>Registered</dt>
@@ -139,7 +148,7 @@ function CallerCard(props: { view: UserLookupView; query: StartQuery; session: W
               <span>
                 {methodLabel(m.method)}
                 {m.method === recommended ? <span class="recommended">Recommended</span> : null}
-                <span class="why">{m.destination === null ? m.detail : `${m.destination} · ${m.detail}`}</span>
+                <span class="why">{`${m.destination === null ? m.detail : `${m.destination} · ${m.detail}`} · assurance level ${assuranceRank(view.assurance.byMethod[m.method] ?? "possession")}`}</span>
               </span>
             </label>
           ))}
@@ -154,8 +163,13 @@ function CallerCard(props: { view: UserLookupView; query: StartQuery; session: W
             <input type="text" id="reason" name="reason" value={query.reason ?? ""} maxLength={500} />
           </div>
         </div>
+        {view.fraudFlag !== null && session.actor.role === "admin" ? (
+          <label class="method">
+            <input type="checkbox" name="overrideFraudFlag" value="1" required /> <span>I am an administrator and override the fraud flag for this verification (audited)</span>
+          </label>
+        ) : null}
         <div class="actions">
-          <button type="submit" disabled={recommended === undefined}>
+          <button type="submit" disabled={recommended === undefined || (view.fraudFlag !== null && session.actor.role !== "admin")}>
             Start verification
           </button>
         </div>
@@ -217,7 +231,7 @@ export function verifyStartRoutes(app: FastifyInstance, deps: { engine: Verifica
     const session = request.webSession as WebSession;
     const form = startForm.safeParse(request.body);
     if (!form.success) return render(request, reply, {}, undefined);
-    const { user, tenant, method, ticket, system, reason } = form.data;
+    const { user, tenant, method, ticket, system, reason, overrideFraudFlag } = form.data;
     try {
       const view = await deps.engine.start(session.actor, {
         user,
@@ -226,6 +240,7 @@ export function verifyStartRoutes(app: FastifyInstance, deps: { engine: Verifica
         ticket: ticket === undefined || ticket === "" ? null : ticket,
         ticketSystem: system === undefined || system === "" || ticket === undefined || ticket === "" ? null : system,
         reason: reason === undefined || reason === "" ? null : reason,
+        overrideFraudFlag: overrideFraudFlag === "1",
       });
       return await reply.redirect(`/verify/${view.id}`, 303);
     } catch (error) {
