@@ -66,13 +66,6 @@ describe("pushpoll parity against each provider's fake", () => {
     assert.ok(body.includes(`<userId>${JANE.sam}</userId>`), "the VIP user id is the sAMAccountName");
   });
 
-  it("reports a Duo fraud report as fraud", async () => {
-    w.duo.setCaller(JANE.duo, { action: "fraud", afterMs: 300 });
-    const result = await verify("duo-push");
-    assert.equal(result.code, 1);
-    assert.equal(result.stdout.trim().split("\n").at(-1), `Push Denied by ${JANE.upn}: reported as FRAUD`);
-  });
-
   it("reports a push the provider cannot complete as a failure with what to fix, not as a denial (exit 3)", async () => {
     w.entra.setCaller(JANE.upn, { action: "result", value: "PhoneAppAllDevicesBlocked", afterMs: 300 });
     try {
@@ -100,4 +93,11 @@ describe("pushpoll parity against each provider's fake", () => {
       assert.match(result.stdout, /VERIFIED: Jane Doe read the current code from their /);
     });
   }
+  // Last: a fraud report flags Jane for 24 hours, and a new verification would need an admin's override.
+  it("reports a Duo fraud report as fraud", async () => {
+    w.duo.setCaller(JANE.duo, { action: "fraud", afterMs: 300 });
+    const result = await verify("duo-push");
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout.trim().split("\n").at(-1), `Push Denied by ${JANE.upn}: reported as FRAUD`);
+  });
 });
