@@ -5,8 +5,12 @@ export interface SmtpFailure {
   readonly code?: string;
   readonly responseCode?: number;
   readonly command?: string;
-  readonly message?: string;
+  /** The underlying system or TLS error code nodemailer kept (`DEPTH_ZERO_SELF_SIGNED_CERT`…). */
+  readonly originalCode?: string;
 }
+
+/** Node's TLS certificate verification failures (and a name that does not match). */
+const CERTIFICATE = /CERT|SIGNATURE|ALTNAME|ISSUER/;
 
 /** Which step failed: before anything was handed over, or after the message body was sent. */
 export type SmtpPhase = "connect" | "auth" | "envelope" | "data";
@@ -18,6 +22,7 @@ export function asFailure(error: unknown): SmtpFailure {
     ...(typeof e.code === "string" ? { code: e.code } : {}),
     ...(typeof e.responseCode === "number" ? { responseCode: e.responseCode } : {}),
     ...(typeof e.command === "string" ? { command: e.command } : {}),
+    ...(typeof e.originalCode === "string" ? { originalCode: e.originalCode } : {}),
   };
 }
 
@@ -42,7 +47,7 @@ export function errorFromSmtp(error: unknown, phase: SmtpPhase, ctx: { readonly 
       details,
     });
   }
-  if (f.code === "ETLS") {
+  if (f.code === "ETLS" || CERTIFICATE.test(f.originalCode ?? "")) {
     return new VerityError("CHANNEL_UNAVAILABLE", {
       message: `${relay} did not set up TLS${reply === undefined ? "" : ` (it answered ${reply} to STARTTLS)`}, or its certificate was not trusted, so Verity sent nothing. An administrator must check host, port, secure/requireTLS and tls.ca.`,
       details,

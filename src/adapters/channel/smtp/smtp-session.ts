@@ -103,11 +103,16 @@ export async function openSmtpSession(config: SmtpConfig): Promise<SmtpSession> 
       });
       try {
         const info = await step<SMTPConnection.SentMessageInfo>("envelope", (done) => connection.send(envelope, body, (error, result) => done(error ?? null, result)));
-        return { response: info.response, queueId: info.serverMessageId };
+        return { response: info.response, queueId: info.serverMessageId ?? queueIdOf(info.response) };
       } catch (error) {
         if (error instanceof SmtpStepError && bodyStarted) throw new SmtpStepError("data", error.cause);
         throw error;
       }
     },
   };
+}
+
+/** The queue id in a relay's final reply, Postfix style (`250 2.0.0 Ok: queued as 4bXk2P1Zs7z9vQ`). */
+export function queueIdOf(response: string): string | undefined {
+  return /\bqueued as ([A-Za-z0-9._-]{1,100})/i.exec(response)?.[1];
 }
