@@ -37,6 +37,12 @@ export interface FakeTenant {
   readonly premium?: boolean;
   readonly users?: readonly FakeUser[];
   readonly audits?: readonly FakeAudit[];
+  /**
+   * Exchange Online's application access policy (or RBAC for Applications scope): client id →
+   * the mailboxes (UPNs) that app may send from with Mail.Send. An app not listed may send from
+   * any mailbox, as without a policy.
+   */
+  readonly mailSendScope?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** An app registration and where it is installed. */
