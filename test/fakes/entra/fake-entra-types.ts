@@ -6,6 +6,8 @@ export interface FakeUser {
   readonly userPrincipalName: string;
   readonly displayName?: string;
   readonly mail?: string | null;
+  /** Exchange proxy addresses (`SMTP:primary`, `smtp:alias`); by default `SMTP:` + mail. */
+  readonly proxyAddresses?: readonly string[];
   /** Synced from on-premises AD; Graph returns it only when $select asks. */
   readonly onPremisesSamAccountName?: string | null;
   readonly accountEnabled?: boolean;
