@@ -3,6 +3,8 @@ import type { Logger } from "pino";
 import { createConsoleChannel } from "./adapters/channel/console/console-channel.js";
 import { statusCallbackAuthToken } from "./adapters/channel/twilio-sms/twilio-config.js";
 import { createTwilioSmsChannel } from "./adapters/channel/twilio-sms/twilio-sms-channel.js";
+import { createSmtpEmailChannel } from "./adapters/channel/smtp/smtp-email-channel.js";
+import { createGraphMailChannel } from "./adapters/channel/graph-mail/graph-mail-channel.js";
 import { createEntraDirectory, type EntraDirectory } from "./adapters/directory/entra/entra-directory.js";
 import { createDuoPushProvider } from "./adapters/push/duo/duo-push-provider.js";
 import { createEntraMfaPushProvider } from "./adapters/push/entra-mfa/entra-mfa-push.js";
@@ -112,6 +114,12 @@ export function buildProviders(
         if (callbacks && token !== null) twilioCallbacks.push({ accountSid: provider.accountSid, authToken: token.reveal() });
         break;
       }
+      case "smtp":
+        adapters.set(name, keep(deps.closers, createSmtpEmailChannel(provider, { name, log: deps.log })));
+        break;
+      case "graph-mail":
+        adapters.set(name, keep(deps.closers, createGraphMailChannel(provider, { name, clock: deps.clock, log: deps.log })));
+        break;
       case "vip":
         adapters.set(name, keep(deps.closers, createVipPushProvider(provider, { name, clock: deps.clock, log: deps.log })));
         break;

@@ -9,6 +9,8 @@ import { webConfigSchema } from "./web-config.js";
 import { Secret } from "./secret.js";
 import { USER_ID_RULES } from "../domain/methods.js";
 import { twilioConfigSchema } from "../adapters/channel/twilio-sms/twilio-config.js";
+import { smtpConfigSchema } from "../adapters/channel/smtp/smtp-config.js";
+import { graphMailConfigSchema } from "../adapters/channel/graph-mail/graph-mail-config.js";
 import { entraDirectoryConfigSchema } from "../adapters/directory/entra/entra-config.js";
 import { ticketingConfigSchema } from "../adapters/ticketing/registry.js";
 import { duoConfigSchema } from "../adapters/push/duo/duo-config.js";
@@ -105,6 +107,8 @@ export const providerSchema = z.discriminatedUnion("kind", [
   consoleProvider,
   simulatedProvider,
   twilioConfigSchema,
+  smtpConfigSchema,
+  graphMailConfigSchema,
   vipConfigSchema,
   duoConfigSchema,
   oktaConfigSchema,
@@ -117,6 +121,8 @@ const CHANNELS_OF_KIND: Record<ProviderConfig["kind"], readonly string[]> = {
   console: CODE_CHANNELS,
   simulated: [],
   twilio: ["sms"],
+  smtp: ["email"],
+  "graph-mail": ["email"],
   vip: [],
   duo: [],
   okta: [],
@@ -127,6 +133,8 @@ const PUSH_OF_KIND: Record<ProviderConfig["kind"], readonly ("push" | "passcode"
   console: [],
   simulated: ["push", "passcode"],
   twilio: [],
+  smtp: [],
+  "graph-mail": [],
   vip: ["push", "passcode"],
   duo: ["push", "passcode"],
   okta: ["push", "passcode"],

@@ -58,6 +58,11 @@ export interface DirectoryUser {
   readonly unusable: readonly UnusableFactor[];
   /** The primary mail address when the directory has one (may differ from the UPN). */
   readonly mail?: string | null;
+  /**
+   * Further addresses of the account's own mailbox (aliases, proxy addresses), when the directory
+   * reads them. Like the UPN and `mail`, they never receive a code (services/targets.ts).
+   */
+  readonly mailboxAddresses?: readonly string[];
   /** The on-premises account name (sAMAccountName), which providers such as VIP often use. */
   readonly samAccountName?: string | null;
   /**

@@ -7,7 +7,7 @@ import { VERIFYING_ROLES } from "../domain/roles.js";
 import { assertRole, assertTenantAccess, type Actor } from "./actor.js";
 import { callerHistorySignals, RECENT_FRAUD_REPORT } from "./caller-history.js";
 import type { EngineDeps } from "./engine-deps.js";
-import { chooseTarget } from "./targets.js";
+import { chooseTarget, isOwnMailbox, OWN_MAILBOX_REASON } from "./targets.js";
 import type { TenantRuntime } from "./tenant-registry.js";
 
 export interface UserLookupView {
@@ -63,7 +63,11 @@ export async function lookupUser(
       usable: p.type !== "office",
       note: p.type === "office" ? "office numbers are never texted" : null,
     })),
-    ...user.emails.map((e) => ({ type: "alternateEmail", destination: maskEmail(e), usable: true, note: null })),
+    ...user.emails.map((e) =>
+      isOwnMailbox(user, e)
+        ? { type: "alternateEmail", destination: maskEmail(e), usable: false, note: OWN_MAILBOX_REASON }
+        : { type: "alternateEmail", destination: maskEmail(e), usable: true, note: null },
+    ),
     ...user.unusable.map((u) => ({ type: u.type, destination: "", usable: false, note: u.reason })),
   ];
   // Providers that can say what the user has (Duo preauth, Okta factors…) are asked in parallel.

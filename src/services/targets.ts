@@ -51,10 +51,14 @@ export function chooseTarget(binding: MethodBinding, user: DirectoryUser, keys: 
     });
   }
   if (spec.kind === "code") {
-    const email = user.emails[0];
+    const email = user.emails.find((e) => !isOwnMailbox(user, e));
     if (email === undefined) {
+      const own = user.emails.length > 0;
       throw new VerityError("NO_USABLE_FACTOR", {
-        message: `${user.displayName} has no alternate email address registered; register one or use another method.`,
+        message: own
+          ? `${user.displayName}'s only registered email address is the account's own mailbox: ${OWN_MAILBOX_REASON}, so a code sent there proves nothing. Register an address outside this account (a personal or security address), or use another method.`
+          : `${user.displayName} has no alternate email address registered; register one or use another method.`,
+        ...(own ? { details: { reason: "email_is_own_mailbox" } } : {}),
       });
     }
     return {
@@ -73,6 +77,32 @@ export function chooseTarget(binding: MethodBinding, user: DirectoryUser, keys: 
     });
   }
   return { kind: "provider", providerUserId, masked: null, hash: null, label: `${spec.provider} account ${providerUserId}` };
+}
+
+/** Why an email code never goes to the account's own mailbox (shown to technicians). */
+export const OWN_MAILBOX_REASON = "the account's own mailbox: whoever holds the account reads it";
+
+/** An address compared as Exchange and most hosts deliver it: case-insensitively, without a `+tag`. */
+function mailboxKey(address: string): string {
+  const lower = address.trim().toLowerCase();
+  const at = lower.lastIndexOf("@");
+  if (at <= 0) return lower;
+  const local = lower.slice(0, at);
+  const plus = local.indexOf("+");
+  return `${plus > 0 ? local.slice(0, plus) : local}@${lower.slice(at + 1)}`;
+}
+
+/**
+ * Whether `address` reaches the account's own mailbox: the UPN, the primary mail address or any
+ * other address the directory lists as the mailbox's (plus-addressed forms included). A code sent
+ * there proves only that someone can read the account's mail, which is exactly what an attacker
+ * holding the account (or a session in it) can do, so it is never a verification target, even
+ * when a directory lists it as an alternate email.
+ */
+export function isOwnMailbox(user: Pick<DirectoryUser, "upn" | "mail" | "mailboxAddresses">, address: string): boolean {
+  const wanted = mailboxKey(address);
+  const own = [user.upn, user.mail ?? "", ...(user.mailboxAddresses ?? [])].filter((a) => a !== "").map(mailboxKey);
+  return own.includes(wanted);
 }
 
 /**

@@ -24,7 +24,7 @@ describe("Entra directory: lookups by the id a technician always typed", () => {
     const user = await findSettled(pinned(), "jdoe");
     assert.equal(user?.id, `${CONTOSO}:${USERS.jane}`);
     assert.equal(user?.samAccountName, "JDoe");
-    const select = "id,displayName,userPrincipalName,mail,onPremisesSamAccountName,accountEnabled";
+    const select = "id,displayName,userPrincipalName,mail,onPremisesSamAccountName,accountEnabled,proxyAddresses";
     assert.deepEqual(
       filtersSent().sort((a, b) => String(a.$filter).localeCompare(String(b.$filter))),
       [

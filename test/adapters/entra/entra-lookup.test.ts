@@ -21,7 +21,7 @@ describe("Entra directory: user lookup and mapping", () => {
     assert.equal(h.fake.count(USERS_QUERY), 1);
     assert.deepEqual(filterSent(), {
       $filter: "userPrincipalName eq 'jane.doe@contoso.example' or mail eq 'jane.doe@contoso.example'",
-      $select: "id,displayName,userPrincipalName,mail,onPremisesSamAccountName,accountEnabled",
+      $select: "id,displayName,userPrincipalName,mail,onPremisesSamAccountName,accountEnabled,proxyAddresses",
     });
   });
 

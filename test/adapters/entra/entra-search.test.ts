@@ -4,7 +4,7 @@ import type { DirectoryUser } from "../../../src/domain/ports.js";
 import { failure } from "./entra-fixtures.js";
 import { CONTOSO, FABRIKAM, NARROW_APP_ID, PEOPLE, startSearchHarness, type SearchHarness } from "./entra-search-fixtures.js";
 
-const SELECT = "id,displayName,userPrincipalName,mail,onPremisesSamAccountName,accountEnabled";
+const SELECT = "id,displayName,userPrincipalName,mail,onPremisesSamAccountName,accountEnabled,proxyAddresses";
 const searchOf = (q: string) => `"displayName:${q}" OR "mail:${q}" OR "userPrincipalName:${q}"`;
 const names = (users: readonly DirectoryUser[]) => users.map((u) => u.displayName).sort();
 

@@ -59,5 +59,6 @@ export function userResource(user: FakeUser): Record<string, unknown> {
     userPrincipalName: user.userPrincipalName,
     accountEnabled: user.accountEnabled ?? true,
     onPremisesSamAccountName: user.onPremisesSamAccountName ?? null,
+    proxyAddresses: user.proxyAddresses ?? (user.mail ? [`SMTP:${user.mail}`] : []),
   };
 }

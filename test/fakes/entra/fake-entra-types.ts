@@ -6,6 +6,8 @@ export interface FakeUser {
   readonly userPrincipalName: string;
   readonly displayName?: string;
   readonly mail?: string | null;
+  /** Exchange proxy addresses (`SMTP:primary`, `smtp:alias`); by default `SMTP:` + mail. */
+  readonly proxyAddresses?: readonly string[];
   /** Synced from on-premises AD; Graph returns it only when $select asks. */
   readonly onPremisesSamAccountName?: string | null;
   readonly accountEnabled?: boolean;
@@ -37,6 +39,12 @@ export interface FakeTenant {
   readonly premium?: boolean;
   readonly users?: readonly FakeUser[];
   readonly audits?: readonly FakeAudit[];
+  /**
+   * Exchange Online's application access policy (or RBAC for Applications scope): client id →
+   * the mailboxes (UPNs) that app may send from with Mail.Send. An app not listed may send from
+   * any mailbox, as without a policy.
+   */
+  readonly mailSendScope?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** An app registration and where it is installed. */

@@ -3,7 +3,9 @@ import type { AddressInfo } from "node:net";
 import type { FakeEntraOptions, FakeFailure, FakeRequest, FakeState } from "./fake-entra-types.js";
 import { graphError, handleGraph } from "./fake-graph.js";
 import { openIdConfiguration, sendJson, tokenEndpoint } from "./fake-login.js";
+import type { FakeSentMail } from "./fake-sendmail.js";
 
+export type { FakeSentMail } from "./fake-sendmail.js";
 export type { FakeApp, FakeAudit, FakeEntraOptions, FakeFailure, FakeRequest, FakeTenant, FakeUser } from "./fake-entra-types.js";
 
 type PathMatch = string | RegExp;
@@ -23,6 +25,8 @@ export interface FakeEntra {
   maxInFlight(): number;
   /** Clears the request log and the concurrency high-water mark. */
   resetStats(): void;
+  /** Messages accepted by `POST /v1.0/users/{mailbox}/sendMail`, oldest first. */
+  readonly sentMail: readonly FakeSentMail[];
   /** Tokens issued so far. */
   tokensIssued(): number;
   /** Forgets every issued token, as if revoked: Graph answers 401 to them. */
@@ -74,7 +78,8 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const state: FakeState = {
+  const state: FakeState & { readonly sentMail: FakeSentMail[] } = {
+    sentMail: [],
     options,
     loginUrl: `${origin}/login`,
     graphUrl: `${origin}/graph`,
@@ -142,7 +147,7 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
     }
     if (path.startsWith("/graph/")) {
       if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
-      return handleGraph(state, request, response, url, path.slice("/graph".length), takeNextLink);
+      return handleGraph(state, request, response, url, path.slice("/graph".length), takeNextLink, body);
     }
     sendJson(response, 404, { error: "not_found" });
   }
@@ -158,6 +163,7 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
       requests.length = 0;
       highWater = inFlight;
     },
+    sentMail: state.sentMail,
     tokensIssued: () => state.tokensIssued,
     revokeTokens: () => state.tokens.clear(),
     setConsent(clientId, tenantId, permissions) {

@@ -6,6 +6,7 @@ import { sendJson } from "./fake-login.js";
 import { advancedNeed, organizationResource, USER_FILTER_FIELDS, userResource } from "./fake-directory-objects.js";
 import { matches, ODataError, parseFilter } from "./fake-odata.js";
 import { SEARCH_NEEDS_EVENTUAL, SearchError, searchOf } from "./fake-search.js";
+import { handleSendMail, type FakeSentMail } from "./fake-sendmail.js";
 
 const READ_ALL_METHODS = ["UserAuthenticationMethod.Read.All", "UserAuthenticationMethod.ReadWrite.All"];
 const PERMISSIONS = {
@@ -36,18 +37,22 @@ export function graphError(response: ServerResponse, status: number, code: strin
 
 /** Handles one Graph request (path without the /graph prefix). */
 export function handleGraph(
-  state: FakeState,
+  state: FakeState & { readonly sentMail: FakeSentMail[] },
   request: IncomingMessage,
   response: ServerResponse,
   url: URL,
   path: string,
   nextLinkFor: (path: string) => string | undefined,
+  body = "",
 ): void {
   const token = bearer(state, request, response);
   if (token === undefined) return;
   const tenant = state.tenant(token.tenant);
   if (tenant === undefined) return graphError(response, 401, "InvalidAuthenticationToken", "Access token validation failure.");
   const segments = path.split("/").filter((s) => s !== "").map((s) => decodeURIComponent(s));
+  if (request.method === "POST" && segments.length === 4 && segments[0] === "v1.0" && segments[1] === "users" && segments[3] === "sendMail") {
+    return handleSendMail(state, response, tenant, token, segments[2] ?? "", body);
+  }
   if (request.method !== "GET" || segments[0] !== "v1.0") return graphError(response, 405, "Request_BadRequest", "Only v1.0 reads are served by this fake.");
   const [, resource, id, ...rest] = segments;
   const allowed = (needed: readonly string[]) => {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { baseUrl, checkCertificatePair, secretString, timeoutMs } from "../../../config/fields.js";
 
 /** Entra tenant and application ids are GUIDs; z.guid() also takes ids outside RFC 4122's variants. */
-const guid = z.guid("a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47").transform((id) => id.toLowerCase());
+export const entraGuid = z.guid("a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47").transform((id) => id.toLowerCase());
 
 /**
  * Built-in Entra roles whose holders Verity treats as privileged, by role template id (the same
@@ -35,7 +35,8 @@ const certificateCredential = z
   })
   .superRefine((credential, ctx) => checkCertificatePair(credential, ctx));
 
-const credential = z.discriminatedUnion("kind", [
+/** An Entra app registration's client credential: a secret, or a certificate (signed assertions). Shared with the Graph sendMail channel. */
+export const entraCredentialSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("secret"), secret: secretString }),
   certificateCredential,
 ]);
@@ -59,9 +60,9 @@ const credential = z.discriminatedUnion("kind", [
 export const entraDirectoryConfigSchema = z.strictObject({
   kind: z.literal("entra"),
   /** Pins the Entra tenant; without it the tenant is resolved from each caller's email domain. */
-  tenantId: guid.optional(),
-  clientId: guid,
-  credential,
+  tenantId: entraGuid.optional(),
+  clientId: entraGuid,
+  credential: entraCredentialSchema,
   loginUrl: baseUrl.default("https://login.microsoftonline.com"),
   graphUrl: baseUrl.default("https://graph.microsoft.com"),
   /**
@@ -71,7 +72,7 @@ export const entraDirectoryConfigSchema = z.strictObject({
   cloudInstanceName: z.string().min(1).optional(),
   /** A security-info change this many days back or less raises `recent_security_info_change`. */
   recentChangeDays: z.number().int().min(0).max(90).default(7),
-  privilegedRoleTemplateIds: z.array(guid).default([...DEFAULT_PRIVILEGED_ROLE_TEMPLATE_IDS]),
+  privilegedRoleTemplateIds: z.array(entraGuid).default([...DEFAULT_PRIVILEGED_ROLE_TEMPLATE_IDS]),
   timeoutMs: timeoutMs.default(10_000),
 });
 

@@ -95,6 +95,7 @@ export function toDirectoryUser(input: {
     providerIds: { entra: input.user.userPrincipalName },
     unusable,
     mail: input.user.mail ?? null,
+    mailboxAddresses: (input.user.proxyAddresses ?? []).filter((a) => /^smtp:/i.test(a)).map((a) => a.slice(5)),
     samAccountName: input.user.onPremisesSamAccountName ?? null,
     organisation: input.organisation ?? null,
   };

@@ -63,6 +63,8 @@ export const graphUserSchema = z.object({
   mail: z.string().nullish(),
   onPremisesSamAccountName: z.string().nullish(),
   accountEnabled: z.boolean().nullish(),
+  /** Exchange addresses of the user's mailbox: `SMTP:` the primary, `smtp:` aliases (and X500:, SIP:… to skip). */
+  proxyAddresses: z.array(z.string()).nullish(),
 });
 export type GraphUser = z.output<typeof graphUserSchema>;
 

@@ -3,7 +3,7 @@ import { graphPageSchema, graphUserSchema, type GraphUser } from "./entra-schema
 import type { GraphClient, GraphRead } from "./graph-client.js";
 
 /** The user properties every Entra read selects: what `toDirectoryUser` maps. */
-export const USER_FIELDS = "id,displayName,userPrincipalName,mail,onPremisesSamAccountName,accountEnabled";
+export const USER_FIELDS = "id,displayName,userPrincipalName,mail,onPremisesSamAccountName,accountEnabled,proxyAddresses";
 const PERMISSION = "User.Read.All";
 // Characters Active Directory refuses in a sAMAccountName, plus `@` (that is a UPN or mail).
 const ACCOUNT_NAME = /^[^"/\\[\]:;|=,+*?<>@\p{Cc}]{1,64}$/u;
