@@ -9,6 +9,7 @@ import { Secret } from "./secret.js";
 import { USER_ID_RULES } from "../domain/methods.js";
 import { twilioConfigSchema } from "../adapters/channel/twilio-sms/twilio-config.js";
 import { entraDirectoryConfigSchema } from "../adapters/directory/entra/entra-config.js";
+import { oktaDirectoryConfigSchema } from "../adapters/directory/okta/okta-directory-config.js";
 import { ticketingConfigSchema } from "../adapters/ticketing/registry.js";
 import { duoConfigSchema } from "../adapters/push/duo/duo-config.js";
 import { entraMfaConfigSchema } from "../adapters/push/entra-mfa/entra-mfa-config.js";
@@ -147,7 +148,7 @@ const fileDirectory = z.strictObject({
     .optional(),
 });
 
-const directorySchema = z.discriminatedUnion("kind", [fileDirectory, entraDirectoryConfigSchema]);
+const directorySchema = z.discriminatedUnion("kind", [fileDirectory, entraDirectoryConfigSchema, oktaDirectoryConfigSchema]);
 
 const template = (placeholder: string) =>
   z.string().min(1).max(1000).refine((t) => t.includes(placeholder), `must contain ${placeholder}`);
