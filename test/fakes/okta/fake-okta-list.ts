@@ -7,7 +7,13 @@ import type { FakeOktaUser } from "./fake-okta-types.js";
  * (prefix of first name, last name, email or login; DEPROVISIONED users left out), `limit` and an
  * `after` cursor, with `Link: <…>; rel="next"` while more remain.
  */
-export function listUsers(users: readonly FakeOktaUser[], query: URLSearchParams, pageSize: number, selfUrl: string): { status: number; body: unknown; headers?: Record<string, string> } | OktaErrorReply {
+export function listUsers(
+  users: readonly FakeOktaUser[],
+  query: URLSearchParams,
+  pageSize: number,
+  selfUrl: string,
+  resource: (user: FakeOktaUser) => unknown,
+): { status: number; body: unknown; headers?: Record<string, string> } | OktaErrorReply {
   const limitText = query.get("limit");
   const limit = limitText === null ? 200 : Number(limitText);
   if (!Number.isInteger(limit) || limit < 1) return oktaError(400, "E0000001", "Api validation failed: limit", ["limit must be a positive whole number."]);
@@ -29,11 +35,11 @@ export function listUsers(users: readonly FakeOktaUser[], query: URLSearchParams
   const size = Math.min(limit, pageSize);
   const page = found.slice(start, start + size);
   const last = page[page.length - 1];
-  if (start + size >= found.length || last === undefined) return { status: 200, body: page };
+  if (start + size >= found.length || last === undefined) return { status: 200, body: page.map(resource) };
   const next = new URL(selfUrl);
   next.searchParams.set("after", last.id);
   next.searchParams.set("limit", String(limit));
-  return { status: 200, body: page, headers: { link: `<${selfUrl}>; rel="self", <${next.toString()}>; rel="next"` } };
+  return { status: 200, body: page.map(resource), headers: { link: `<${selfUrl}>; rel="self", <${next.toString()}>; rel="next"` } };
 }
 
 type Matcher = (user: FakeOktaUser) => boolean;

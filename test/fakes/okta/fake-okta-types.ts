@@ -139,8 +139,11 @@ export interface RecordedOktaRequest {
   response: { readonly status: number; readonly body: unknown; readonly headers: Readonly<Record<string, string>> } | null;
 }
 
-/** How the next matching requests fail: an HTTP 500/503 in Okta's envelope, a reset, or no answer. */
-export type FakeOktaFailure = "500" | "503" | "reset" | "hang";
+/**
+ * How the next matching requests fail: an HTTP 500/503 in Okta's envelope, a 403 E0000006 (the
+ * admin role behind the credentials does not cover the call), a reset, or no answer.
+ */
+export type FakeOktaFailure = "500" | "503" | "403" | "reset" | "hang";
 /** Which requests a failure applies to. */
 export type FakeOktaRoute = "user" | "users" | "factors" | "groups" | "roles" | "verify" | "poll" | "cancel" | "token" | "any";
 

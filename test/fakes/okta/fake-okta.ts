@@ -100,7 +100,7 @@ export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<Fake
     const needs = route === "verify" || route === "cancel" ? "okta.users.manage" : route === "roles" ? "okta.roles.read" : "okta.users.read";
     const denied = permission(principal, needs, links());
     if (denied !== null) return denied;
-    if (route === "users") return listUsers(users, new URLSearchParams(record.query), options.pageSize ?? 200, `${links()}${record.path}${record.query}`);
+    if (route === "users") return listUsers(users, new URLSearchParams(record.query), options.pageSize ?? 200, `${links()}${record.path}${record.query}`, (u) => userResource(u, links()));
     const [, , , userKey = "", , factorId = "", , transactionId = ""] = segments;
     const user = route === "user" ? findUser(userKey) : users.find((u) => u.id === userKey);
     if (user === undefined) return notFound(userKey);
@@ -151,6 +151,7 @@ export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<Fake
       const failure = failures.splice(failureAt, 1)[0]?.failure;
       if (failure === "hang") return;
       if (failure === "reset") return void req.socket.destroy();
+      if (failure === "403") return reply(oktaError(403, "E0000006", "You do not have permission to perform the requested action"));
       return reply(oktaError(Number(failure), failure === "500" ? "E0000009" : "E0000010", failure === "500" ? "Internal Server Error" : "Service is in read only mode"));
     }
     if (kind === "token") {

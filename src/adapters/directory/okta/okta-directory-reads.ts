@@ -8,8 +8,11 @@ import { oktaError, rateLimited } from "../../okta-shared/okta-errors.js";
 import { createOktaPacer } from "../../okta-shared/okta-pacing.js";
 import { asDirectoryError } from "./okta-directory-errors.js";
 
-/** A short wait for a window about to reset is better than refusing the technician. */
-const MAX_PACING_WAIT_MS = 2000;
+/**
+ * A short wait for a window about to reset is better than refusing the technician. Okta's Date
+ * and Reset are whole seconds, so a window "about to reset" can read as up to a second later.
+ */
+const MAX_PACING_WAIT_MS = 3000;
 /** Pages followed for one list; a user in more groups than this many pages hold is cut short. */
 const MAX_PAGES = 5;
 
@@ -35,19 +38,26 @@ export interface OktaDirectoryReads {
 export function createOktaDirectoryReads(client: OktaClient, clock: Clock): OktaDirectoryReads {
   const pacer = createOktaPacer(clock, MAX_PACING_WAIT_MS);
 
-  const get = async (url: string, read: OktaRead): Promise<OutboundResponse> => {
+  const paced = async (read: OktaRead): Promise<void> => {
     const waitSeconds = await pacer.ready();
-    if (waitSeconds !== undefined) {
-      throw new VerityError("DIRECTORY_UNAVAILABLE", {
-        message: `Okta's API rate limit is used up; Verity waits for it to reset (about ${waitSeconds} s) before it tries to ${read.action}.`,
-        retryAfterSeconds: waitSeconds,
-        details: { provider: "okta" },
-      });
+    if (waitSeconds === undefined) return;
+    throw new VerityError("DIRECTORY_UNAVAILABLE", {
+      message: `Okta's API rate limit is used up; Verity waits for it to reset (about ${waitSeconds} s) before it tries to ${read.action}.`,
+      retryAfterSeconds: waitSeconds,
+      details: { provider: "okta" },
+    });
+  };
+
+  // A 429 whose window resets within the pacing wait is waited out and asked once more (a read
+  // repeats nothing); a farther reset is refused with the wait.
+  const get = async (url: string, read: OktaRead): Promise<OutboundResponse> => {
+    for (let attempt = 0; ; attempt += 1) {
+      await paced(read);
+      const response = await client.send({ method: "GET", url, retry: "idempotent", action: read.action, scope: read.scope });
+      pacer.observe(response.headers);
+      if (response.status !== 429) return response;
+      if (attempt > 0 || (await pacer.ready()) !== undefined) throw rateLimited(response, clock.now().getTime(), read.action);
     }
-    const response = await client.send({ method: "GET", url, retry: "idempotent", action: read.action, scope: read.scope });
-    pacer.observe(response.headers);
-    if (response.status === 429) throw rateLimited(response, clock.now().getTime(), read.action);
-    return response;
   };
 
   const parse = <T>(response: OutboundResponse, schema: z.ZodType<T>, read: OktaRead): T => {
