@@ -11,6 +11,7 @@ import { createEntraMfaPushProvider } from "./adapters/push/entra-mfa/entra-mfa-
 import { createOktaPushProvider } from "./adapters/push/okta/okta-push-provider.js";
 import { createVipPushProvider } from "./adapters/push/vip/vip-push-provider.js";
 import { createFileDirectory } from "./adapters/directory/file/file-directory.js";
+import { createOktaDirectory } from "./adapters/directory/okta/okta-directory.js";
 import { createSimulatedPushProvider, type SimulatedPushProvider } from "./adapters/push/simulated/simulated-push.js";
 import { ticketingAdapterFor } from "./adapters/ticketing/registry.js";
 import type { Config, TenantConfig } from "./config/schema.js";
@@ -162,6 +163,11 @@ export async function buildDirectory(
     });
     deps.closers.push(directory);
     deps.entraDirectories.push(directory);
+    return directory;
+  }
+  if (config.kind === "okta") {
+    const directory = createOktaDirectory(config, { clock: deps.clock, log: deps.log });
+    deps.closers.push(directory);
     return directory;
   }
   const directory = createFileDirectory({ path: config.path, defaultCountry: config.defaultCountry });

@@ -12,6 +12,7 @@ import { twilioConfigSchema } from "../adapters/channel/twilio-sms/twilio-config
 import { smtpConfigSchema } from "../adapters/channel/smtp/smtp-config.js";
 import { graphMailConfigSchema } from "../adapters/channel/graph-mail/graph-mail-config.js";
 import { entraDirectoryConfigSchema } from "../adapters/directory/entra/entra-config.js";
+import { oktaDirectoryConfigSchema } from "../adapters/directory/okta/okta-directory-config.js";
 import { ticketingConfigSchema } from "../adapters/ticketing/registry.js";
 import { duoConfigSchema } from "../adapters/push/duo/duo-config.js";
 import { entraMfaConfigSchema } from "../adapters/push/entra-mfa/entra-mfa-config.js";
@@ -156,7 +157,7 @@ const fileDirectory = z.strictObject({
     .optional(),
 });
 
-const directorySchema = z.discriminatedUnion("kind", [fileDirectory, entraDirectoryConfigSchema]);
+const directorySchema = z.discriminatedUnion("kind", [fileDirectory, entraDirectoryConfigSchema, oktaDirectoryConfigSchema]);
 
 const template = (placeholder: string) =>
   z.string().min(1).max(1000).refine((t) => t.includes(placeholder), `must contain ${placeholder}`);

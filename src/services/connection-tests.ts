@@ -68,7 +68,7 @@ const PROVIDER_PRODUCTS: Readonly<Record<string, string>> = {
   okta: "Okta Verify",
   entra: "Microsoft Authenticator (Entra MFA connector)",
 };
-const DIRECTORY_PRODUCTS: Readonly<Record<string, string>> = { entra: "Microsoft Entra ID", file: "Directory file" };
+const DIRECTORY_PRODUCTS: Readonly<Record<string, string>> = { entra: "Microsoft Entra ID", okta: "Okta", file: "Directory file" };
 const NOTIFICATION_PRODUCTS: Readonly<Record<string, string>> = {
   webhook: "Signed webhook (Standard Webhooks)",
   teams: "Microsoft Teams (Workflows)",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MAX_POLL_DELAY_MS, pollDelayMs, readRateLimit } from "../../../src/adapters/push/okta/okta-rate-limit.js";
+import { MAX_POLL_DELAY_MS, pollDelayMs, readRateLimit } from "../../../src/adapters/okta-shared/okta-rate-limit.js";
 import { isVerityError } from "../../../src/domain/errors.js";
 import { createFakeClock } from "../../helpers/clock.js";
 import { JANE, pushRequest, shown, startOktaKit } from "./okta-kit.js";

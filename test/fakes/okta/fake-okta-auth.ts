@@ -122,7 +122,7 @@ export function createFakeOktaAuth(options: {
 }
 
 /** Whether a principal may make a call, by the OAuth scope or admin role it needs. */
-export function permission(principal: FakePrincipal, needs: "okta.users.read" | "okta.users.manage", links: string): OktaErrorReply | null {
+export function permission(principal: FakePrincipal, needs: "okta.users.read" | "okta.users.manage" | "okta.roles.read", links: string): OktaErrorReply | null {
   if (principal.scopes !== null && !principal.scopes.includes(needs)) {
     return oktaError(403, "E0000006", "You do not have permission to perform the requested action", [], {
       "www-authenticate": `Bearer authorization_uri="${links}/oauth2/v1/authorize", realm="${links}", scope="${needs}", error="insufficient_scope", error_description="The access token provided does not contain the required scopes.", resource="/api/v1/users"`,

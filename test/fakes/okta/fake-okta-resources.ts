@@ -40,14 +40,14 @@ export function userResource(user: FakeOktaUser, links: string): Record<string, 
     statusChanged: user.created,
     lastLogin: null,
     lastUpdated: user.created,
-    passwordChanged: user.created,
+    passwordChanged: user.passwordChanged,
     type: { id: "oty1a2b3c4d5e6f7g8h9" },
     profile: {
       login: user.login,
-      email: user.login,
+      email: user.email,
       firstName: user.firstName,
       lastName: user.lastName,
-      displayName: `${user.firstName} ${user.lastName}`,
+      displayName: user.displayName,
     },
     credentials: { provider: { type: "OKTA", name: "OKTA" } },
     _links: { self: { href: `${links}/api/v1/users/${user.id}` } },
@@ -63,13 +63,50 @@ export function factorResource(user: FakeOktaUser, factor: FakeOktaFactor, links
     vendorName: factor.provider,
     status: factor.status,
     created: factor.created,
-    lastUpdated: factor.created,
+    lastUpdated: factor.lastUpdated,
     profile: factor.profile,
     _links: {
       ...(factor.status === "ACTIVE" ? { verify: link(`${self}/verify`, ["POST"]) } : {}),
       self: link(self, ["GET", "DELETE"]),
       user: link(`${links}/api/v1/users/${user.id}`, ["GET"]),
     },
+  };
+}
+
+/** A group as `GET /api/v1/users/{id}/groups` lists it (Everyone is Okta's BUILT_IN group). */
+export function groupResource(group: { readonly id: string; readonly name: string }, created: string, links: string): Record<string, unknown> {
+  return {
+    id: group.id,
+    created,
+    lastUpdated: created,
+    lastMembershipUpdated: created,
+    objectClass: ["okta:user_group"],
+    type: group.name === "Everyone" ? "BUILT_IN" : "OKTA_GROUP",
+    profile: { name: group.name, description: group.name === "Everyone" ? "All users in your organization" : null },
+    _links: { self: { href: `${links}/api/v1/groups/${group.id}` } },
+  };
+}
+
+const ROLE_LABELS: Readonly<Record<string, string>> = {
+  SUPER_ADMIN: "Super Administrator",
+  ORG_ADMIN: "Organization Administrator",
+  HELP_DESK_ADMIN: "Help Desk Administrator",
+  READ_ONLY_ADMIN: "Read-only Administrator",
+  USER_ADMIN: "Group Administrator",
+  APP_ADMIN: "Application Administrator",
+};
+
+/** An admin role assignment as `GET /api/v1/users/{id}/roles` lists it. */
+export function roleResource(user: FakeOktaUser, role: { readonly id: string; readonly type: string }, links: string): Record<string, unknown> {
+  return {
+    id: role.id,
+    label: ROLE_LABELS[role.type] ?? role.type,
+    type: role.type,
+    status: "ACTIVE",
+    created: user.created,
+    lastUpdated: user.created,
+    assignmentType: "USER",
+    _links: { assignee: { href: `${links}/api/v1/users/${user.id}` } },
   };
 }
 

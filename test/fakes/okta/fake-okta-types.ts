@@ -20,6 +20,9 @@ export interface FakeOktaFactorInput {
   readonly profile?: Readonly<Record<string, unknown>>;
   /** For `token:software:totp`: the code Okta accepts right now. */
   readonly passCode?: string;
+  /** When the factor was enrolled and last changed (ISO; default: when the fake started). */
+  readonly created?: string;
+  readonly lastUpdated?: string;
 }
 
 export interface FakeOktaUserInput {
@@ -30,6 +33,15 @@ export interface FakeOktaUserInput {
   readonly status?: string;
   readonly factors?: readonly FakeOktaFactorInput[];
   readonly caller?: FakeCaller;
+  /** `profile.email` (default: the login). */
+  readonly email?: string;
+  readonly displayName?: string;
+  /** Names of the Okta groups the user belongs to (Everyone is always added). */
+  readonly groups?: readonly string[];
+  /** Admin role types assigned to the user directly (SUPER_ADMIN, HELP_DESK_ADMIN, …). */
+  readonly roles?: readonly string[];
+  /** `passwordChanged` (ISO; default: when the fake started). */
+  readonly passwordChanged?: string;
 }
 
 /** An API token and the admin role of the admin who created it. */
@@ -66,6 +78,8 @@ export interface FakeOktaOptions {
   readonly tokenLifetimeSeconds?: number;
   /** Delay before answering each request (default 0). */
   readonly latencyMs?: number;
+  /** Most users one page of `GET /api/v1/users` holds, whatever `limit` asks (default 200). */
+  readonly pageSize?: number;
 }
 
 export interface FakeOktaFactor {
@@ -77,6 +91,7 @@ export interface FakeOktaFactor {
   passCode: string | null;
   readonly usedPassCodes: Set<string>;
   readonly created: string;
+  readonly lastUpdated: string;
 }
 
 export interface FakeOktaUser {
@@ -88,6 +103,11 @@ export interface FakeOktaUser {
   readonly factors: FakeOktaFactor[];
   caller: FakeCaller;
   readonly created: string;
+  email: string;
+  readonly displayName: string;
+  readonly groups: readonly { readonly id: string; readonly name: string }[];
+  readonly roles: readonly { readonly id: string; readonly type: string }[];
+  readonly passwordChanged: string;
 }
 
 export type FakeTransactionResult = "WAITING" | "SUCCESS" | "REJECTED" | "TIMEOUT";
@@ -119,10 +139,13 @@ export interface RecordedOktaRequest {
   response: { readonly status: number; readonly body: unknown; readonly headers: Readonly<Record<string, string>> } | null;
 }
 
-/** How the next matching requests fail: an HTTP 500/503 in Okta's envelope, a reset, or no answer. */
-export type FakeOktaFailure = "500" | "503" | "reset" | "hang";
+/**
+ * How the next matching requests fail: an HTTP 500/503 in Okta's envelope, a 403 E0000006 (the
+ * admin role behind the credentials does not cover the call), a reset, or no answer.
+ */
+export type FakeOktaFailure = "500" | "503" | "403" | "reset" | "hang";
 /** Which requests a failure applies to. */
-export type FakeOktaRoute = "user" | "factors" | "verify" | "poll" | "cancel" | "token" | "any";
+export type FakeOktaRoute = "user" | "users" | "factors" | "groups" | "roles" | "verify" | "poll" | "cancel" | "token" | "any";
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
@@ -157,11 +180,18 @@ export function defaultOktaUsers(): FakeOktaUserInput[] {
 
 /** Fills in ids, defaults and bookkeeping for the fake's users. */
 export function completeUser(input: FakeOktaUserInput, nowIso: string): FakeOktaUser {
+  const firstName = input.firstName ?? input.login.split("@")[0] ?? input.login;
+  const lastName = input.lastName ?? "User";
   return {
     id: input.id ?? fakeOktaId("00u"),
     login: input.login,
-    firstName: input.firstName ?? input.login.split("@")[0] ?? input.login,
-    lastName: input.lastName ?? "User",
+    firstName,
+    lastName,
+    email: input.email ?? input.login,
+    displayName: input.displayName ?? `${firstName} ${lastName}`,
+    groups: ["Everyone", ...(input.groups ?? [])].map((name) => ({ id: groupId(name), name })),
+    roles: (input.roles ?? []).map((type) => ({ id: fakeOktaId("ra1"), type })),
+    passwordChanged: input.passwordChanged ?? nowIso,
     status: input.status ?? "ACTIVE",
     caller: input.caller ?? { action: "approve", afterMs: 100, pick: "right" },
     created: nowIso,
@@ -173,7 +203,8 @@ export function completeUser(input: FakeOktaUserInput, nowIso: string): FakeOkta
       profile: f.profile ?? {},
       passCode: f.passCode ?? null,
       usedPassCodes: new Set<string>(),
-      created: nowIso,
+      created: f.created ?? nowIso,
+      lastUpdated: f.lastUpdated ?? f.created ?? nowIso,
     })),
   };
 }
@@ -186,3 +217,15 @@ const FACTOR_PREFIX: Readonly<Record<string, string>> = {
   email: "emf",
   question: "ufs",
 };
+
+const groupIds = new Map<string, string>();
+
+/** One id per group name, shared by every user of the fake. */
+function groupId(name: string): string {
+  let id = groupIds.get(name);
+  if (id === undefined) {
+    id = fakeOktaId("00g");
+    groupIds.set(name, id);
+  }
+  return id;
+}

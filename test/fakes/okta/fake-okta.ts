@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createFakeOktaAuth, permission } from "./fake-okta-auth.js";
 import { answerTransaction, settleTransaction, verifyFactor, type Reply } from "./fake-okta-factors.js";
-import { factorResource, notFound, oktaError, transactionResource, userResource } from "./fake-okta-resources.js";
+import { factorResource, groupResource, notFound, oktaError, roleResource, transactionResource, userResource } from "./fake-okta-resources.js";
+import { listUsers } from "./fake-okta-list.js";
 import { createRateBucket } from "./fake-okta-rate.js";
 import {
   completeUser,
@@ -51,7 +52,8 @@ const DEFAULT_API_TOKEN = "00FakeOktaApiTokenForVerityTests0123456789";
  * A local Okta org on 127.0.0.1 with a free port, for the Factors API as Okta documents it: users
  * by id, login or shortname; factor lists; push verify with number challenge; transaction polling
  * (WAITING until the scripted caller acts, then SUCCESS, REJECTED or TIMEOUT); cancel; TOTP
- * verify; SSWS tokens and OAuth service apps (private_key_jwt checked against registered keys,
+ * verify; user lists with `search`, `filter`, `q` and `Link` paging; a user's groups and admin
+ * role assignments; SSWS tokens and OAuth service apps (private_key_jwt checked against registered keys,
  * scopes enforced); errors in Okta's envelope; X-Rate-Limit headers on every answer and 429
  * E0000047 when the budget is spent.
  */
@@ -79,10 +81,14 @@ export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<Fake
 
   const classify = (method: string, segments: string[]): FakeOktaRoute | null => {
     if (segments.join("/") === "oauth2/v1/token") return method === "POST" ? "token" : null;
-    if (segments[0] !== "api" || segments[1] !== "v1" || segments[2] !== "users" || segments[3] === undefined) return null;
+    if (segments[0] !== "api" || segments[1] !== "v1" || segments[2] !== "users") return null;
+    if (segments.length === 3) return method === "GET" ? "users" : null;
+    if (segments[3] === undefined) return null;
     const rest = segments.slice(4);
     if (rest.length === 0 && method === "GET") return "user";
     if (rest.length === 1 && rest[0] === "factors" && method === "GET") return "factors";
+    if (rest.length === 1 && rest[0] === "groups" && method === "GET") return "groups";
+    if (rest.length === 1 && rest[0] === "roles" && method === "GET") return "roles";
     if (rest.length === 3 && rest[0] === "factors" && rest[2] === "verify" && method === "POST") return "verify";
     if (rest.length === 4 && rest[0] === "factors" && rest[2] === "transactions") return method === "GET" ? "poll" : method === "DELETE" ? "cancel" : null;
     return null;
@@ -91,13 +97,17 @@ export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<Fake
   const api = (route: FakeOktaRoute, segments: string[], req: IncomingMessage, record: RecordedOktaRequest): Reply => {
     const principal = auth.principal(req.headers.authorization, now());
     if ("status" in principal) return principal;
-    const denied = permission(principal, route === "verify" || route === "cancel" ? "okta.users.manage" : "okta.users.read", links());
+    const needs = route === "verify" || route === "cancel" ? "okta.users.manage" : route === "roles" ? "okta.roles.read" : "okta.users.read";
+    const denied = permission(principal, needs, links());
     if (denied !== null) return denied;
+    if (route === "users") return listUsers(users, new URLSearchParams(record.query), options.pageSize ?? 200, `${links()}${record.path}${record.query}`, (u) => userResource(u, links()));
     const [, , , userKey = "", , factorId = "", , transactionId = ""] = segments;
     const user = route === "user" ? findUser(userKey) : users.find((u) => u.id === userKey);
     if (user === undefined) return notFound(userKey);
     if (route === "user") return { status: 200, body: userResource(user, links()) };
     if (route === "factors") return { status: 200, body: user.factors.map((f) => factorResource(user, f, links())) };
+    if (route === "groups") return { status: 200, body: user.groups.map((g) => groupResource(g, user.created, links())) };
+    if (route === "roles") return { status: 200, body: user.roles.map((r) => roleResource(user, r, links())) };
     const factor = user.factors.find((f) => f.id === factorId);
     if (factor === undefined) return oktaError(404, "E0000007", `Not found: Resource not found: ${factorId} (UserFactor)`);
     if (route === "verify") {
@@ -141,6 +151,7 @@ export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<Fake
       const failure = failures.splice(failureAt, 1)[0]?.failure;
       if (failure === "hang") return;
       if (failure === "reset") return void req.socket.destroy();
+      if (failure === "403") return reply(oktaError(403, "E0000006", "You do not have permission to perform the requested action"));
       return reply(oktaError(Number(failure), failure === "500" ? "E0000009" : "E0000010", failure === "500" ? "Internal Server Error" : "Service is in read only mode"));
     }
     if (kind === "token") {

@@ -1,6 +1,6 @@
 import { VerityError } from "../../../domain/errors.js";
-import type { OktaClient } from "./okta-client.js";
-import { oktaError } from "./okta-errors.js";
+import type { OktaClient } from "../../okta-shared/okta-client.js";
+import { oktaError } from "../../okta-shared/okta-errors.js";
 import { parseJson } from "../../http/json.js";
 import { passcodeResultSchema } from "./okta-schemas.js";
 

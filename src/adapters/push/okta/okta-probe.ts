@@ -1,8 +1,8 @@
 import type { ProbeResult } from "../../../domain/ports.js";
 import { probeWith } from "../../shared/probe.js";
-import type { OktaClient } from "./okta-client.js";
+import type { OktaClient } from "../../okta-shared/okta-client.js";
 import type { OktaAuthConfig } from "./okta-config.js";
-import { oktaError } from "./okta-errors.js";
+import { oktaError } from "../../okta-shared/okta-errors.js";
 
 /** A login no one has: looking it up reads no one's data. Found anyway, it proves the same. */
 const NOBODY = "verity-connection-test";

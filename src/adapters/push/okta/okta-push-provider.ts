@@ -1,12 +1,12 @@
 import type { Logger } from "pino";
 import { VerityError } from "../../../domain/errors.js";
 import type { Clock, PushProvider, PushStarted, PushStatus } from "../../../domain/ports.js";
-import { createOktaClient } from "./okta-client.js";
+import { createOktaClient } from "../../okta-shared/okta-client.js";
 import type { OktaConfig } from "./okta-config.js";
-import { rateLimited } from "./okta-errors.js";
+import { rateLimited } from "../../okta-shared/okta-errors.js";
 import { describeFactors, passcodeFactor, pushFactor } from "./okta-factors.js";
 import { checkOktaPasscode } from "./okta-passcode.js";
-import { pollDelayMs, readRateLimit } from "./okta-rate-limit.js";
+import { pollDelayMs, readRateLimit } from "../../okta-shared/okta-rate-limit.js";
 import { parseJson } from "../../http/json.js";
 import { pushChallengeSchema, pushTransactionSchema } from "./okta-schemas.js";
 import { assertFollowable, decodePushRef, encodePushRef, type OktaPushRef } from "./okta-transaction.js";

@@ -1,8 +1,8 @@
 import { VerityError } from "../../../domain/errors.js";
 import type { Clock } from "../../../domain/ports.js";
 import { createSingleFlightCache } from "../../shared/single-flight-cache.js";
-import type { OktaClient } from "./okta-client.js";
-import { oktaError } from "./okta-errors.js";
+import type { OktaClient } from "../../okta-shared/okta-client.js";
+import { oktaError } from "../../okta-shared/okta-errors.js";
 import { parseJson } from "../../http/json.js";
 import { oktaFactorListSchema, oktaUserSchema, type OktaFactor } from "./okta-schemas.js";
 

@@ -1,6 +1,6 @@
 import { createPrivateKey, sign, type KeyObject } from "node:crypto";
-import type { Secret } from "../../../config/secret.js";
-import { clientAssertionClaims, signJwt } from "../../http/jwt.js";
+import type { Secret } from "../../config/secret.js";
+import { clientAssertionClaims, signJwt } from "../http/jwt.js";
 
 /** Okta refuses assertions that live longer than an hour; five minutes covers any clock skew. */
 const LIFETIME_SECONDS = 300;

@@ -1,9 +1,9 @@
-import { VerityError } from "../../../domain/errors.js";
-import { OutboundError, type OutboundResponse } from "../../http/outbound.js";
-import type { OktaAuthConfig } from "./okta-config.js";
+import { VerityError } from "../../domain/errors.js";
+import { OutboundError, type OutboundResponse } from "../http/outbound.js";
+import type { OktaAuthConfig } from "./okta-connection.js";
 import { readRateLimit, secondsUntilReset } from "./okta-rate-limit.js";
-import { parseJson } from "../../http/json.js";
-import { oauthErrorSchema, oktaErrorSchema, type OktaErrorBody } from "./okta-schemas.js";
+import { parseJson } from "../http/json.js";
+import { oauthErrorSchema, oktaErrorSchema, type OktaErrorBody } from "./okta-api-schemas.js";
 
 /** When a 429 comes without X-Rate-Limit-Reset. */
 const DEFAULT_RETRY_AFTER_SECONDS = 10;
@@ -14,7 +14,7 @@ export interface OktaCallContext {
   /** What Verity was doing, as a verb phrase: "look up the Okta user jane@acme.com". */
   readonly action: string;
   /** The OAuth scope the call needs. */
-  readonly scope: "okta.users.read" | "okta.users.manage";
+  readonly scope: string;
   readonly nowMs: number;
 }
 
@@ -85,8 +85,11 @@ function unauthorised(auth: OktaAuthConfig, code: string | undefined): string {
 
 function forbidden(ctx: OktaCallContext, code: string | undefined): string {
   const tag = `${code ?? "HTTP 403"}, access denied`;
-  if (ctx.auth.kind === "ssws") {
+  if (ctx.auth.kind === "ssws" && ctx.scope.endsWith(".manage")) {
     return `Okta would not let the API token ${ctx.action} (${tag}). The token acts with the admin roles of the admin who created it: that admin needs a role that may manage users' factors (Super or Organization Administrator, or a custom role with user MFA permissions); a read-only admin's token cannot send pushes or check passcodes.`;
+  }
+  if (ctx.auth.kind === "ssws") {
+    return `Okta would not let the API token ${ctx.action} (${tag}). The token acts with the admin roles of the admin who created it: that admin needs a role that may read users, their groups, factors and admin roles (Read-Only Administrator or above) for every user Verity looks up.`;
   }
   return `Okta would not let API service app ${ctx.auth.clientId} ${ctx.action} (${tag}). An administrator must grant the app the ${ctx.scope} scope (Okta API Scopes tab) and assign it an admin role that covers this user (Admin roles tab).`;
 }

@@ -1,13 +1,13 @@
 import type { Logger } from "pino";
-import { VerityError } from "../../../domain/errors.js";
-import type { Clock } from "../../../domain/ports.js";
-import { createSingleFlightCache } from "../../shared/single-flight-cache.js";
-import type { OutboundClient } from "../../http/outbound.js";
+import { VerityError } from "../../domain/errors.js";
+import type { Clock } from "../../domain/ports.js";
+import { createSingleFlightCache } from "../shared/single-flight-cache.js";
+import type { OutboundClient } from "../http/outbound.js";
 import { createOktaAssertionSigner } from "./okta-client-assertion.js";
-import type { OktaConfig } from "./okta-config.js";
+import type { OktaConnection } from "./okta-connection.js";
 import { tokenRefusal, unreachable } from "./okta-errors.js";
-import { parseJson } from "../../http/json.js";
-import { tokenResponseSchema } from "./okta-schemas.js";
+import { parseJson } from "../http/json.js";
+import { tokenResponseSchema } from "./okta-api-schemas.js";
 
 const REFRESH_EARLY_MS = 5 * 60 * 1000;
 
@@ -26,7 +26,7 @@ export interface OktaAuthorizer {
  * DPoP-bound tokens are not supported: an app that requires them is refused with what to change.
  */
 export function createOktaAuthorizer(deps: {
-  readonly config: OktaConfig;
+  readonly config: OktaConnection;
   readonly http: OutboundClient;
   readonly clock: Clock;
   readonly log: Pick<Logger, "debug">;

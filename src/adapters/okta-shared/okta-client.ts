@@ -1,13 +1,13 @@
 import type { Logger } from "pino";
 import type { z } from "zod";
-import { VerityError } from "../../../domain/errors.js";
-import type { Clock } from "../../../domain/ports.js";
-import { createOutboundClient, type OutboundResponse, type RetryMode } from "../../http/outbound.js";
+import { VerityError } from "../../domain/errors.js";
+import type { Clock } from "../../domain/ports.js";
+import { createOutboundClient, type OutboundResponse, type RetryMode } from "../http/outbound.js";
 import { createOktaAuthorizer } from "./okta-auth.js";
 import { readRateLimit } from "./okta-rate-limit.js";
-import type { OktaConfig } from "./okta-config.js";
+import type { OktaConnection } from "./okta-connection.js";
 import { apiFailure, unreachable, type OktaCallContext } from "./okta-errors.js";
-import { parseJson } from "../../http/json.js";
+import { parseJson } from "../http/json.js";
 
 /** Okta shows the User-Agent in the push's context, so it names Verity and what it is for. */
 export const OKTA_USER_AGENT = "Verity/1.0 (service desk caller verification)";
@@ -44,7 +44,7 @@ export interface OktaClient {
  * the org's credentials on every call, and one fresh access token when Okta refuses a cached one.
  * Headers and bodies are never logged, so the token and passcodes stay out of logs.
  */
-export function createOktaClient(config: OktaConfig, deps: { readonly clock: Clock; readonly log: Pick<Logger, "warn" | "debug"> }): OktaClient {
+export function createOktaClient(config: OktaConnection, deps: { readonly clock: Clock; readonly log: Pick<Logger, "warn" | "debug"> }): OktaClient {
   const http = createOutboundClient({
     name: "Okta",
     timeoutMs: config.timeoutMs,
