@@ -96,8 +96,9 @@ export interface Directory {
    * Users matching `query` by name, UPN, mail, account name or provider id, for search as a
    * technician types; at most `limit`. Each directory matches in its own way: a file wants every
    * word of `query` contained (case-insensitive); Entra uses Graph's `$search` (each word a prefix
-   * of a word of the display name, or mail and UPN by prefix) and the exact account name. Absent
-   * where the directory cannot search.
+   * of a word of the display name, or mail and UPN by prefix) and the exact account name; Okta
+   * uses its `search=` expressions (names, email and login by prefix). Absent where the directory
+   * cannot search.
    *
    * Search results carry identity only (`id`, `upn`, `displayName`, `mail`, `samAccountName`,
    * `providerIds`, `organisation` when known). A directory may return `phones`, `emails`,
