@@ -52,7 +52,7 @@ async function liveLink(deps: EngineDeps, ref: string): Promise<{ v: Verificatio
 export async function openCallerLink(deps: EngineDeps, ref: string): Promise<CallerLinkPage> {
   const { v, hash } = await liveLink(deps, ref);
   const tenant = deps.tenants.get(v.tenantId);
-  const organisation = tenant === undefined ? null : callerOrganisation(tenant, { organisation: null });
+  const organisation = tenant === undefined ? null : callerOrganisation(tenant, { organisation: await directoryOrganisation(deps, v) });
   return {
     organisation: organisation ?? "your organisation",
     desk: deskName(organisation),
@@ -63,6 +63,17 @@ export async function openCallerLink(deps: EngineDeps, ref: string): Promise<Cal
     nonce: issueFormNonce(deps.keys, v.id, hash, deps.clock.now()),
     expiresAt: v.expiresAt,
   };
+}
+
+/** A catch-all tenant's caller knows their own organisation, from the directory; only a live link's holder gets here. */
+async function directoryOrganisation(deps: EngineDeps, v: Verification): Promise<string | null> {
+  const tenant = deps.tenants.get(v.tenantId);
+  if (tenant === undefined || !tenant.domains.includes("*")) return null;
+  try {
+    return (await tenant.directory.findUser(v.subjectId))?.organisation ?? null;
+  } catch {
+    return null;
+  }
 }
 
 const ENDINGS = {

@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import { checkFormNonce, generateLinkToken, hashLinkToken, issueFormNonce, linkChoices, linkTokenMatches, parseLinkRef } from "../../src/domain/caller-link.js";
 import { deriveKeyRing } from "../../src/domain/keys.js";
 import { methodLabel, parseMethod } from "../../src/domain/methods.js";
-import { referenceProblems } from "../../src/config/schema.js";
+import { configSchema, referenceProblems } from "../../src/config/schema.js";
+import { configWarnings } from "../../src/config/warnings.js";
 import type { ChainedAuditEvent } from "../../src/domain/audit-chain.js";
 import type { Verification } from "../../src/domain/verification.js";
 import { renderTemplate } from "../../src/services/caller-wording.js";
@@ -84,5 +85,16 @@ describe("confirmation link pieces", () => {
     const html = sentNote(v, event, false);
     assert.match(html, /Method: confirmation link by SMS to \+1 \(•••\) •••-0101/);
     assert.match(html, /Ask Jane &lt;Doe&gt; to open the link and pick the number <b>47<\/b> you read out\./);
+  });
+
+  it("warns that a link method needs server.publicUrl, except in the demo", () => {
+    const config = configSchema.parse({
+      providers: { dev: { kind: "console" } },
+      tenants: [{ id: "a", name: "A", directory: { kind: "file", path: "x" }, methods: { sms: "dev", "sms-link": "dev" } }],
+    });
+    assert.deepEqual(configWarnings(config, new Set()).map((w) => w.path), ["tenants[0].methods.sms-link"]);
+    assert.deepEqual(configWarnings(config, new Set(), { demo: true }), []);
+    const served = configSchema.parse({ ...config, server: { publicUrl: "https://v.example" }, providers: { dev: { kind: "console" } } });
+    assert.deepEqual(configWarnings(served, new Set()), []);
   });
 });
