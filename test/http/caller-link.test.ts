@@ -130,3 +130,26 @@ describe("the caller's confirmation page", () => {
     assert.ok(!t.logs.join("\n").includes(link.token));
   });
 });
+
+describe("the caller's confirmation page under a flood", () => {
+  let t: TestRuntime;
+  let app: FastifyInstance;
+  before(async () => {
+    t = await createTestRuntime({
+      overrides: (dir) => ({ ...ROOMY_LIMITS, server: { publicUrl: ORIGIN, requestsPerMinute: 5 }, tenants: [acmeWithLinks(dir)] }),
+    });
+    app = await buildApp(t.runtime);
+  });
+  after(async () => {
+    await app.close();
+    await t.close();
+  });
+
+  it("is rate-limited per address like every route without a credential, and guessing costs the same", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      statuses.push((await app.inject({ method: "GET", url: `/c/00000000-0000-4000-8000-00000000000${i}.${"A".repeat(22)}` })).statusCode);
+    }
+    assert.deepEqual(statuses, [410, 410, 410, 410, 410, 429, 429]);
+  });
+});
