@@ -141,6 +141,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
         bus,
         log,
         ...(revealing ? { revealCode: createCodeRevealer({ audit, links, clock, log }) } : {}),
+        ...callerLinkBaseOf(config, loaded.demo),
         // Limits outlive a restart; the demo says how to start afresh.
         ...(loaded.demo ? { limitHint: "(Demo: `npm start -- --reset` starts it afresh, limits included.)" } : {}),
       },
@@ -228,6 +229,12 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   }
 }
 
+/** Where confirmation links point: the public URL, or in the demo its own loopback address. */
+function callerLinkBaseOf(config: Config, demo: boolean): { callerLinkBase?: string } {
+  const base = config.server.publicUrl ?? (demo ? `http://127.0.0.1:${config.server.port}` : undefined);
+  return base === undefined ? {} : { callerLinkBase: base.replace(/\/+$/, "") };
+}
+
 function buildAnchorSink(sink: AnchorSinkConfig, deps: { clock: Clock; log: Logger }): AnchorSink {
   if (sink.kind === "file") return createFileAnchorSink(sink);
   if (sink.kind === "syslog") return createSyslogAnchorSink(sink);
@@ -239,7 +246,10 @@ function buildAnchorSink(sink: AnchorSinkConfig, deps: { clock: Clock; log: Logg
  * The path of a directory lookup holds the user's email, so it is logged as the route.
  */
 function serializeRequest(request: { method?: string; url?: string; ip?: string; socket?: { remoteAddress?: string } }) {
-  const url = (request.url ?? "").replace(/^(\/api\/v1\/directory\/users\/)[^?]*/, "$1:idOrEmail").replace(/\?.*$/, "?…");
+  // A confirmation link's path holds its token: only the verification id is logged.
+  const url = (request.url ?? "")
+    .replace(/^(\/api\/v1\/directory\/users\/)[^?]*/, "$1:idOrEmail")
+    .replace(/^(\/c\/[^./?]*)[^?]*/, "$1.…").replace(/\?.*$/, "?…");
   return { method: request.method, url, remoteAddress: request.ip ?? request.socket?.remoteAddress };
 }
 
@@ -272,8 +282,8 @@ async function buildTenant(
     const spec = parseMethod(methodId);
     const adapter = adapters.get(providerName);
     if (adapter === undefined) throw new VerityError("CONFIG_INVALID", { message: `provider ${providerName} is not defined` });
-    if (spec.kind === "code" && "send" in adapter) methods.set(methodId, { spec, channel: adapter });
-    else if (spec.kind !== "code" && "startPush" in adapter) {
+    if ((spec.kind === "code" || spec.kind === "link") && "send" in adapter) methods.set(methodId, { spec, channel: adapter });
+    else if ((spec.kind === "push" || spec.kind === "passcode") && "startPush" in adapter) {
       methods.set(methodId, { spec, provider: adapter, ...(userId === undefined ? {} : { userIdRule: userId }) });
     }
     else throw new VerityError("CONFIG_INVALID", { message: `provider ${providerName} cannot serve ${methodId}` });

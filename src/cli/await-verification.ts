@@ -49,6 +49,13 @@ export function describeStart(io: CliIo, v: VerificationView, user: string, resu
     return;
   }
   risks();
+  if (v.methodKind === "link") {
+    if (v.state === "sent") line(io.stdout, `Confirmation link sent by ${v.method === "email-link" ? "email" : "SMS"} to ${v.destination ?? "?"} for ${v.subject.displayName}.${demo}`);
+    if (v.state === "delivery_unknown") line(io.stdout, `The provider did not confirm the send to ${v.destination ?? "?"}; start again if the caller has no link.`);
+    if (v.challenge !== null) line(io.stdout, `Read this number to the caller: ${v.challenge} (they pick it on the page the link opens).`);
+    if (v.state === "pending" && v.stateReason !== null) line(io.stdout, `Waiting: ${v.stateReason}`);
+    return;
+  }
   if (v.methodKind === "passcode") {
     line(io.stdout, `Ask ${v.subject.displayName} for the code their ${appOf(v.method)} shows now.${demo}`);
     return;
@@ -165,6 +172,7 @@ export function reportFinal(io: CliIo, result: WaitResult, user: string): number
   switch (v.state) {
     case "verified": {
       if (v.methodKind === "push") line(io.stdout, `SUCCESS! Push Accepted by ${user}`);
+      else if (v.methodKind === "link") line(io.stdout, `VERIFIED: ${who} confirmed on the link sent to ${v.destination ?? "their registered factor"} and picked the number.`);
       else if (v.methodKind === "passcode") line(io.stdout, `VERIFIED: ${who} read the current code from their ${appOf(v.method)}.`);
       else line(io.stdout, `VERIFIED: ${who} proved possession of ${v.destination ?? `their ${v.method} factor`}.`);
       if (v.secondMethod !== null && v.secondMethod.satisfiedBy !== null) {
@@ -183,10 +191,11 @@ export function reportFinal(io: CliIo, result: WaitResult, user: string): number
     }
     case "rejected":
       if (v.methodKind === "push") line(io.stdout, v.stateReason === "fraud" ? `Push Denied by ${user}: reported as FRAUD` : `Push Denied by ${user}`);
+      else if (v.methodKind === "link") line(io.stdout, v.stateReason === "fraud" ? `REJECTED: ${who} said "this is not me": reported as FRAUD` : `REJECTED: ${(v.stateReason ?? "rejected").replace(/_/g, " ")}.`);
       else line(io.stdout, `REJECTED: ${v.stateReason === "too_many_attempts" ? "too many incorrect codes" : (v.stateReason ?? "rejected")}.`);
       return EXIT.rejected;
     case "expired":
-      line(io.stdout, v.methodKind === "push" ? `No response from ${user} (timed out)` : "EXPIRED: the code was not confirmed in time.");
+      line(io.stdout, v.methodKind === "push" ? `No response from ${user} (timed out)` : v.methodKind === "link" ? "EXPIRED: the link was not answered in time." : "EXPIRED: the code was not confirmed in time.");
       return EXIT.expired;
     case "cancelled": {
       const timedOut = v.stateReason?.startsWith("timed out") === true;

@@ -11,11 +11,12 @@ export const DEMO_PORT = 8787;
  * SMS and email, and a simulated push/passcode provider answered from the demo phone page.
  * Data goes to ./data/demo under the working directory.
  */
-export function demoConfig(env: NodeJS.ProcessEnv, cwd: string): LoadedConfig {
+export function demoConfig(env: NodeJS.ProcessEnv, cwd: string, port = DEMO_PORT): LoadedConfig {
   const raw = {
     dataDir: "./data/demo",
     log: { level: "warn" },
-    server: { host: "127.0.0.1", port: DEMO_PORT },
+    // The port is where confirmation links point (`verity demo --port` moves them too).
+    server: { host: "127.0.0.1", port },
     // Anchors every 10 s, so `audit verify --demo` during the tour has one to check against.
     audit: { anchor: { intervalSeconds: 10 } },
     providers: {
@@ -28,14 +29,14 @@ export function demoConfig(env: NodeJS.ProcessEnv, cwd: string): LoadedConfig {
         name: "Acme Widgets",
         domains: ["acme.example"],
         directory: { kind: "file", path: `${PACKAGE_ROOT}demo/acme-directory.yaml` },
-        methods: { sms: "console", email: "console", "simulated-push": "demo-phone", "simulated-passcode": "demo-phone" },
+        methods: { sms: "console", email: "console", "sms-link": "console", "email-link": "console", "simulated-push": "demo-phone", "simulated-passcode": "demo-phone" },
       },
       {
         id: "globex",
         name: "Globex Corporation",
         domains: ["globex.example"],
         directory: { kind: "file", path: `${PACKAGE_ROOT}demo/globex-directory.csv` },
-        methods: { sms: "console", email: "console", "simulated-push": "demo-phone" },
+        methods: { sms: "console", email: "console", "sms-link": "console", "email-link": "console", "simulated-push": "demo-phone" },
         policy: { default: "warn", rules: { privileged: "block" } },
       },
     ],

@@ -81,7 +81,7 @@ export function parseConfig(
   all.push(...referenceProblems(value));
   if (all.length > 0 || !parsed.success) throw invalid(dedupe(all), options.source);
   const config = resolvePaths(parsed.data, options.baseDir);
-  const warnings = configWarnings(config, referenced);
+  const warnings = configWarnings(config, referenced, { demo: options.demo });
   return { config: deepFreeze(config), source: options.source, demo: options.demo, warnings: deepFreeze(warnings) };
 }
 

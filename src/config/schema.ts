@@ -74,6 +74,11 @@ const verificationSettings = z.strictObject({
    * attacker at the desk chooses ("IT is calling you: approve this") must not reach a caller.
    */
   allowCustomPushText: z.boolean().default(false),
+  /**
+   * Whether a confirmation link's page shows the caller the verification's reason. Off by default:
+   * the reason is free text a technician typed.
+   */
+  linkShowsReason: z.boolean().default(false),
 });
 
 /** A tenant's overrides: only what it sets differs from the defaults. */
@@ -93,6 +98,7 @@ const tenantVerificationOverrides = z.strictObject({
     })
     .optional(),
   allowCustomPushText: z.boolean().optional(),
+  linkShowsReason: z.boolean().optional(),
 });
 
 const consoleProvider = z.strictObject({
@@ -168,6 +174,9 @@ const messagesSchema = z.strictObject({
   email: template("{code}").optional(),
   pushTitle: z.string().min(1).max(100).optional(),
   pushMessage: z.string().min(1).max(250).optional(),
+  /** A confirmation link's text (sms-link, and email-link's body). */
+  link: template("{link}").optional(),
+  linkEmailSubject: z.string().min(1).max(200).optional(),
 });
 
 const policySchema = z.strictObject({
@@ -197,7 +206,7 @@ const tenantSchema = z.strictObject({
   directory: directorySchema,
   methods: z
     .record(
-      z.string().refine(isMethodId, "use sms, email, <provider>-push or <provider>-passcode"),
+      z.string().refine(isMethodId, "use sms, email, sms-link, email-link, <provider>-push or <provider>-passcode"),
       z
         .union([z.string().min(1), z.strictObject({ provider: z.string().min(1), userId: z.enum(USER_ID_RULES).optional() })])
         .transform((v) => (typeof v === "string" ? { provider: v } : v)),
@@ -349,7 +358,7 @@ export function referenceProblems(raw: unknown): { path: string; message: string
       const method = parseMethod(methodId);
       const kind = provider.data.kind;
       const ok =
-        method.kind === "code"
+        method.kind === "code" || method.kind === "link"
           ? CHANNELS_OF_KIND[kind].includes(method.channel) && (provider.data.kind !== "console" || provider.data.channels.includes(method.channel))
           : method.provider === kind && PUSH_OF_KIND[kind].includes(method.kind);
       if (!ok) problems.push({ path, message: `provider '${providerName}' (${kind}) cannot serve ${methodId}` });

@@ -17,8 +17,19 @@ const LITERAL_SECRET = "written literally in the file; use ${ENV_NAME} or ${file
  * @param referenced paths whose value held a `${…}` reference (from interpolate()); a Secret
  *   anywhere else was written literally.
  */
-export function configWarnings(config: Config, referenced: ReadonlySet<string>): ConfigProblem[] {
-  return [...literalSecrets(config, referenced), ...laxVerification(config)];
+export function configWarnings(config: Config, referenced: ReadonlySet<string>, options: { demo?: boolean } = {}): ConfigProblem[] {
+  // The demo's links point at its own loopback address.
+  return [...literalSecrets(config, referenced), ...laxVerification(config), ...(options.demo === true ? [] : linksWithoutAddress(config))];
+}
+
+/** A confirmation link must open on the caller's phone: without server.publicUrl a start is refused. */
+function linksWithoutAddress(config: Config): ConfigProblem[] {
+  if (config.server.publicUrl !== undefined) return [];
+  return config.tenants.flatMap((tenant, i) =>
+    Object.keys(tenant.methods)
+      .filter((m) => m.endsWith("-link"))
+      .map((m) => ({ path: `tenants[${i}].methods.${m}`, message: "needs server.publicUrl (the address in the link the caller opens); until it is set, starting this method is refused" })),
+  );
 }
 
 function literalSecrets(config: Config, referenced: ReadonlySet<string>): ConfigProblem[] {

@@ -36,6 +36,9 @@ export function assuranceOf(method: string, challenge: string | null): Assurance
   const spec = parseMethod(method);
   switch (spec.kind) {
     case "code":
+    case "link":
+      // A code read back, or a link answered on the phone with the number the technician read out:
+      // both rest on possession of the registered phone number or email address.
       return "possession";
     case "push":
       return challenge === null ? "app" : "app-matched";

@@ -61,6 +61,7 @@ export const ERRORS = {
   CODE_ALREADY_USED: { status: 409, message: "The code was already used." },
   CONFLICT: { status: 409, message: "That already exists." },
   NOT_A_CODE_METHOD: { status: 409, message: "This verification does not take a code." },
+  LINK_NOT_VALID: { status: 410, message: "This confirmation link has been used or is no longer valid." },
   RESEND_LIMIT_REACHED: { status: 429, message: "No more resends are allowed for this verification." },
 
   // Limits

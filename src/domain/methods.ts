@@ -5,11 +5,19 @@ export const CODE_CHANNELS = ["sms", "email"] as const;
 export type CodeChannel = (typeof CODE_CHANNELS)[number];
 
 /**
- * A method id as technicians type it: `sms`, `email`, `<provider>-push` or `<provider>-passcode`
+ * Confirmation links: the channel carries a single-use link to a page where the caller confirms
+ * the call and picks the number the technician reads out (issue 12).
+ */
+export const LINK_METHODS = ["sms-link", "email-link"] as const;
+export type LinkMethodId = (typeof LINK_METHODS)[number];
+
+/**
+ * A method id as technicians type it: `sms`, `email`, `sms-link`, `email-link`, `<provider>-push` or `<provider>-passcode`
  * (for example `vip-push`, `duo-passcode`, `simulated-push`).
  */
 export type MethodSpec =
   | { readonly id: string; readonly kind: "code"; readonly channel: CodeChannel }
+  | { readonly id: string; readonly kind: "link"; readonly channel: CodeChannel }
   | { readonly id: string; readonly kind: "push" | "passcode"; readonly provider: string };
 
 const PROVIDER_METHOD = /^([a-z][a-z0-9]{1,30})-(push|passcode)$/;
@@ -18,12 +26,15 @@ export function parseMethod(id: string): MethodSpec {
   if ((CODE_CHANNELS as readonly string[]).includes(id)) {
     return { id, kind: "code", channel: id as CodeChannel };
   }
+  if ((LINK_METHODS as readonly string[]).includes(id)) {
+    return { id, kind: "link", channel: id.slice(0, -"-link".length) as CodeChannel };
+  }
   const match = PROVIDER_METHOD.exec(id);
   if (match?.[1] !== undefined && (match[2] === "push" || match[2] === "passcode")) {
     return { id, kind: match[2], provider: match[1] };
   }
   throw new VerityError("VALIDATION_FAILED", {
-    message: `'${id.slice(0, 40)}' is not a method; use sms, email, <provider>-push or <provider>-passcode.`,
+    message: `'${id.slice(0, 40)}' is not a method; use sms, email, sms-link, email-link, <provider>-push or <provider>-passcode.`,
   });
 }
 
@@ -53,6 +64,8 @@ const APPS: Record<string, string> = {
 export function methodLabel(method: string): string {
   if (method === "sms") return "Text message (SMS) code";
   if (method === "email") return "Email code";
+  if (method === "sms-link") return "Confirmation link by SMS";
+  if (method === "email-link") return "Confirmation link by email";
   const provider = method.replace(/-(push|passcode)$/, "");
   const app = APPS[provider] ?? provider;
   return method.endsWith("-push") ? `Push to ${app}` : `Code from ${app}`;

@@ -25,6 +25,10 @@ export const DEFAULT_MESSAGES: TenantMessages = {
   ].join("\n"),
   pushTitle: "{desk}",
   pushMessage: "{technician} at the service desk is checking your identity ({ticket}). Approve only if you are on a call with them now.",
+  link:
+    "{desk}: {technician} is checking your identity ({ticket}). If you are on a call with them now, open {link} " +
+    "and pick the number they read to you. If you are not, open it and tap \"No, this is not me\".",
+  linkEmailSubject: "{desk}: are you on a call with {technician}?",
 };
 
 export interface TemplateVars {
@@ -34,6 +38,8 @@ export interface TemplateVars {
   readonly ticket: string | null;
   readonly code?: string;
   readonly minutes?: number;
+  /** A confirmation link Verity made (never text a technician typed). */
+  readonly link?: string;
 }
 
 const STAND_IN = "the service desk";
@@ -66,7 +72,7 @@ export function safeFirstName(name: string): string {
   return /^\p{L}[\p{L}\p{M}'’-]{0,29}$/u.test(first) ? first : STAND_IN;
 }
 
-/** Fills `{desk}`, `{organisation}`, `{technician}` (first name), `{ticket}`, `{code}` and `{minutes}`. */
+/** Fills `{desk}`, `{organisation}`, `{technician}` (first name), `{ticket}`, `{code}`, `{minutes}` and `{link}`. */
 export function renderTemplate(template: string, vars: TemplateVars): string {
   const ticket = safeTicket(vars.ticket);
   const values: Record<string, string> = {
@@ -76,8 +82,9 @@ export function renderTemplate(template: string, vars: TemplateVars): string {
     ticket: ticket === null ? "your call" : `ticket ${ticket}`,
     code: vars.code ?? "",
     minutes: String(vars.minutes ?? ""),
+    link: vars.link ?? "",
   };
-  return template.replace(/\{(desk|organisation|technician|ticket|code|minutes)\}/g, (_m, key: string) => values[key] ?? "");
+  return template.replace(/\{(desk|organisation|technician|ticket|code|minutes|link)\}/g, (_m, key: string) => values[key] ?? "");
 }
 
 /** The wording of one tenant's message, with only safe values in it. */

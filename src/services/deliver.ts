@@ -4,6 +4,7 @@ import { transition, type Verification } from "../domain/verification.js";
 import { findVerification } from "../store/verification-dal.js";
 import type { Actor } from "./actor.js";
 import { changeVerification, eventBase, type EngineDeps } from "./engine-deps.js";
+import { callerLinkUrl } from "./link-secret.js";
 import type { Target } from "./targets.js";
 import { callerOrganisation, renderTemplate, safeFirstName, safeTicket } from "./caller-wording.js";
 import type { MethodBinding, TenantRuntime } from "./tenant-registry.js";
@@ -34,7 +35,7 @@ export interface DeliveryInput {
  */
 export async function deliver(deps: EngineDeps & { pushes: PushTracker }, input: DeliveryInput): Promise<Verification> {
   const { binding, verification: v } = input;
-  if (binding.spec.kind === "code" && "channel" in binding) return deliverCode(deps, input, binding);
+  if ((binding.spec.kind === "code" || binding.spec.kind === "link") && "channel" in binding) return deliverCode(deps, input, binding);
   if (binding.spec.kind === "push" && "provider" in binding) return deliverPush(deps, input, binding);
   const now = deps.clock.now().toISOString();
   const after = await changeVerification(
@@ -60,6 +61,8 @@ async function deliverCode(
     code: input.code ?? "",
     minutes: Math.round(tenant.settings.codeTtlSeconds / 60),
   };
+  // A confirmation link carries its token in the link and no code.
+  const link = binding.spec.kind === "link" && deps.callerLinkBase !== undefined ? callerLinkUrl(deps.callerLinkBase, v.id, input.code ?? "") : null;
   const sms = binding.spec.channel === "sms";
   let event: "delivered" | "delivery_failed" | "delivery_ambiguous";
   let detail: string;
@@ -68,8 +71,11 @@ async function deliverCode(
     const receipt = await binding.channel.send({
       channel: binding.spec.channel,
       to: target.kind === "destination" ? target.to : "",
-      subject: renderTemplate(tenant.messages.emailSubject, vars),
-      text: renderTemplate(sms ? tenant.messages.sms : tenant.messages.email, vars),
+      subject: renderTemplate(link === null ? tenant.messages.emailSubject : tenant.messages.linkEmailSubject, vars),
+      text:
+        link === null
+          ? renderTemplate(sms ? tenant.messages.sms : tenant.messages.email, vars)
+          : renderTemplate(tenant.messages.link, { ...vars, code: "", link }),
       verificationId: v.id,
       tenantId: v.tenantId,
     });
@@ -103,7 +109,7 @@ async function deliverCode(
     (a) => [{ ...eventBase(a, actor), action, outcome, reason: detail, data: { channel: binding.channel.name } }],
   );
   if (after !== undefined) {
-    const reveal = tenant.ticketing?.codeHandling === "reveal" && after.ticket !== null && input.code !== null && event !== "delivery_failed";
+    const reveal = link === null && tenant.ticketing?.codeHandling === "reveal" && after.ticket !== null && input.code !== null && event !== "delivery_failed";
     if (reveal) deps.revealCode?.(tenant, after, input.code ?? "");
     return after;
   }

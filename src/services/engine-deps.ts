@@ -25,6 +25,11 @@ export interface EngineDeps {
    * the code is never stored). Absent when no tenant reveals codes.
    */
   readonly revealCode?: (tenant: TenantRuntime, verification: Verification, code: string) => void;
+  /**
+   * Where confirmation links point (`<base>/c/<id>.<token>`): server.publicUrl, or the demo's own
+   * address. Without it, link methods refuse to start.
+   */
+  readonly callerLinkBase?: string;
   /** Said after a limit's retry advice (the demo names its reset command here). */
   readonly limitHint?: string;
 }

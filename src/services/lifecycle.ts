@@ -1,11 +1,11 @@
 import { VerityError } from "../domain/errors.js";
-import { generateCode, hashCode } from "../domain/otp.js";
 import { isTerminal, statesAccepting, transition, type Verification } from "../domain/verification.js";
 import { findVerification, listDueForExpiry, updateVerificationIf } from "../store/verification-dal.js";
 import { assertCanAct, type Actor } from "./actor.js";
 import { deliver, type PushTracker } from "./deliver.js";
 import { changeVerification, eventBase, isoAfter, loadVerification, type EngineDeps } from "./engine-deps.js";
 import { checkSubjectLimits } from "./limits.js";
+import { freshSecret } from "./link-secret.js";
 import { chooseTarget } from "./targets.js";
 import { WAITING_FOR_TICKETING } from "./ticket-binding.js";
 import type { MethodBinding, TenantRuntime } from "./tenant-registry.js";
@@ -110,8 +110,9 @@ export async function resendVerification(
   if (user === null) throw new VerityError("USER_NOT_FOUND", { message: "The user is no longer in the directory." });
   const target = chooseTarget(binding, user, deps.keys);
   const now = deps.clock.now();
-  const code = binding.spec.kind === "code" ? generateCode(tenant.settings.codeLength) : null;
   const kind = binding.spec.kind;
+  const fresh = freshSecret(deps, tenant, kind, id);
+  const code = fresh.secret;
   const nowIso = now.toISOString();
 
   const { result } = await deps.audit.transaction(async (trx, record) => {
@@ -136,13 +137,13 @@ export async function resendVerification(
       {
         state: transition(v.state, "resend"),
         state_reason: null,
-        code_hash: code === null ? null : hashCode(deps.keys.code, id, code),
-        code_length: code === null ? null : code.length,
+        code_hash: fresh.hash,
+        code_length: fresh.codeLength,
         destination_masked: target.masked,
         destination_hash: target.hash,
         provider_ref: null,
-        challenge: null,
-        expires_at: isoAfter(now, kind === "push" ? tenant.settings.pushTimeoutSeconds : tenant.settings.codeTtlSeconds),
+        challenge: fresh.challenge,
+        expires_at: isoAfter(now, fresh.ttlSeconds),
         updated_at: nowIso,
         addSend: true,
       },

@@ -8,7 +8,7 @@ import { recordSend, sendWindow, type SendScope } from "../store/send-dal.js";
 import type { TenantRuntime } from "./tenant-registry.js";
 
 /** Audit actions that count as a failed proof of possession for the per-caller lockout. */
-export const FAILURE_ACTIONS = ["check.incorrect", "check.mismatch", "push.denied", "push.fraud_reported"] as const;
+export const FAILURE_ACTIONS = ["check.incorrect", "check.mismatch", "push.denied", "push.fraud_reported", "link.wrong_number", "link.not_me"] as const;
 /** Audit actions that reserve a send; written in the same locked transaction that checks them. */
 export const SEND_ACTIONS = ["verification.started", "verification.resend_requested"] as const;
 
@@ -23,7 +23,7 @@ export interface SendContext {
 interface LimitInput {
   readonly tenant: TenantRuntime;
   readonly subjectId: string;
-  readonly kind: "code" | "push" | "passcode";
+  readonly kind: "code" | "push" | "passcode" | "link";
   readonly settings: VerificationSettings;
   readonly now: Date;
   /** Said after the retry advice (the demo names its reset here). */
@@ -73,7 +73,9 @@ export async function checkSubjectLimits(trx: Kysely<Database>, input: LimitInpu
   if (locked !== null) return locked;
   if (input.kind === "passcode") return null;
   const rule = input.kind === "push" ? settings.limits.pushes : settings.limits.sends;
-  const methods = [...tenant.methods.values()].filter((b) => b.spec.kind === input.kind).map((b) => b.spec.id);
+  // A link is a message like a code: both spend the caller's sends budget.
+  const messageKinds = input.kind === "push" ? ["push"] : ["code", "link"];
+  const methods = [...tenant.methods.values()].filter((b) => messageKinds.includes(b.spec.kind)).map((b) => b.spec.id);
   const times = await subjectEventTimes(trx, { tenantId: tenant.id, subjectId, actions: SEND_ACTIONS, methods, since: since(rule, now) });
   const decision = decideLimit(rule, times, now);
   if (!decision.allowed) return limitError(input.kind === "push" ? "PUSH_LIMIT_REACHED" : "SEND_LIMIT_REACHED", decision, now, input.hint);

@@ -115,7 +115,7 @@ export async function lookupUser(
 async function numberSignals(tenant: TenantRuntime, user: DirectoryUser, keys: EngineDeps["keys"]): Promise<Map<string, RiskSignal[]>> {
   const checks = await Promise.all(
     [...tenant.methods.values()].map(async (binding) => {
-      if (!("channel" in binding) || binding.channel.assess === undefined || binding.spec.kind !== "code") return null;
+      if (!("channel" in binding) || binding.channel.assess === undefined) return null;
       try {
         const target = chooseTarget(binding, user, keys);
         if (target.kind !== "destination") return null;

@@ -7,7 +7,7 @@ import { achievedAssurance, findSecondMethod } from "./second-method.js";
 import { assuranceLabel, assuranceOf, stillNeeded } from "../domain/assurance.js";
 
 const e = escapeHtml;
-const METHOD_WORDS: Record<string, string> = { sms: "SMS code", email: "email code" };
+const METHOD_WORDS: Record<string, string> = { sms: "SMS code", email: "email code", "sms-link": "confirmation link by SMS", "email-link": "confirmation link by email" };
 
 function methodWords(v: Verification): string {
   const words = METHOD_WORDS[v.method] ?? (v.method.endsWith("-push") ? `${v.method.slice(0, -5)} push` : `${v.method.slice(0, -9)} passcode`);
@@ -34,7 +34,9 @@ export function sentNote(v: Verification, event: ChainedAuditEvent, linkEnabled:
   const risk = v.risk.signals.length === 0 ? "none" : v.risk.signals.map((s) => `${s.detail} (policy: ${s.action.replace("_", " ")})`).join("; ");
   const ambiguous = event.action === "message.delivery_unknown";
   const next =
-    v.method.endsWith("-push")
+    v.method.endsWith("-link")
+      ? `Ask ${e(v.subjectName)} to open the link and pick the number <b>${e(v.challenge ?? "")}</b> you read out.`
+      : v.method.endsWith("-push")
       ? `Ask ${e(v.subjectName)} to approve the prompt${v.challenge === null ? "" : `; read them the number <b>${e(v.challenge)}</b> to choose or type in their app`}.`
       : "Ask the caller to read the code back, then enter it in Verity.";
   return [

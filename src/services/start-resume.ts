@@ -1,5 +1,4 @@
 import { VerityError } from "../domain/errors.js";
-import { generateCode, hashCode } from "../domain/otp.js";
 import { parseMethod } from "../domain/methods.js";
 import type { TicketContact } from "../domain/ports.js";
 import { transition, type Verification, type VerificationEvent } from "../domain/verification.js";
@@ -8,6 +7,7 @@ import type { Actor } from "./actor.js";
 import { deliver, type PushTracker } from "./deliver.js";
 import { changeVerification, eventBase, isoAfter, type EngineDeps } from "./engine-deps.js";
 import { bindingFor } from "./lifecycle.js";
+import { freshSecret } from "./link-secret.js";
 import { chooseTarget } from "./targets.js";
 import { assertTicketIsCallers, isTicketingOutage, settle, WAITING_FOR_TICKETING } from "./ticket-binding.js";
 
@@ -73,7 +73,8 @@ export async function resumeWaiting(
   const target = chooseTarget(binding, user, deps.keys);
   const now = deps.clock.now();
   const kind = binding.spec.kind;
-  const code = kind === "code" ? generateCode(tenant.settings.codeLength) : null;
+  const fresh = freshSecret(deps, tenant, kind, earlier.id);
+  const code = fresh.secret;
   const after = await changeVerification(
     deps,
     earlier.id,
@@ -81,9 +82,10 @@ export async function resumeWaiting(
     {
       state_reason: null,
       ticket_confirmed_at: now.toISOString(),
-      code_hash: code === null ? null : hashCode(deps.keys.code, earlier.id, code),
-      code_length: code === null ? null : code.length,
-      expires_at: isoAfter(now, kind === "push" ? tenant.settings.pushTimeoutSeconds : tenant.settings.codeTtlSeconds),
+      code_hash: fresh.hash,
+      code_length: fresh.codeLength,
+      challenge: fresh.challenge,
+      expires_at: isoAfter(now, fresh.ttlSeconds),
       updated_at: now.toISOString(),
     },
     (a) => [{ ...eventBase(a, actor), action: "ticket.confirmed", outcome: "pending", data: { system: systemName } }],

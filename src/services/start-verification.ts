@@ -1,7 +1,6 @@
 import type { AssuranceRequirement } from "../domain/assurance.js";
 import { randomUUID } from "node:crypto";
 import { isVerityError, VerityError } from "../domain/errors.js";
-import { generateCode, hashCode } from "../domain/otp.js";
 import { decidePolicy } from "../domain/policy.js";
 import type { DirectoryUser, RiskSignal, TicketContact } from "../domain/ports.js";
 import type { Verification } from "../domain/verification.js";
@@ -11,6 +10,7 @@ import { assertRole, assertTenantAccess, type Actor } from "./actor.js";
 import type { AuditEntry } from "./audit-service.js";
 import { callerHistorySignals, RECENT_FRAUD_REPORT } from "./caller-history.js";
 import { deliver, type PushTracker } from "./deliver.js";
+import { assertLinkable, freshSecret } from "./link-secret.js";
 import { isoAfter, type EngineDeps } from "./engine-deps.js";
 import { checkSubjectLimits, type SendContext } from "./limits.js";
 import { resumeInterrupted, resumeWaiting } from "./start-resume.js";
@@ -92,6 +92,7 @@ export async function startVerification(
       message: `${input.method} is not enabled for ${tenant.name}; enabled: ${[...tenant.methods.keys()].join(", ")}.`,
     });
   }
+  assertLinkable(deps, binding);
   const customText = binding.spec.kind === "push" && (input.pushTitle !== undefined || input.pushMessage !== undefined);
   if (customText && !tenant.settings.allowCustomPushText) throw new VerityError("CUSTOM_TEXT_NOT_ALLOWED");
   const ticket = input.ticket ?? null;
@@ -119,12 +120,12 @@ export async function startVerification(
     "provider" in binding && binding.provider.describeUser !== undefined && target.kind === "provider"
       ? binding.provider.describeUser({ providerUserId: target.providerUserId, user, tenantId: tenant.id })
       : Promise.resolve(null),
-    "channel" in binding && binding.channel.assess !== undefined && target.kind === "destination" && binding.spec.kind === "code"
+    "channel" in binding && binding.channel.assess !== undefined && target.kind === "destination"
       ? binding.channel.assess({ channel: binding.spec.channel, to: target.to })
       : Promise.resolve([]),
     callerHistorySignals(deps, { tenantId: tenant.id, subjectId: user.id }),
   ]);
-  if (providerInfo !== null && binding.spec.kind !== "code" && !providerInfo[binding.spec.kind]) {
+  if (providerInfo !== null && "provider" in binding && !providerInfo[binding.spec.kind]) {
     await refuse.with(
       new VerityError("NO_USABLE_FACTOR", {
         message:
@@ -170,7 +171,8 @@ export async function startVerification(
   const now = deps.clock.now();
   const id = randomUUID();
   const kind = binding.spec.kind;
-  const code = kind === "code" && waiting === null ? generateCode(tenant.settings.codeLength) : null;
+  const fresh = freshSecret(deps, tenant, kind, id);
+  const code = waiting === null ? fresh.secret : null;
   const technician = actor.role === "admin" && input.technician !== undefined ? input.technician : actor.name;
   const verification: Verification = {
     id,
@@ -186,20 +188,20 @@ export async function startVerification(
     ticketSystem: ticketing?.name ?? null,
     ticketConfirmedAt: ticketConfirmed ? now.toISOString() : null,
     reason: input.reason ?? null,
-    codeHash: code === null ? null : hashCode(deps.keys.code, id, code),
-    codeLength: code === null ? null : code.length,
+    codeHash: code === null ? null : fresh.hash,
+    codeLength: code === null ? null : fresh.codeLength,
     attempts: 0,
     maxAttempts: tenant.settings.maxChecks,
     sends: kind === "passcode" ? 0 : 1,
     destinationMasked: target.masked,
     destinationHash: target.hash,
     providerRef: null,
-    challenge: null,
+    challenge: code === null ? null : fresh.challenge,
     prompt: customText ? { title: input.pushTitle ?? null, message: input.pushMessage ?? null } : null,
     risk: { decision: decision.action, signals: decision.reasons, ...(assurance.level === "possession" ? {} : { assurance }) },
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
-    expiresAt: isoAfter(now, kind === "push" ? tenant.settings.pushTimeoutSeconds : tenant.settings.codeTtlSeconds),
+    expiresAt: isoAfter(now, fresh.ttlSeconds),
     completedAt: null,
     version: 1,
   };

@@ -29,7 +29,7 @@ const SMS_PHONE_ORDER = ["mobile", "alternateMobile"] as const;
  */
 export function chooseTarget(binding: MethodBinding, user: DirectoryUser, keys: KeyRing): Target {
   const spec = binding.spec;
-  if (spec.kind === "code" && spec.channel === "sms") {
+  if ((spec.kind === "code" || spec.kind === "link") && spec.channel === "sms") {
     for (const type of SMS_PHONE_ORDER) {
       const phone = user.phones.find((p) => p.type === type);
       if (phone !== undefined) {
@@ -50,7 +50,7 @@ export function chooseTarget(binding: MethodBinding, user: DirectoryUser, keys: 
         : `${user.displayName} has no mobile or alternate mobile phone registered; register one or use another method.`,
     });
   }
-  if (spec.kind === "code") {
+  if (spec.kind === "code" || spec.kind === "link") {
     const email = user.emails.find((e) => !isOwnMailbox(user, e));
     if (email === undefined) {
       const own = user.emails.length > 0;

@@ -7,11 +7,12 @@ import type { Directory, MessageChannel, PushProvider, TicketingSystem } from ".
 import type { UserIdRule } from "../domain/methods.js";
 
 export type CodeMethod = Extract<MethodSpec, { kind: "code" }>;
+export type LinkMethod = Extract<MethodSpec, { kind: "link" }>;
 export type ProviderMethod = Extract<MethodSpec, { kind: "push" | "passcode" }>;
 
 /** A method enabled for a tenant, bound to the adapter that carries it out. */
 export type MethodBinding =
-  | { readonly spec: CodeMethod; readonly channel: MessageChannel }
+  | { readonly spec: CodeMethod | LinkMethod; readonly channel: MessageChannel }
   | { readonly spec: ProviderMethod; readonly provider: PushProvider; readonly userIdRule?: UserIdRule };
 
 export interface TenantMessages {
@@ -20,6 +21,9 @@ export interface TenantMessages {
   readonly email: string;
   readonly pushTitle: string;
   readonly pushMessage: string;
+  /** A confirmation link's text (SMS, and the body of its email); must hold `{link}`. */
+  readonly link: string;
+  readonly linkEmailSubject: string;
 }
 
 /** How a tenant's tickets take part: where notes go, how codes are handled, what a button starts. */

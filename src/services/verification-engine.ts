@@ -4,6 +4,7 @@ import type { TicketContact } from "../domain/ports.js";
 import { assertCanRead, assertTenantAccess, type Actor } from "./actor.js";
 import { abandonWaiting } from "./start-resume.js";
 import { findTicketVerification } from "./ticket-binding.js";
+import { answerCallerLink, openCallerLink, type CallerAnswer, type CallerLinkPage, type CallerOutcome } from "./caller-link.js";
 import { checkVerification } from "./check-verification.js";
 import { confirmVerification, recordDeliveryStatus, type DeliveryStatus } from "./confirm-and-status.js";
 import { loadVerification, type EngineDeps } from "./engine-deps.js";
@@ -58,6 +59,10 @@ export interface VerificationEngine {
   streamList(actor: Actor, filter: HistoryFilter): AsyncIterable<VerificationView>;
   /** A verification the actor may see in history, with every audit event about it in chain order. */
   evidence(actor: Actor, id: string): Promise<Evidence>;
+  /** The caller's confirmation-link page (no sign-in: the link is the credential). See openCallerLink. */
+  openLink(ref: string): Promise<CallerLinkPage>;
+  /** The caller's one answer on that page. See answerCallerLink. */
+  answerLink(ref: string, nonce: unknown, answer: CallerAnswer): Promise<CallerOutcome>;
   readonly pushes: PushPoller;
 }
 
@@ -129,6 +134,8 @@ export function createVerificationEngine(deps: EngineDeps, options: { pushPollMs
       };
     },
     expireDue: () => expireDue(deps),
+    openLink: (ref) => openCallerLink(deps, ref),
+    answerLink: (ref, nonce, answer) => answerCallerLink(deps, ref, nonce, answer),
     async findForTicket(actor, query) {
       const tenant = deps.tenants.get(query.tenantId);
       if (tenant === undefined) throw new VerityError("TENANT_NOT_FOUND");

@@ -15,7 +15,7 @@ export interface VerificationView {
   readonly tenant: { readonly id: string; readonly name: string };
   readonly subject: { readonly id: string; readonly displayName: string };
   readonly method: string;
-  readonly methodKind: "code" | "push" | "passcode";
+  readonly methodKind: "code" | "push" | "passcode" | "link";
   readonly state: VerificationState;
   readonly stateReason: string | null;
   readonly final: boolean;

@@ -18,6 +18,30 @@ async function post(path, body) {
   return response.json();
 }
 
+// A confirmation link in a message is made clickable, and only one to this demo's own /c/ page;
+// everything else stays text.
+const CONFIRM_LINK = /(https?:\/\/[^\s]+\/c\/[0-9a-f-]{36}\.[A-Za-z0-9_-]{22})/;
+function messageText(text) {
+  const node = el("div", "text");
+  for (const part of text.split(CONFIRM_LINK)) {
+    let url = null;
+    try {
+      url = CONFIRM_LINK.test(part) ? new URL(part) : null;
+    } catch {
+      url = null;
+    }
+    const local = url !== null && (url.origin === location.origin || (["127.0.0.1", "localhost"].includes(url.hostname) && url.port === location.port));
+    if (local) {
+      const a = el("a", "confirm-link", part);
+      a.href = url.href;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      node.append(a);
+    } else node.append(document.createTextNode(part));
+  }
+  return node;
+}
+
 function renderMessages(messages) {
   const list = $("messages");
   list.replaceChildren();
@@ -28,7 +52,7 @@ function renderMessages(messages) {
     const when = new Date(m.at).toLocaleTimeString();
     item.append(el("div", "meta", `${m.channel.toUpperCase()} to ${m.toMasked} · ${when}`));
     if (m.channel === "email") item.append(el("div", "meta", `Subject: ${m.subject}`));
-    item.append(el("div", "text", m.text));
+    item.append(messageText(m.text));
     list.append(item);
   }
 }

@@ -27,11 +27,11 @@ function render(page) {
   $("checks").textContent = String(v.checks.remaining);
   $("demo").hidden = !v.developmentOnly;
   $("challenge").hidden = v.challenge === null;
-  $("challenge").textContent = v.challenge === null ? "" : `Read this number to the caller: ${v.challenge}. They choose or type it in their app.`;
+  $("challenge").textContent = v.challenge === null ? "" : `Read this number to the caller: ${v.challenge}. ${v.methodKind === "link" ? " They pick it on the page the link opens." : " They choose or type it in their app."}`;
   $("risk").hidden = v.risk.signals.length === 0;
   $("risk").textContent = v.risk.signals.map((s) => `${s.detail} (policy: ${s.action.replace("_", " ")})`).join(" ");
   const open = !v.final;
-  const code = v.methodKind !== "push";
+  const code = v.methodKind !== "push" && v.methodKind !== "link";
   $("code-form").hidden = !(open && code && page.codeHandling === "readback");
   $("confirm").hidden = !(open && code && page.codeHandling === "reveal");
   $("actions").hidden = !open;

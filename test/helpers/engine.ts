@@ -40,6 +40,7 @@ export const SETTINGS: VerificationSettings = {
     smsPrefix: { max: 50, windowSeconds: 3600 },
   },
   allowCustomPushText: false,
+  linkShowsReason: false,
 };
 
 /** Limits no suite reaches by accident (each limit has tests of its own). */
@@ -91,7 +92,7 @@ export async function createEngineWith(options: {
   if (options.provider !== undefined) {
     for (const id of [`${options.provider.kind}-push`, `${options.provider.kind}-passcode`]) {
       const spec = parseMethod(id);
-      if (spec.kind !== "code") methods.set(id, { spec, provider: options.provider });
+      if (spec.kind === "push" || spec.kind === "passcode") methods.set(id, { spec, provider: options.provider });
     }
   }
   const ticketing = options.ticketing;

@@ -50,7 +50,7 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     if (!current.final) describeStart(io, current, user, true);
     const result = current.final
       ? { view: current, interrupted: false }
-      : current.methodKind === "push"
+      : current.methodKind === "push" || current.methodKind === "link"
         ? await awaitPush(client, io, current, deadline)
         : await awaitCode(client, io, current, deadline);
     if (values.json === true) line(io.stdout, JSON.stringify(result.view, null, 2));

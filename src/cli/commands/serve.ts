@@ -78,7 +78,7 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   const port = portOf(values.port, DEMO_HELP) ?? DEMO_PORT;
-  const loaded = demoConfig(io.env, io.cwd);
+  const loaded = demoConfig(io.env, io.cwd, port);
   if (values.reset === true) await resetDemo(loaded.config.dataDir, port, io);
   const runtime = await createRuntime(loaded, { print: (text) => line(io.stdout, text) }).catch((error: unknown) => {
     const problems = configProblems(error);

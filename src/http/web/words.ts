@@ -11,6 +11,7 @@ export { methodLabel } from "../../domain/methods.js";
 export function methodRank(method: string): number {
   if (method.endsWith("-push")) return 0;
   if (method.endsWith("-passcode")) return 1;
+  if (method.endsWith("-link")) return 2;
   return method === "email" ? 2 : 3;
 }
 
