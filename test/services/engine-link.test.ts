@@ -118,6 +118,9 @@ describe("confirmation link with number matching", () => {
     const types = jobs.map((j) => JSON.parse(j.payload) as { verificationId: string; message: { type: string; data: { outcome?: string } } }).filter((p) => p.verificationId === v.id);
     assert.deepEqual(types.map((p) => p.message.type).sort(), ["verification.completed", "verification.fraud_reported"]);
     assert.equal(types[0]?.message.data.outcome, "fraud");
+    // "Not me" flags Jane for 24 hours (a new verification needs an admin's override): the suite moves past it.
+    await assert.rejects(t.runtime.engine.start(t.technician, { user: TEST_USERS.jane.upn, method: "sms-link" }), (e: Error & { code?: string }) => e.code === "CALLER_FLAGGED");
+    t.clock.advance(24 * 60 * 60_000 + 1000);
   });
 
   it("lets exactly one of two racing answers through", async () => {
