@@ -6,6 +6,7 @@ import { findVerification } from "../store/verification-dal.js";
 import { callerOrganisation, deskName, safeTicket } from "./caller-wording.js";
 import { changeVerification, eventBase, type EngineDeps } from "./engine-deps.js";
 import { expireIfDue } from "./lifecycle.js";
+import { checkFailureLimit } from "./limits.js";
 
 /** What the caller's page shows while the link is live. Nothing in it is secret but the nonce. */
 export interface CallerLinkPage {
@@ -95,6 +96,21 @@ export async function answerCallerLink(deps: EngineDeps, ref: string, nonce: unk
     throw new VerityError("CSRF_REJECTED", { message: "This answer did not come from the confirmation page; open the link again." });
   }
   const result: CallerOutcome = answer.answer === "no" ? "not_me" : answer.number === v.challenge ? "confirmed" : "wrong_number";
+  // The caller's lockout holds here as at every check: a link sent before too many wrong answers
+  // elsewhere cannot verify them now. The refusal is audited and the link stays unanswered.
+  const tenant = deps.tenants.get(v.tenantId);
+  if (result === "confirmed" && tenant !== undefined) {
+    const { result: locked } = await deps.audit.transaction(async (trx, record) => {
+      const refusal = await checkFailureLimit(trx, { tenant, subjectId: v.subjectId, settings: tenant.settings, now: deps.clock.now() });
+      if (refusal !== null) record({ ...eventBase(v, CALLER_ACTOR), action: "check.refused", outcome: "refused", reason: refusal.code });
+      return refusal;
+    });
+    if (locked !== null) {
+      throw new VerityError("SUBJECT_LOCKED", {
+        message: "This confirmation cannot be accepted now. Tell the service desk: they will check your identity another way.",
+      });
+    }
+  }
   const ending = ENDINGS[result];
   const now = deps.clock.now().toISOString();
   const after = await changeVerification(

@@ -212,6 +212,23 @@ describe("confirmation link failures count toward the caller's lockout", () => {
     }
     await assert.rejects(t.runtime.engine.start(t.technician, { user: TEST_USERS.chris.upn, method: "sms-link" }), (e) => isVerityError(e) && e.code === "SUBJECT_LOCKED");
   });
+
+  it("does not verify a caller locked out since their link was sent, even with the right number", async () => {
+    const v = await t.runtime.engine.start(t.technician, { user: TEST_USERS.jane.upn, method: "sms-link" });
+    const link = await linkSentFor(t.runtime, v.id);
+    // Meanwhile two wrong answers on other links lock Jane out.
+    for (let i = 0; i < 2; i += 1) {
+      const other = await t.runtime.engine.start(t.technician, { user: TEST_USERS.jane.upn, method: "sms-link" });
+      const otherLink = await linkSentFor(t.runtime, other.id);
+      const otherPage = await t.runtime.engine.openLink(otherLink.ref);
+      await t.runtime.engine.answerLink(otherLink.ref, otherPage.nonce, { answer: "yes", number: otherPage.choices.find((c) => c !== other.challenge) ?? "00" });
+    }
+    const page = await t.runtime.engine.openLink(link.ref);
+    await assert.rejects(t.runtime.engine.answerLink(link.ref, page.nonce, { answer: "yes", number: v.challenge ?? "" }), (e) => isVerityError(e) && e.code === "SUBJECT_LOCKED" && /Tell the service desk/.test(e.message));
+    assert.notEqual((await t.runtime.engine.get(t.technician, v.id)).state, "verified");
+    const refused = (await listAuditEvents(t.runtime.database.db, { verificationId: v.id, limit: 20 })).filter((e) => e.action === "check.refused");
+    assert.equal(refused.length, 1, "the refused answer is audited");
+  });
 });
 
 describe("confirmation links without a public URL", () => {
