@@ -6,25 +6,29 @@ import type { Database } from "../store/schema.js";
 /** How long a second method's success counts towards a first one, either way round. */
 const SECOND_METHOD_WINDOW_MS = 60 * 60 * 1000;
 
+/** The caller's verified verifications completed within an hour of `v`, either way (v's own row included), newest first. */
+async function verifiedNearby(db: Kysely<Database>, v: Verification): Promise<{ id: string; method: string; challenge: string | null }[]> {
+  const anchor = Date.parse(v.completedAt ?? v.updatedAt);
+  return db
+    .selectFrom("verifications")
+    .select(["id", "method", "challenge"])
+    .where("tenant_id", "=", v.tenantId)
+    .where("subject_id", "=", v.subjectId)
+    .where("state", "=", "verified")
+    .where("completed_at", ">=", new Date(anchor - SECOND_METHOD_WINDOW_MS).toISOString())
+    .where("completed_at", "<=", new Date(anchor + SECOND_METHOD_WINDOW_MS).toISOString())
+    .orderBy("completed_at", "desc")
+    .execute();
+}
+
 /**
  * When policy asks for a second method: the other verified verification of the same caller, by a
  * different method within an hour either way, that satisfies it; null while there is none.
  */
 export async function findSecondMethod(db: Kysely<Database>, v: Verification): Promise<{ id: string; method: string } | null> {
   if (v.state !== "verified") return null;
-  const anchor = Date.parse(v.completedAt ?? v.updatedAt);
-  const row = await db
-    .selectFrom("verifications")
-    .select(["id", "method"])
-    .where("tenant_id", "=", v.tenantId)
-    .where("subject_id", "=", v.subjectId)
-    .where("state", "=", "verified")
-    .where("method", "!=", v.method)
-    .where("completed_at", ">=", new Date(anchor - SECOND_METHOD_WINDOW_MS).toISOString())
-    .where("completed_at", "<=", new Date(anchor + SECOND_METHOD_WINDOW_MS).toISOString())
-    .orderBy("completed_at", "desc")
-    .executeTakeFirst();
-  return row ?? null;
+  const other = (await verifiedNearby(db, v)).find((r) => r.method !== v.method);
+  return other === undefined ? null : { id: other.id, method: other.method };
 }
 
 /**
@@ -44,16 +48,7 @@ export function policySatisfied(v: Verification, second: { id: string } | null):
 export async function achievedAssurance(db: Kysely<Database>, v: Verification): Promise<{ best: AssuranceLevel; methods: number }> {
   const own = assuranceOf(v.method, v.challenge);
   if (v.state !== "verified") return { best: own, methods: 0 };
-  const anchor = Date.parse(v.completedAt ?? v.updatedAt);
-  const rows = await db
-    .selectFrom("verifications")
-    .select(["method", "challenge"])
-    .where("tenant_id", "=", v.tenantId)
-    .where("subject_id", "=", v.subjectId)
-    .where("state", "=", "verified")
-    .where("completed_at", ">=", new Date(anchor - SECOND_METHOD_WINDOW_MS).toISOString())
-    .where("completed_at", "<=", new Date(anchor + SECOND_METHOD_WINDOW_MS).toISOString())
-    .execute();
+  const rows = await verifiedNearby(db, v);
   const levels = [own, ...rows.map((r) => assuranceOf(r.method, r.challenge))];
   const best = ASSURANCE_LEVELS[Math.max(...levels.map(assuranceRank)) - 1] ?? own;
   return { best, methods: new Set([v.method, ...rows.map((r) => r.method)]).size };
