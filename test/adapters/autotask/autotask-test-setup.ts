@@ -1,9 +1,7 @@
-import assert from "node:assert/strict";
 import { pino } from "pino";
 import type { AutotaskClient, AutotaskClientDeps } from "../../../src/adapters/ticketing/autotask/autotask-client.js";
 import { createAutotaskClient } from "../../../src/adapters/ticketing/autotask/autotask-client.js";
 import { type AutotaskConfig, autotaskConfigSchema } from "../../../src/adapters/ticketing/autotask/autotask-config.js";
-import { isVerityError, type VerityError } from "../../../src/domain/errors.js";
 import { FAKE_AUTOTASK_CREDENTIALS, startFakeAutotask, type FakeAutotask, type FakeAutotaskOptions } from "../../fakes/autotask/fake-autotask.js";
 import { captureLogs } from "../../helpers/logs.js";
 
@@ -58,15 +56,4 @@ export async function withAutotask(
   }
 }
 
-/** Asserts a promise rejects with a VerityError of `code` and returns that error. */
-export async function rejectsWith(promise: Promise<unknown>, code: VerityError["code"]): Promise<VerityError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(isVerityError(caught), `expected VerityError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
-}
+export { rejectsWith } from "../../helpers/rejects.js";

@@ -1,11 +1,9 @@
-import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import type { ConnectWiseClient } from "../../../src/adapters/ticketing/connectwise/connectwise-client.js";
 import { createConnectWiseClient } from "../../../src/adapters/ticketing/connectwise/connectwise-client.js";
 import { type ConnectWiseConfig, connectwiseConfigSchema } from "../../../src/adapters/ticketing/connectwise/connectwise-config.js";
-import { isVerityError, type VerityError } from "../../../src/domain/errors.js";
 import type { TriggerRequest } from "../../../src/domain/ports.js";
 import type { SignedCallback } from "../../fakes/connectwise/connectwise-callbacks.js";
 import type { FakeConnectWise } from "../../fakes/connectwise/fake-connectwise.js";
@@ -35,18 +33,7 @@ export function cwClient(fake: FakeCreds, overrides: Record<string, unknown> = {
   return { client, logs: lines };
 }
 
-/** Asserts a promise rejects with a VerityError of `code` and returns that error. */
-export async function rejectsWith(promise: Promise<unknown>, code: VerityError["code"]): Promise<VerityError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(isVerityError(caught), `expected VerityError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
-}
+export { rejectsWith } from "../../helpers/rejects.js";
 
 /** A server that only counts hits: a key_url pointing at it must never be fetched. */
 export async function countingServer(host: string): Promise<{ server: Server; url: string; hits: () => number }> {

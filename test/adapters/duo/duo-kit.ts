@@ -1,8 +1,6 @@
-import assert from "node:assert/strict";
 import { pino } from "pino";
 import { duoConfigSchema, type DuoConfig } from "../../../src/adapters/push/duo/duo-config.js";
 import { createDuoPushProvider, type DuoPushProvider, type DuoPushProviderDeps } from "../../../src/adapters/push/duo/duo-push-provider.js";
-import { isVerityError, type VerityError } from "../../../src/domain/errors.js";
 import type { DirectoryUser, PushRequest } from "../../../src/domain/ports.js";
 import { startFakeDuo, type FakeDuo, type FakeDuoOptions, type FakeDuoUser } from "../../fakes/duo/fake-duo.js";
 import { captureLogs } from "../../helpers/logs.js";
@@ -103,15 +101,4 @@ export async function startDuoKit(options: FakeDuoOptions = {}): Promise<DuoKit>
   };
 }
 
-/** Asserts a promise rejects with a VerityError of `code` and returns that error. */
-export async function rejectsWith(promise: Promise<unknown>, code: VerityError["code"]): Promise<VerityError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(isVerityError(caught), `expected VerityError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
-}
+export { rejectsWith } from "../../helpers/rejects.js";

@@ -1,9 +1,7 @@
-import assert from "node:assert/strict";
 import { pino } from "pino";
 import { createFreshserviceClient, type FreshserviceClientDeps } from "../../../src/adapters/ticketing/freshservice/freshservice-client.js";
 import { freshserviceConfigSchema, type FreshserviceConfig } from "../../../src/adapters/ticketing/freshservice/freshservice-config.js";
 import { createFreshserviceTicketing } from "../../../src/adapters/ticketing/freshservice/freshservice-ticketing.js";
-import { isVerityError, type VerityError } from "../../../src/domain/errors.js";
 import { startFakeFreshservice, type FakeFreshserviceOptions } from "../../fakes/freshservice/fake-freshservice.js";
 import { captureLogs } from "../../helpers/logs.js";
 
@@ -52,15 +50,4 @@ export async function fsWorld(options: FakeFreshserviceOptions = {}, overrides: 
   };
 }
 
-/** Asserts a promise rejects with a VerityError of `code` and returns that error. */
-export async function rejectsWith(promise: Promise<unknown>, code: VerityError["code"]): Promise<VerityError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(isVerityError(caught), `expected VerityError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
-}
+export { rejectsWith } from "../../helpers/rejects.js";

@@ -1,9 +1,7 @@
-import assert from "node:assert/strict";
 import { pino } from "pino";
 import type { HaloClient, HaloClientDeps } from "../../../src/adapters/ticketing/halopsa/halopsa-client.js";
 import { createHaloClient } from "../../../src/adapters/ticketing/halopsa/halopsa-client.js";
 import { type HaloConfig, haloConfigSchema } from "../../../src/adapters/ticketing/halopsa/halopsa-config.js";
-import { isVerityError, type VerityError } from "../../../src/domain/errors.js";
 import type { Clock } from "../../../src/domain/ports.js";
 import type { FakeHalo } from "../../fakes/halopsa/fake-halo.js";
 import { captureLogs } from "../../helpers/logs.js";
@@ -38,15 +36,4 @@ export function haloClient(
   return { client, logs: lines };
 }
 
-/** Asserts a promise rejects with a VerityError of `code` and returns that error. */
-export async function rejectsWith(promise: Promise<unknown>, code: VerityError["code"]): Promise<VerityError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(isVerityError(caught), `expected VerityError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
-}
+export { rejectsWith } from "../../helpers/rejects.js";

@@ -1,8 +1,6 @@
-import assert from "node:assert/strict";
 import { pino } from "pino";
 import { createJsmClient, type JsmClient, type JsmClientDeps } from "../../../src/adapters/ticketing/jira/jira-client.js";
 import { type JsmConfig, jsmConfigSchema } from "../../../src/adapters/ticketing/jira/jira-config.js";
-import { isVerityError, type VerityError } from "../../../src/domain/errors.js";
 import type { FakeJira, FakeJiraUser } from "../../fakes/jira/fake-jira.js";
 import { captureLogs } from "../../helpers/logs.js";
 
@@ -38,15 +36,4 @@ export function jsmClient(fake: Pick<FakeJira, "siteUrl" | "email" | "apiToken">
   return { client, logs: lines };
 }
 
-/** Asserts a promise rejects with a VerityError of `code` and returns that error. */
-export async function rejectsWith(promise: Promise<unknown>, code: VerityError["code"]): Promise<VerityError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(isVerityError(caught), `expected VerityError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
-}
+export { rejectsWith } from "../../helpers/rejects.js";

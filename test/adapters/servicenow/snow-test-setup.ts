@@ -1,9 +1,7 @@
-import assert from "node:assert/strict";
 import { pino } from "pino";
 import type { SnowClient, SnowClientDeps } from "../../../src/adapters/ticketing/servicenow/servicenow-client.js";
 import { createSnowClient } from "../../../src/adapters/ticketing/servicenow/servicenow-client.js";
 import { type SnowConfig, snowConfigSchema } from "../../../src/adapters/ticketing/servicenow/servicenow-config.js";
-import { isVerityError, type VerityError } from "../../../src/domain/errors.js";
 import type { Clock } from "../../../src/domain/ports.js";
 import { CALLERS, type CallerKey } from "../../e2e/ticketing/world.js";
 import type { FakeSnow, FakeSnowRecord } from "../../fakes/servicenow/fake-servicenow.js";
@@ -68,15 +66,4 @@ export function snowClient(
   return { client, config, logs: lines };
 }
 
-/** Asserts a promise rejects with a VerityError of `code` and returns that error. */
-export async function rejectsWith(promise: Promise<unknown>, code: VerityError["code"]): Promise<VerityError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(isVerityError(caught), `expected VerityError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
-}
+export { rejectsWith } from "../../helpers/rejects.js";

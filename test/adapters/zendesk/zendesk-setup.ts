@@ -1,9 +1,7 @@
-import assert from "node:assert/strict";
 import { pino } from "pino";
 import { createZendeskClient, type ZendeskClientDeps } from "../../../src/adapters/ticketing/zendesk/zendesk-client.js";
 import { zendeskConfigSchema, type ZendeskConfig } from "../../../src/adapters/ticketing/zendesk/zendesk-config.js";
 import { createZendeskTicketing } from "../../../src/adapters/ticketing/zendesk/zendesk-ticketing.js";
-import { isVerityError, type VerityError } from "../../../src/domain/errors.js";
 import { startFakeZendesk, type FakeZendesk, type FakeZendeskOptions } from "../../fakes/zendesk/fake-zendesk.js";
 import { captureLogs } from "../../helpers/logs.js";
 
@@ -48,15 +46,4 @@ export async function zdWorld(options: FakeZendeskOptions = {}, auth?: (fake: Fa
   };
 }
 
-/** Asserts a promise rejects with a VerityError of `code` and returns that error. */
-export async function rejectsWith(promise: Promise<unknown>, code: VerityError["code"]): Promise<VerityError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(isVerityError(caught), `expected VerityError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
-}
+export { rejectsWith } from "../../helpers/rejects.js";

@@ -1,6 +1,6 @@
 import { VerityError } from "../../../domain/errors.js";
 import type { OutboundError, OutboundResponse } from "../../http/outbound.js";
-import { retryAfterMs } from "../../http/outbound.js";
+import { ticketingBusyError, ticketingTransportError } from "../shared/ticketing-errors.js";
 import { autotaskErrorMessage } from "./autotask-schemas.js";
 
 /** What the client was doing, for messages an administrator can act on. */
@@ -24,11 +24,7 @@ const PERMISSION: Record<AutotaskOperation["kind"], string> = {
 
 /** A request that got no answer; only an ambiguous failure of a note may have created the note. */
 export function autotaskTransportError(error: OutboundError, op: AutotaskOperation): VerityError {
-  return new VerityError("TICKETING_UNAVAILABLE", {
-    message: `Autotask did not answer while trying to ${op.label}: ${error.message}`,
-    details: op.kind === "note" ? { operation: op.kind, ambiguous: error.kind === "ambiguous" } : { operation: op.kind },
-    cause: error,
-  });
+  return ticketingTransportError("Autotask", error, op);
 }
 
 /** Maps an Autotask answer other than success to a registered error. */
@@ -53,12 +49,7 @@ export function autotaskApiError(response: OutboundResponse, op: AutotaskOperati
     });
   }
   if (status === 429 || status >= 500) {
-    const waitMs = retryAfterMs(response.headers["retry-after"]);
-    return new VerityError("TICKETING_UNAVAILABLE", {
-      message: `Autotask answered HTTP ${status} while trying to ${op.label}${status === 429 ? " (its hourly API limit is shared by every integration)" : ""}; try again shortly.`,
-      details: details(status >= 500),
-      ...(waitMs === undefined ? {} : { retryAfterSeconds: Math.ceil(waitMs / 1000) }),
-    });
+    return ticketingBusyError("Autotask", response, op, { hint: status === 429 ? " (its hourly API limit is shared by every integration)" : "" });
   }
   return new VerityError("TICKETING_ERROR", {
     message: `Autotask refused to ${op.label} (HTTP ${status}${quoted}).${note ? " Check that the ticket is open and that its category allows notes with a title." : ""}`,

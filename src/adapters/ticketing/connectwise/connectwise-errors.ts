@@ -1,6 +1,6 @@
 import { VerityError } from "../../../domain/errors.js";
 import type { OutboundError, OutboundResponse } from "../../http/outbound.js";
-import { retryAfterMs } from "../../http/outbound.js";
+import { ticketingBusyError, ticketingTransportError } from "../shared/ticketing-errors.js";
 import { cwErrorMessage } from "./connectwise-schemas.js";
 
 /** What the client was doing, for messages an administrator can act on. */
@@ -23,11 +23,7 @@ const PERMISSION: Record<CwOperation["kind"], string> = {
 
 /** A request that got no answer; for a note, `ambiguous` says whether it may exist anyway. */
 export function cwTransportError(error: OutboundError, op: CwOperation): VerityError {
-  return new VerityError("TICKETING_UNAVAILABLE", {
-    message: `ConnectWise did not answer while trying to ${op.label}: ${error.message}`,
-    details: op.kind === "note" ? { operation: op.kind, ambiguous: error.kind === "ambiguous" } : { operation: op.kind },
-    cause: error,
-  });
+  return ticketingTransportError("ConnectWise", error, op);
 }
 
 /** Maps a ConnectWise answer other than success to a registered error. */
@@ -59,12 +55,7 @@ export function cwApiError(response: OutboundResponse, op: CwOperation, apiUrl: 
     });
   }
   if (status === 429 || status >= 500) {
-    const waitMs = retryAfterMs(response.headers["retry-after"]);
-    return new VerityError("TICKETING_UNAVAILABLE", {
-      message: `ConnectWise answered HTTP ${status} while trying to ${op.label}; try again shortly.`,
-      details: details(status >= 500),
-      ...(waitMs === undefined ? {} : { retryAfterSeconds: Math.ceil(waitMs / 1000) }),
-    });
+    return ticketingBusyError("ConnectWise", response, op);
   }
   return new VerityError("TICKETING_ERROR", {
     message: `ConnectWise refused to ${op.label} (HTTP ${status}${quoted}).${note ? " Check that the ticket is open and its board accepts internal notes." : ""}`,

@@ -1,6 +1,6 @@
 import { VerityError } from "../../../domain/errors.js";
 import type { OutboundError, OutboundResponse } from "../../http/outbound.js";
-import { retryAfterMs } from "../../http/outbound.js";
+import { ticketingBusyError, ticketingTransportError } from "../shared/ticketing-errors.js";
 import { freshserviceErrorMessage } from "./freshservice-schemas.js";
 
 /** What the client was doing, for messages an administrator can act on. */
@@ -22,11 +22,7 @@ const PERMISSION: Record<FreshserviceOperation["kind"], string> = {
 
 /** A call that got no answer; for a note, `ambiguous` says whether it may have been created. */
 export function freshserviceTransportError(error: OutboundError, op: FreshserviceOperation): VerityError {
-  return new VerityError("TICKETING_UNAVAILABLE", {
-    message: `Freshservice did not answer while trying to ${op.label}: ${error.message}`,
-    details: op.kind === "note" ? { operation: op.kind, ambiguous: error.kind === "ambiguous" } : { operation: op.kind },
-    cause: error,
-  });
+  return ticketingTransportError("Freshservice", error, op);
 }
 
 /** Maps an answer other than success to a registered error. */
@@ -54,12 +50,7 @@ export function freshserviceApiError(response: OutboundResponse, op: Freshservic
     });
   }
   if (status === 429 || status >= 500) {
-    const waitMs = retryAfterMs(response.headers["retry-after"]);
-    return new VerityError("TICKETING_UNAVAILABLE", {
-      message: `Freshservice answered HTTP ${status} while trying to ${op.label}; try again shortly.`,
-      details: details(status >= 500),
-      ...(waitMs === undefined ? {} : { retryAfterSeconds: Math.ceil(waitMs / 1000) }),
-    });
+    return ticketingBusyError("Freshservice", response, op);
   }
   return new VerityError("TICKETING_ERROR", {
     message: `Freshservice refused to ${op.label} (HTTP ${status}${quoted}).`,

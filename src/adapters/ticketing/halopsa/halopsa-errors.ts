@@ -1,6 +1,6 @@
 import { VerityError } from "../../../domain/errors.js";
 import type { OutboundError, OutboundResponse } from "../../http/outbound.js";
-import { retryAfterMs } from "../../http/outbound.js";
+import { ticketingBusyError, ticketingTransportError } from "../shared/ticketing-errors.js";
 import type { HaloOutcomeConfig } from "./halopsa-config.js";
 import { haloErrorMessage } from "./halopsa-schemas.js";
 
@@ -37,12 +37,7 @@ export function outcomeLabel(outcome: HaloOutcomeConfig): string {
  * request left) may have created the note; the outbox must look before it posts again.
  */
 export function haloTransportError(error: OutboundError, op: HaloOperation): VerityError {
-  const ambiguous = error.kind === "ambiguous";
-  return new VerityError("TICKETING_UNAVAILABLE", {
-    message: `HaloPSA did not answer while trying to ${op.label}: ${error.message}`,
-    details: op.kind === "note" ? { operation: op.kind, ambiguous } : { operation: op.kind },
-    cause: error,
-  });
+  return ticketingTransportError("HaloPSA", error, op);
 }
 
 /**
@@ -75,12 +70,7 @@ export function haloApiError(response: OutboundResponse, op: HaloOperation, ctx:
     });
   }
   if (status === 429 || status >= 500) {
-    const waitMs = retryAfterMs(response.headers["retry-after"]);
-    return new VerityError("TICKETING_UNAVAILABLE", {
-      message: `HaloPSA answered HTTP ${status} while trying to ${op.label}; try again shortly.`,
-      details: details(status >= 500),
-      ...(waitMs === undefined ? {} : { retryAfterSeconds: Math.ceil(waitMs / 1000) }),
-    });
+    return ticketingBusyError("HaloPSA", response, op);
   }
   if (note && said !== undefined && /outcome/i.test(said)) {
     return new VerityError("TICKETING_ERROR", {

@@ -1,6 +1,6 @@
 import { VerityError } from "../../../domain/errors.js";
 import type { OutboundError, OutboundResponse } from "../../http/outbound.js";
-import { retryAfterMs } from "../../http/outbound.js";
+import { ticketingBusyError, ticketingTransportError } from "../shared/ticketing-errors.js";
 import { jiraErrorMessage } from "./jira-schemas.js";
 
 const VENDOR = "Jira Service Management";
@@ -23,11 +23,7 @@ const PERMISSION: Record<JsmOperation["kind"], string> = {
 
 /** A call that got no answer. Only an ambiguous failure of a note may have created the comment. */
 export function jsmTransportError(error: OutboundError, op: JsmOperation): VerityError {
-  return new VerityError("TICKETING_UNAVAILABLE", {
-    message: `${VENDOR} did not answer while trying to ${op.label}: ${error.message}`,
-    details: op.kind === "note" ? { operation: op.kind, ambiguous: error.kind === "ambiguous" } : { operation: op.kind },
-    cause: error,
-  });
+  return ticketingTransportError(VENDOR, error, op);
 }
 
 /** Maps a Jira answer other than success to a registered error. */
@@ -57,12 +53,7 @@ export function jsmApiError(response: OutboundResponse, op: JsmOperation, siteUr
     });
   }
   if (status === 429 || status >= 500) {
-    const waitMs = retryAfterMs(response.headers["retry-after"]);
-    return new VerityError("TICKETING_UNAVAILABLE", {
-      message: `${VENDOR} answered HTTP ${status} while trying to ${op.label}; try again shortly.`,
-      details: details(status >= 500),
-      ...(waitMs === undefined ? {} : { retryAfterSeconds: Math.ceil(waitMs / 1000) }),
-    });
+    return ticketingBusyError(VENDOR, response, op);
   }
   return new VerityError("TICKETING_ERROR", {
     message: `${VENDOR} refused to ${op.label} (HTTP ${status}${quoted}).${note ? " Check that the request is not closed to comments and that the account is an agent on its service project." : ""}`,

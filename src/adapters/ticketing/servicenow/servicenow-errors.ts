@@ -1,6 +1,6 @@
 import { VerityError } from "../../../domain/errors.js";
 import type { OutboundError, OutboundResponse } from "../../http/outbound.js";
-import { retryAfterMs } from "../../http/outbound.js";
+import { ticketingBusyError, ticketingTransportError } from "../shared/ticketing-errors.js";
 import { snowErrorMessage } from "./servicenow-schemas.js";
 
 /** What the client was doing, for messages an administrator can act on. */
@@ -22,11 +22,7 @@ const NEEDS: Record<SnowOperation["kind"], (table: string) => string> = {
 
 /** A call that got no answer. Only a note may have been written anyway (a timeout, a reset). */
 export function snowTransportError(error: OutboundError, op: SnowOperation): VerityError {
-  return new VerityError("TICKETING_UNAVAILABLE", {
-    message: `ServiceNow did not answer while trying to ${op.label}: ${error.message}`,
-    details: op.kind === "note" ? { operation: op.kind, ambiguous: error.kind === "ambiguous" } : { operation: op.kind },
-    cause: error,
-  });
+  return ticketingTransportError("ServiceNow", error, op);
 }
 
 /**
@@ -56,12 +52,7 @@ export function snowApiError(response: OutboundResponse, op: SnowOperation, inst
     });
   }
   if (status === 429 || status >= 500) {
-    const waitMs = retryAfterMs(response.headers["retry-after"]);
-    return new VerityError("TICKETING_UNAVAILABLE", {
-      message: `ServiceNow answered HTTP ${status}${quoted} while trying to ${op.label}; try again shortly.`,
-      details: details(status >= 500),
-      ...(waitMs === undefined ? {} : { retryAfterSeconds: Math.ceil(waitMs / 1000) }),
-    });
+    return ticketingBusyError("ServiceNow", response, op, { quoted });
   }
   return new VerityError("TICKETING_ERROR", { message: `ServiceNow refused to ${op.label} (HTTP ${status}${quoted}).`, details: details(false) });
 }

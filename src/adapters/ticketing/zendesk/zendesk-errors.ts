@@ -1,6 +1,6 @@
 import { VerityError } from "../../../domain/errors.js";
 import type { OutboundError, OutboundResponse } from "../../http/outbound.js";
-import { retryAfterMs } from "../../http/outbound.js";
+import { ticketingBusyError, ticketingTransportError } from "../shared/ticketing-errors.js";
 import { zendeskErrorMessage } from "./zendesk-schemas.js";
 
 /** What the client was doing, for messages an administrator can act on. */
@@ -21,11 +21,7 @@ const PERMISSION: Record<ZendeskOperation["kind"], string> = {
 
 /** A call that got no answer; for a note, `ambiguous` says whether it may have been created. */
 export function zendeskTransportError(error: OutboundError, op: ZendeskOperation): VerityError {
-  return new VerityError("TICKETING_UNAVAILABLE", {
-    message: `Zendesk did not answer while trying to ${op.label}: ${error.message}`,
-    details: op.kind === "note" ? { operation: op.kind, ambiguous: error.kind === "ambiguous" } : { operation: op.kind },
-    cause: error,
-  });
+  return ticketingTransportError("Zendesk", error, op);
 }
 
 /** Maps an answer other than success to a registered error. */
@@ -54,12 +50,7 @@ export function zendeskApiError(response: OutboundResponse, op: ZendeskOperation
   }
   // 409: another update of the same ticket won the race; Zendesk applied nothing.
   if (status === 429 || status === 409 || status >= 500) {
-    const waitMs = retryAfterMs(response.headers["retry-after"]);
-    return new VerityError("TICKETING_UNAVAILABLE", {
-      message: `Zendesk answered HTTP ${status} while trying to ${op.label}; try again shortly.`,
-      details: details(status >= 500),
-      ...(waitMs === undefined ? {} : { retryAfterSeconds: Math.ceil(waitMs / 1000) }),
-    });
+    return ticketingBusyError("Zendesk", response, op);
   }
   return new VerityError("TICKETING_ERROR", {
     message: `Zendesk refused to ${op.label} (HTTP ${status}${quoted}).${status === 422 && op.kind === "note" ? " A closed ticket, or one at its 5,000-comment limit, takes no more comments." : ""}`,
