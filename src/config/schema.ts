@@ -18,6 +18,7 @@ import { duoConfigSchema } from "../adapters/push/duo/duo-config.js";
 import { entraMfaConfigSchema } from "../adapters/push/entra-mfa/entra-mfa-config.js";
 import { oktaConfigSchema } from "../adapters/push/okta/okta-config.js";
 import { vipConfigSchema } from "../adapters/push/vip/vip-config.js";
+import { verifiedIdConfigSchema } from "../adapters/verified-id/verified-id-config.js";
 import { auditConfigSchema } from "../adapters/anchor/anchor-config.js";
 import { notificationsSchema } from "../adapters/notify/notify-config.js";
 
@@ -120,6 +121,7 @@ export const providerSchema = z.discriminatedUnion("kind", [
   duoConfigSchema,
   oktaConfigSchema,
   entraMfaConfigSchema,
+  verifiedIdConfigSchema,
 ]);
 export type ProviderConfig = z.output<typeof providerSchema>;
 
@@ -134,6 +136,7 @@ const CHANNELS_OF_KIND: Record<ProviderConfig["kind"], readonly string[]> = {
   duo: [],
   okta: [],
   entra: [],
+  "verified-id": [],
 };
 /** Which push/passcode kinds each provider kind serves. */
 const PUSH_OF_KIND: Record<ProviderConfig["kind"], readonly ("push" | "passcode")[]> = {
@@ -146,6 +149,7 @@ const PUSH_OF_KIND: Record<ProviderConfig["kind"], readonly ("push" | "passcode"
   duo: ["push", "passcode"],
   okta: ["push", "passcode"],
   entra: ["push", "passcode"],
+  "verified-id": [],
 };
 
 /** Provider kinds that reach no real person: labelled development-only everywhere. */
