@@ -13,6 +13,9 @@ import { createVipPushProvider } from "./adapters/push/vip/vip-push-provider.js"
 import { createFileDirectory } from "./adapters/directory/file/file-directory.js";
 import { createOktaDirectory } from "./adapters/directory/okta/okta-directory.js";
 import { createSimulatedPushProvider, type SimulatedPushProvider } from "./adapters/push/simulated/simulated-push.js";
+import { createSimulatedRequestService, type SimulatedRequestService } from "./adapters/verified-id/simulated-request-service.js";
+import { createVerifiedIdService } from "./adapters/verified-id/verified-id-service.js";
+import type { IdentityProofingService } from "./domain/face-check.js";
 import { ticketingAdapterFor } from "./adapters/ticketing/registry.js";
 import type { Config, TenantConfig } from "./config/schema.js";
 import { maskEmail, maskPhone } from "./domain/masking.js";
@@ -39,6 +42,8 @@ export type Adapter = MessageChannel | PushProvider;
 export interface DevTools {
   readonly outboxPath: string | null;
   readonly simulated: ReadonlyMap<string, SimulatedPushProvider>;
+  /** The demo's simulated Verified ID Request Services (and wallets), by provider name. */
+  readonly verifiedId: ReadonlyMap<string, SimulatedRequestService>;
 }
 
 export interface Closeable {
@@ -69,10 +74,12 @@ async function authenticatorMethodsOf(directories: readonly EntraDirectory[], us
 
 export function buildProviders(
   config: Config,
-  deps: { clock: Clock; log: Logger; print: (line: string) => void; closers: Closeable[]; entraDirectories: readonly EntraDirectory[] },
-): { adapters: ReadonlyMap<string, Adapter>; dev: DevTools; twilioCallbacks: TwilioCallbackAccount[] } {
+  deps: { clock: Clock; log: Logger; print: (line: string) => void; closers: Closeable[]; entraDirectories: readonly EntraDirectory[]; demo?: boolean },
+): { adapters: ReadonlyMap<string, Adapter>; proofing: ReadonlyMap<string, IdentityProofingService>; dev: DevTools; twilioCallbacks: TwilioCallbackAccount[] } {
   const adapters = new Map<string, Adapter>();
+  const proofing = new Map<string, IdentityProofingService>();
   const simulated = new Map<string, SimulatedPushProvider>();
+  const simulatedVerifiedId = new Map<string, SimulatedRequestService>();
   const twilioCallbacks: TwilioCallbackAccount[] = [];
   const longestCodeLife = Math.max(config.verification.codeTtlSeconds, ...config.tenants.map((t) => t.verification.codeTtlSeconds ?? 0));
   const publicUrl = config.server.publicUrl?.replace(/\/+$/, "");
@@ -144,9 +151,26 @@ export function buildProviders(
           ),
         );
         break;
+      case "verified-id": {
+        // In the built-in demo the Request Service and the wallet are simulated on the demo
+        // server's own loopback address (demoConfig points the provider's URLs there).
+        const demo = deps.demo === true;
+        if (demo) {
+          const base = provider.requestServiceUrl;
+          simulatedVerifiedId.set(
+            name,
+            keep(
+              deps.closers,
+              createSimulatedRequestService({ tenantId: provider.tenantId, clientId: provider.clientId, clientSecret: provider.clientSecret.reveal(), baseUrl: base, clock: deps.clock }),
+            ),
+          );
+        }
+        proofing.set(name, keep(deps.closers, createVerifiedIdService(provider, { name, clock: deps.clock, log: deps.log, developmentOnly: demo })));
+        break;
+      }
     }
   }
-  return { adapters, dev: { outboxPath, simulated }, twilioCallbacks };
+  return { adapters, proofing, dev: { outboxPath, simulated, verifiedId: simulatedVerifiedId }, twilioCallbacks };
 }
 
 export async function buildDirectory(

@@ -15,6 +15,7 @@ import { deriveKeyRing } from "./domain/keys.js";
 import { parseMethod } from "./domain/methods.js";
 import { systemClock, type AnchorSink, type Clock } from "./domain/ports.js";
 import type { TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
+import type { IdentityProofingService } from "./domain/face-check.js";
 import { buildDirectory, buildNotifications, buildProviders, buildTicketing, type Adapter, type Closeable, type DevTools, type TicketingSystems } from "./main-adapters.js";
 import { CHAT_NOTIFY_JOB, createNotificationsObserver, notifyJob, WEBHOOK_NOTIFY_JOB, type NotificationDestinations } from "./services/notifications.js";
 import { createAuditAnchors, type AuditAnchors } from "./services/audit-anchors.js";
@@ -72,6 +73,8 @@ export interface Runtime {
   readonly queue: JobQueue;
   readonly links: VerificationLinks;
   readonly dev: DevTools;
+  /** Identity proofing services (Verified ID with Face Check) by provider name. */
+  readonly proofing: ReadonlyMap<string, IdentityProofingService>;
   /** The configured ticketing systems by name, and the triggers of those that have one. */
   readonly ticketing: TicketingSystems;
   /** Twilio accounts whose status callbacks are accepted (only with server.publicUrl). */
@@ -111,7 +114,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const entraDirectories: EntraDirectory[] = [];
   try {
     await migrate(database.db);
-    const { adapters, dev, twilioCallbacks } = buildProviders(config, { clock, log, print, closers, entraDirectories });
+    const { adapters, proofing, dev, twilioCallbacks } = buildProviders(config, { clock, log, print, closers, entraDirectories, demo: loaded.demo });
     const ticketing = buildTicketing(config, { clock, log, closers });
     const tenants = createTenantRegistry(
       await Promise.all(config.tenants.map((t) => buildTenant(config, t, adapters, ticketing, { clock, log, closers, entraDirectories }))),
@@ -198,6 +201,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       queue,
       links,
       dev,
+      proofing,
       ticketing,
       twilioCallbacks,
       notifications,

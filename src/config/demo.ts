@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { parseConfig, type LoadedConfig } from "./load.js";
 
@@ -22,6 +23,20 @@ export function demoConfig(env: NodeJS.ProcessEnv, cwd: string, port = DEMO_PORT
     providers: {
       console: { kind: "console" },
       "demo-phone": { kind: "simulated" },
+      // Microsoft Entra Verified ID with Face Check, against a simulated Request Service and wallet
+      // on this demo server's own loopback address (the demo phone presents the credential).
+      "demo-faceid": {
+        kind: "verified-id",
+        tenantId: "d3e0c0de-0000-4000-8000-00000000de70",
+        clientId: "d3e0c0de-0000-4000-8000-00000000c11e",
+        clientSecret: "${VERITY_DEMO_VERIFIED_ID_SECRET}",
+        authority: "did:web:verifiedid.acme.example",
+        acceptedIssuers: ["did:web:verifiedid.acme.example"],
+        clientName: "Acme service desk (DEMO)",
+        callbackApiKey: "${VERITY_DEMO_VERIFIED_ID_CALLBACK_KEY}",
+        loginUrl: `http://127.0.0.1:${port}/demo/verified-id/demo-faceid`,
+        requestServiceUrl: `http://127.0.0.1:${port}/demo/verified-id/demo-faceid`,
+      },
     },
     tenants: [
       {
@@ -41,5 +56,7 @@ export function demoConfig(env: NodeJS.ProcessEnv, cwd: string, port = DEMO_PORT
       },
     ],
   };
-  return parseConfig(raw, { env, baseDir: cwd, source: "built-in demo", demo: true });
+  // The simulated Request Service's secrets are new at every start and never written anywhere.
+  const secrets = { VERITY_DEMO_VERIFIED_ID_SECRET: randomBytes(24).toString("base64url"), VERITY_DEMO_VERIFIED_ID_CALLBACK_KEY: randomBytes(32).toString("base64url") };
+  return parseConfig(raw, { env: { ...env, ...secrets }, baseDir: cwd, source: "built-in demo", demo: true });
 }

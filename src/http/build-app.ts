@@ -139,7 +139,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     clock: runtime.clock,
   });
   // The demo phone shows codes by design: it exists only in the demo, never in `verity serve`.
-  if (runtime.loaded.demo && (runtime.dev.outboxPath !== null || runtime.dev.simulated.size > 0)) demoRoutes(app, { dev: runtime.dev });
+  if (runtime.loaded.demo && (runtime.dev.outboxPath !== null || runtime.dev.simulated.size > 0 || runtime.dev.verifiedId.size > 0)) demoRoutes(app, { dev: runtime.dev });
   await app.ready();
   return app;
 }

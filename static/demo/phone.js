@@ -88,6 +88,42 @@ function renderPrompts(prompts) {
   }
 }
 
+// The simulated wallet: each button makes the simulated Request Service send its real callback.
+const WALLET_ACTIONS = [
+  ["match", "Present the credential: face matches (score 92)"],
+  ["no-match", "Face does not match"],
+  ["someone-else", "Present someone else's credential"],
+];
+function renderPresentations(presentations) {
+  const list = $("presentations");
+  list.replaceChildren();
+  if (presentations.length === 0) list.append(el("li", "empty", "No credential requests waiting."));
+  for (const p of presentations) {
+    const item = el("li", "prompt");
+    item.dataset.presentation = p.id;
+    item.append(el("div", "title", `${p.clientName} asks for your VerifiedEmployee credential with Face Check`));
+    if (p.for) item.append(el("div", "meta", `For ${p.for} · match threshold ${p.threshold}`));
+    if (p.purpose) item.append(el("p", "text", p.purpose));
+    item.append(el("div", "meta", p.status === "retrieved" ? "Opened in the app." : "Waiting for the caller to open it."));
+    const choices = el("div", "choices");
+    for (const [action, label] of WALLET_ACTIONS) {
+      const button = el("button", action === "match" ? "choice" : "deny", label);
+      button.type = "button";
+      button.dataset.action = action;
+      button.addEventListener("click", () => presentCredential(p.id, action, label));
+      choices.append(button);
+    }
+    item.append(choices);
+    list.append(item);
+  }
+}
+
+async function presentCredential(id, action, label) {
+  const result = await post(`/demo/api/presentations/${encodeURIComponent(id)}`, { action });
+  $("status").textContent = result.result ? `Presented: ${label}` : result.message;
+  await refresh();
+}
+
 async function answer(id, body) {
   const result = await post(`/demo/api/prompts/${encodeURIComponent(id)}`, body);
   $("status").textContent = `Answered: ${result.result ?? result.message}`;
@@ -95,6 +131,7 @@ async function answer(id, body) {
 }
 
 let lastPrompts = "";
+let lastPresentations = "";
 async function refresh() {
   try {
     const response = await fetch("/demo/api/inbox", { cache: "no-store" });
@@ -104,6 +141,12 @@ async function refresh() {
     if (key !== lastPrompts) {
       renderPrompts(data.prompts);
       lastPrompts = key;
+    }
+    const presentations = data.presentations ?? [];
+    const presentationKey = JSON.stringify(presentations.map((p) => [p.id, p.status]));
+    if (presentationKey !== lastPresentations) {
+      renderPresentations(presentations);
+      lastPresentations = presentationKey;
     }
     $("status").textContent = `Updated ${new Date().toLocaleTimeString()}`;
   } catch {

@@ -7,6 +7,7 @@ import { PACKAGE_ROOT } from "../../config/demo.js";
 import { VerityError } from "../../domain/errors.js";
 import type { DevTools } from "../../main.js";
 import { parseInput } from "../error-handler.js";
+import { demoPresentations, demoVerifiedIdRoutes } from "./demo-verified-id.js";
 
 const answerBody = z.strictObject({
   decision: z.enum(["approve", "deny", "fraud"]),
@@ -18,7 +19,8 @@ const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
 const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i;
 
 /**
- * The DEMO phone: the console channel's outbox, the simulated provider's prompts and passcodes.
+ * The DEMO phone: the console channel's outbox, the simulated provider's prompts and passcodes,
+ * and the simulated Verified ID wallet (demo-verified-id.ts).
  * It shows codes by design, so it is mounted only in the demo, answers only on loopback and only
  * to a loopback Host (a rebound DNS name cannot reach it), and its one state-changing call takes
  * JSON only (a cross-site form cannot send it) from this origin.
@@ -57,6 +59,7 @@ export function demoRoutes(app: FastifyInstance, deps: { dev: DevTools }): void 
         label: "DEMO · development-only channels",
         messages: messages.map(({ to: _to, ...rest }) => rest),
         prompts,
+        presentations: demoPresentations(deps.dev, Date.now()),
       };
     });
 
@@ -79,6 +82,7 @@ export function demoRoutes(app: FastifyInstance, deps: { dev: DevTools }): void 
       if (provider === undefined) throw new VerityError("NOT_FOUND", { message: "No simulated provider is configured." });
       return { user, passcode: await provider.currentPasscode(user) };
     });
+    demoVerifiedIdRoutes(demo, { dev: deps.dev, sameOrigin });
     registered();
   });
 }
