@@ -40,8 +40,13 @@ export interface JobQueue {
     payload: unknown,
     options?: { dedupeKey?: string; delayMs?: number; ordering?: { key: string; seq: number } },
   ): Promise<boolean>;
-  /** Wakes the workers now (after a commit that added jobs). */
+  /** Wakes workers now for the jobs enqueued since the last kick (call it after the commit that added them). */
   kick(): void;
+  /**
+   * Wakes every idle worker to look for due jobs now, whatever was enqueued here: when jobs became
+   * due because the clock moved, or were added by another process.
+   */
+  wakeAll(): void;
   start(): void;
   stop(): Promise<void>;
   /** Runs every job that is due now, one at a time, and returns how many ran (for tests and CLIs). */
@@ -62,8 +67,37 @@ export function createJobQueue(deps: {
   const { db, clock, log, kinds } = deps;
   const lockMs = deps.lockMs ?? DEFAULT_LOCK_MS;
   let running = false;
-  const waiters = new Set<() => void>();
   const loops: Promise<void>[] = [];
+  /**
+   * Per kind: the loops asleep, the one idle timer, and how many jobs were enqueued since the last
+   * kick. A kick wakes only as many loops of a kind as jobs of that kind were added (a commit that
+   * queued nothing wakes nobody), and an idle kind is polled by one loop at a time, once a second,
+   * not by each of its loops.
+   */
+  const idle = new Map<string, { sleepers: (() => void)[]; timer: NodeJS.Timeout | undefined; enqueued: number; kicks: number }>();
+  const idleOf = (kind: string) => {
+    let state = idle.get(kind);
+    if (state === undefined) idle.set(kind, (state = { sleepers: [], timer: undefined, enqueued: 0, kicks: 0 }));
+    return state;
+  };
+  const wake = (kind: string, count: number) => {
+    const state = idleOf(kind);
+    for (let i = 0; i < count && state.sleepers.length > 0; i += 1) state.sleepers.shift()?.();
+    if (state.sleepers.length === 0 && state.timer !== undefined) {
+      clearTimeout(state.timer);
+      state.timer = undefined;
+    }
+  };
+  const sleep = (kind: string) =>
+    new Promise<void>((resolve) => {
+      const state = idleOf(kind);
+      state.sleepers.push(resolve);
+      // One poller per idle kind: the timer wakes one sleeper, which arms it again if it finds nothing.
+      state.timer ??= setTimeout(() => {
+        state.timer = undefined;
+        wake(kind, 1);
+      }, IDLE_POLL_MS);
+    });
 
   const runOne = async (job: JobRow): Promise<void> => {
     const kind = kinds[job.kind];
@@ -109,29 +143,26 @@ export function createJobQueue(deps: {
 
   const loop = async (kindName: string) => {
     while (running) {
+      // A kick that lands while the claim is in flight must not be lost to the sleep that follows.
+      const kicksBefore = idleOf(kindName).kicks;
       const job = await claim([kindName]).catch((error: unknown) => {
         log.error({ err: error }, "claiming a job failed");
         return undefined;
       });
       if (job !== undefined) {
+        // There may be more: let a sleeping loop of this kind look too, so a backlog runs in parallel.
+        wake(kindName, 1);
         await runOne(job);
         continue;
       }
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          waiters.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, IDLE_POLL_MS);
-        waiters.add(done);
-      });
+      if (idleOf(kindName).kicks === kicksBefore) await sleep(kindName);
     }
   };
 
   return {
     async enqueue(trx, kind, payload, options = {}) {
       const now = clock.now();
+      if ((options.delayMs ?? 0) <= 0) idleOf(kind).enqueued += 1;
       return insertJob(trx, {
         id: randomUUID(),
         kind,
@@ -143,7 +174,19 @@ export function createJobQueue(deps: {
       });
     },
     kick() {
-      for (const done of [...waiters]) done();
+      for (const [kind, state] of idle) {
+        if (state.enqueued === 0) continue;
+        const count = state.enqueued;
+        state.enqueued = 0;
+        state.kicks += 1;
+        wake(kind, count);
+      }
+    },
+    wakeAll() {
+      for (const [kind, state] of idle) {
+        state.kicks += 1;
+        wake(kind, state.sleepers.length);
+      }
     },
     start() {
       if (running) return;
@@ -154,7 +197,7 @@ export function createJobQueue(deps: {
     },
     async stop() {
       running = false;
-      this.kick();
+      this.wakeAll();
       await Promise.all(loops.splice(0));
     },
     async drain() {
