@@ -26,7 +26,7 @@ import { createJobQueue, type JobKind, type JobQueue } from "./services/job-queu
 import { createVerificationLinks, type VerificationLinks } from "./services/links.js";
 import { createCodeRevealer } from "./services/reveal.js";
 import { DEFAULT_MESSAGES } from "./services/caller-wording.js";
-import { createTenantRegistry, type MethodBinding, type TenantRegistry, type TenantRuntime } from "./services/tenant-registry.js";
+import { createTenantRegistry, type CallerPageServices, type MethodBinding, type TenantRegistry, type TenantRuntime } from "./services/tenant-registry.js";
 import { createTicketNotesObserver, NOTE_JOB, ticketNoteJob } from "./services/ticket-notes.js";
 import { TICKET_TRIGGER_JOB, ticketTriggerJob, type TriggerPayload } from "./services/ticket-triggers.js";
 import { confirmTicketLater } from "./services/ticket-binding.js";
@@ -117,7 +117,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     const { adapters, proofing, dev, twilioCallbacks } = buildProviders(config, { clock, log, print, closers, entraDirectories, demo: loaded.demo });
     const ticketing = buildTicketing(config, { clock, log, closers });
     const tenants = createTenantRegistry(
-      await Promise.all(config.tenants.map((t) => buildTenant(config, t, adapters, ticketing, { clock, log, closers, entraDirectories }))),
+      await Promise.all(config.tenants.map((t) => buildTenant(config, t, adapters, proofing, ticketing, { clock, log, closers, entraDirectories }))),
     );
     const links = createVerificationLinks({ publicUrl: config.server.publicUrl, keys, clock });
     const notifications = buildNotifications(config, { keys, log, closers });
@@ -273,21 +273,30 @@ function loadHashKey(config: Config): Buffer {
   return Buffer.from(readFileSync(path, "utf8").trim(), "utf8");
 }
 
+/** The identity service a caller-page method names with `service:` (Face Check: a verified-id provider). */
+function callerPageServices(methodId: string, kind: string, service: string | undefined, proofing: ReadonlyMap<string, IdentityProofingService>): CallerPageServices {
+  if (kind !== "faceid") return {};
+  const verifiedId = service === undefined ? undefined : proofing.get(service);
+  if (verifiedId === undefined) throw new VerityError("CONFIG_INVALID", { message: `${methodId} needs service: <a provider of kind verified-id>` });
+  return { verifiedId };
+}
+
 async function buildTenant(
   config: Config,
   tenant: TenantConfig,
   adapters: ReadonlyMap<string, Adapter>,
+  proofing: ReadonlyMap<string, IdentityProofingService>,
   ticketing: TicketingSystems,
   deps: { clock: Clock; log: Logger; closers: Closeable[]; entraDirectories: EntraDirectory[] },
 ): Promise<TenantRuntime> {
   const directory = await buildDirectory(tenant, deps);
   const methods = new Map<string, MethodBinding>();
-  for (const [methodId, { provider: providerName, userId }] of Object.entries(tenant.methods)) {
+  for (const [methodId, { provider: providerName, userId, service }] of Object.entries(tenant.methods)) {
     const spec = parseMethod(methodId);
     const adapter = adapters.get(providerName);
     if (adapter === undefined) throw new VerityError("CONFIG_INVALID", { message: `provider ${providerName} is not defined` });
     if (spec.kind === "code" && "send" in adapter) methods.set(methodId, { spec, channel: adapter });
-    else if (isCallerPageSpec(spec) && "send" in adapter) methods.set(methodId, { spec, channel: adapter, services: {} });
+    else if (isCallerPageSpec(spec) && "send" in adapter) methods.set(methodId, { spec, channel: adapter, services: callerPageServices(methodId, spec.kind, service, proofing) });
     else if ((spec.kind === "push" || spec.kind === "passcode") && "startPush" in adapter) {
       methods.set(methodId, { spec, provider: adapter, ...(userId === undefined ? {} : { userIdRule: userId }) });
     }

@@ -44,7 +44,16 @@ export function demoConfig(env: NodeJS.ProcessEnv, cwd: string, port = DEMO_PORT
         name: "Acme Widgets",
         domains: ["acme.example"],
         directory: { kind: "file", path: `${PACKAGE_ROOT}demo/acme-directory.yaml` },
-        methods: { sms: "console", email: "console", "sms-link": "console", "email-link": "console", "simulated-push": "demo-phone", "simulated-passcode": "demo-phone" },
+        methods: {
+          sms: "console",
+          email: "console",
+          "sms-link": "console",
+          "email-link": "console",
+          "sms-faceid": { provider: "console", service: "demo-faceid" },
+          "email-faceid": { provider: "console", service: "demo-faceid" },
+          "simulated-push": "demo-phone",
+          "simulated-passcode": "demo-phone",
+        },
       },
       {
         id: "globex",

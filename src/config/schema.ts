@@ -374,6 +374,7 @@ export function referenceProblems(raw: unknown): { path: string; message: string
           ? CHANNELS_OF_KIND[kind].includes(method.channel) && (provider.data.kind !== "console" || provider.data.channels.includes(method.channel))
           : method.provider === kind && PUSH_OF_KIND[kind].includes(method.kind);
       if (!ok) problems.push({ path, message: `provider '${providerName}' (${kind}) cannot serve ${methodId}` });
+      if (method.kind === "faceid") problems.push(...faceCheckServiceProblems(path, isRecord(binding) ? binding.service : undefined, providers));
     }
   });
   tenants.forEach((tenant, index) => {
@@ -410,4 +411,13 @@ export function referenceProblems(raw: unknown): { path: string; message: string
   }
   problems.push(...ssoTenantProblems(raw));
   return problems;
+}
+
+/** A Face Check method (sms-faceid, email-faceid) names its Verified ID provider as `service`. */
+function faceCheckServiceProblems(path: string, service: unknown, providers: Record<string, unknown>): { path: string; message: string }[] {
+  if (typeof service !== "string") return [{ path, message: "needs service: the name of a provider of kind verified-id (provider is the channel carrying the link)" }];
+  if (providers[service] === undefined) return [{ path: `${path}.service`, message: `provider '${service}' is not defined under providers` }];
+  const parsed = providerSchema.safeParse(providers[service]);
+  if (parsed.success && parsed.data.kind !== "verified-id") return [{ path: `${path}.service`, message: `provider '${service}' (${parsed.data.kind}) is not a verified-id provider` }];
+  return [];
 }

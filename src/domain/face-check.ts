@@ -1,4 +1,4 @@
-import { timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import type { ProbeResult } from "./ports.js";
 
 /**
@@ -159,3 +159,12 @@ export function judgePresentation(callback: PresentationCallback, pending: Pendi
 
 /** A score kept as evidence: two decimals are plenty, and no more of the vendor's number leaks. */
 export const roundScore = (score: number): number => Math.round(score * 100) / 100;
+
+/**
+ * The opaque `state` sent with a presentation request: a keyed hash of the verification and its
+ * live link, so nothing extra is stored, it survives a restart, every instance sharing the hash
+ * key can check it, and it dies with the link (a resent link, a used one).
+ */
+export function presentationState(linkKey: Buffer, verificationId: string, linkHash: string): string {
+  return createHmac("sha256", linkKey).update(`verified-id-state\u0000${verificationId}\u0000${linkHash}`).digest("base64url");
+}

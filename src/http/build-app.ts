@@ -13,6 +13,8 @@ import { healthRoutes } from "./routes/health.js";
 import { ticketingHookRoutes } from "./routes/hooks-ticketing.js";
 import { twilioHookRoutes } from "./routes/hooks-twilio.js";
 import { callerLinkRoutes } from "./routes/caller-link.js";
+import { callerFaceCheckRoutes } from "./routes/caller-faceid.js";
+import { verifiedIdHookRoutes } from "./routes/hooks-verified-id.js";
 import { linkRoutes } from "./routes/link.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { verificationRoutes } from "./routes/verifications.js";
@@ -101,6 +103,10 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   tokenRoutes(app, { tokens: runtime.tokens, tenants: runtime.tenants });
   linkRoutes(app, { engine: runtime.engine, links: runtime.links, tenants: runtime.tenants, db: runtime.database.db });
   callerLinkRoutes(app, { engine: runtime.engine, publicUrl: config.server.publicUrl });
+  if (runtime.proofing.size > 0) {
+    callerFaceCheckRoutes(app, { engine: runtime.engine, publicUrl: config.server.publicUrl });
+    verifiedIdHookRoutes(app, { services: [...runtime.proofing.values()], engine: runtime.engine });
+  }
   if (runtime.ticketing.triggers.length > 0) {
     ticketingHookRoutes(app, {
       routes: runtime.ticketing.triggers,

@@ -4,6 +4,7 @@ import type { CallerPageKind, MethodSpec } from "../domain/methods.js";
 import type { AssuranceLevel } from "../domain/assurance.js";
 import type { RiskPolicy } from "../domain/policy.js";
 import type { Directory, MessageChannel, PushProvider, TicketingSystem } from "../domain/ports.js";
+import type { IdentityProofingService } from "../domain/face-check.js";
 import type { UserIdRule } from "../domain/methods.js";
 
 export type CodeMethod = Extract<MethodSpec, { kind: "code" }>;
@@ -15,8 +16,10 @@ export type CallerPageMethod = Extract<MethodSpec, { kind: CallerPageKind }>;
  * The identity services a caller-page method needs besides its channel (the sign-in provider,
  * the Verified ID service), named by the method's `service` in configuration.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- each caller-page method adds its own optional service here
-export interface CallerPageServices {}
+export interface CallerPageServices {
+  /** Face Check methods (sms-faceid, email-faceid): the Entra Verified ID Request Service. */
+  readonly verifiedId?: IdentityProofingService;
+}
 export type ProviderMethod = Extract<MethodSpec, { kind: "push" | "passcode" }>;
 
 /** A method enabled for a tenant, bound to the adapter that carries it out. */

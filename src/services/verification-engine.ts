@@ -14,6 +14,8 @@ import { lookupUser, type UserLookupView } from "./lookup.js";
 import { ticketCaller, type TicketCaller } from "./ticket-caller.js";
 import { searchCallers, type SearchResult } from "./search.js";
 import { createPushPoller, type PushPoller } from "./push-poller.js";
+import type { IdentityProofingService, PresentationCallback } from "../domain/face-check.js";
+import { faceCheckCallback, startFaceCheck, type CallbackResult, type FaceCheckStart } from "./face-check.js";
 import { startVerification, type StartInput, type StartOptions } from "./start-verification.js";
 import { presentVerification, type VerificationView } from "./views.js";
 
@@ -63,6 +65,10 @@ export interface VerificationEngine {
   openLink(ref: string): Promise<CallerLinkPage>;
   /** The caller's one answer on that page. See answerCallerLink. */
   answerLink(ref: string, nonce: unknown, answer: CallerAnswer): Promise<CallerOutcome>;
+  /** The caller pressed "Open Microsoft Authenticator" on a Face Check page. See startFaceCheck. */
+  startFaceCheck(ref: string, nonce: unknown): Promise<FaceCheckStart>;
+  /** A Verified ID callback that `service` authenticated. See faceCheckCallback. */
+  faceCheckCallback(service: IdentityProofingService, callback: PresentationCallback): Promise<CallbackResult>;
   readonly pushes: PushPoller;
 }
 
@@ -136,6 +142,8 @@ export function createVerificationEngine(deps: EngineDeps, options: { pushPollMs
     expireDue: () => expireDue(deps),
     openLink: (ref) => openCallerLink(deps, ref),
     answerLink: (ref, nonce, answer) => answerCallerLink(deps, ref, nonce, answer),
+    startFaceCheck: (ref, nonce) => startFaceCheck(deps, ref, nonce),
+    faceCheckCallback: (service, callback) => faceCheckCallback(deps, service, callback),
     async findForTicket(actor, query) {
       const tenant = deps.tenants.get(query.tenantId);
       if (tenant === undefined) throw new VerityError("TENANT_NOT_FOUND");

@@ -2,6 +2,7 @@ import type { JSX } from "preact";
 import type { CallerPageKind } from "../../domain/methods.js";
 import type { CallerLinkPage } from "../../services/caller-link.js";
 import { ConfirmPage, RefusedPage } from "./caller-link-page.js";
+import { FaceCheckPage, faceCheckAction } from "./faceid-page.js";
 
 /** What GET `/c/<ref>` shows for a live link of one kind; `linkRef` is the link's own path segment (`ref` is taken by preact). */
 export type CallerPageRenderer = (props: { readonly page: CallerLinkPage; readonly linkRef: string }) => JSX.Element;
@@ -16,6 +17,6 @@ const notYet: CallerPageRenderer = () => <RefusedPage code="METHOD_NOT_ENABLED" 
 export const CALLER_PAGES: Readonly<Record<CallerPageKind, CallerPageRenderer>> = {
   link: ({ page, linkRef }) => <ConfirmPage page={page} action={`/c/${linkRef}`} />,
   signin: notYet,
-  faceid: notYet,
+  faceid: ({ page, linkRef }) => <FaceCheckPage page={page} action={faceCheckAction(linkRef)} />,
   approval: notYet,
 };

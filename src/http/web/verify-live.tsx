@@ -4,6 +4,7 @@ import { z } from "zod";
 import { ERRORS, isVerityError, VerityError, type ErrorCode } from "../../domain/errors.js";
 import { VERIFYING_ROLES } from "../../domain/roles.js";
 import type { VerificationEngine } from "../../services/verification-engine.js";
+import { FACEID_OPENED, FACEID_REQUESTED } from "../../services/face-check.js";
 import type { VerificationView } from "../../services/views.js";
 import type { WebSession } from "../../services/web-sessions.js";
 import { Csrf, Layout, Notice, sendFragment, sendPage } from "./layout.js";
@@ -115,6 +116,11 @@ function LinkWaiting(props: { v: VerificationView }) {
           ? `The provider did not confirm the link reached ${v.destination ?? "the registered factor"}. If the caller has nothing, send a new link.`
           : words.waiting(v.subject.displayName, v.destination ?? "the registered factor")}
       </p>
+      {v.methodKind === "faceid" && v.stateReason === FACEID_OPENED ? (
+        <p id="faceid-progress">The caller opened the request in Microsoft Authenticator.</p>
+      ) : v.methodKind === "faceid" && v.stateReason === FACEID_REQUESTED ? (
+        <p id="faceid-progress">The caller pressed "Open Microsoft Authenticator" on their page.</p>
+      ) : null}
       {v.challenge === null ? null : (
         <p>
           Read them the number <span class="challenge" aria-label={`number ${v.challenge.split("").join(" ")}`}>{v.challenge}</span>; they pick it on the page the link opens.
