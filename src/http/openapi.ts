@@ -152,6 +152,13 @@ export function buildOpenApi(version: string): Record<string, unknown> {
           responses: { 200: { description: "{outcome, attemptsRemaining, state}" }, ...errors(400, 401, 403, 404, 409, 422) },
         },
       },
+      "/hooks/verified-id": {
+        post: {
+          summary:
+            "Microsoft Entra Verified ID presentation callback (request_retrieved, presentation_verified, presentation_error), authenticated by the configured callbackApiKey in the api-key header before the body is read; the requestId and state must be those of a pending Face Check. Only the outcome and the Face Check score are kept",
+          responses: { 200: { description: "Taken" }, ...errors(401, 404, 409, 422) },
+        },
+      },
       "/hooks/twilio/status": {
         post: { summary: "Twilio message status callback, checked with X-Twilio-Signature", responses: { 204: { description: "Recorded" }, ...errors(401, 422) } },
       },

@@ -155,6 +155,10 @@ describe("Face Check (sms-faceid) over HTTP", () => {
       assert.equal(answer.status, 401, JSON.stringify(headers));
       assert.equal(((await answer.json()) as { code: string }).code, "WEBHOOK_SIGNATURE_INVALID");
     }
+    const odd = await hook({ requestId: request.requestId, requestStatus: "issuance_successful", state: request.body.callback.state });
+    assert.equal(odd.status, 422, "an authenticated body that is not a presentation callback");
+    const notJson = await fetch(`${base}/hooks/verified-id`, { method: "POST", headers: { "content-type": "application/json", "api-key": API_KEY }, body: "{not json" });
+    assert.equal(notJson.status, 400);
     const still = await row(v.id);
     assert.equal(still.state, "sent");
     assert.equal(still.evidence, null);
