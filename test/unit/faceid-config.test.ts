@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { configProblems, parseConfig } from "../../src/config/load.js";
+
+const verifiedId = {
+  kind: "verified-id",
+  tenantId: "9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+  clientId: "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b",
+  clientSecret: "${VID_SECRET}",
+  authority: "did:web:verifiedid.acme.test",
+  acceptedIssuers: ["did:web:verifiedid.acme.test"],
+  callbackApiKey: "${VID_CALLBACK_KEY}",
+};
+const env = { VID_SECRET: "s3cret", VID_CALLBACK_KEY: "k".repeat(40) };
+
+const config = (methods: Record<string, unknown>, providers: Record<string, unknown> = {}) => ({
+  providers: { console: { kind: "console" }, faceid: verifiedId, ...providers },
+  tenants: [{ id: "acme", name: "Acme", domains: ["acme.test"], directory: { kind: "file", path: "dir.yaml" }, methods }],
+});
+
+function problems(raw: unknown): string[] {
+  try {
+    parseConfig(raw, { env, baseDir: "/tmp", source: "test", demo: false });
+  } catch (error) {
+    const found = configProblems(error);
+    if (found !== undefined) return found.map((p) => `${p.path}: ${p.message}`);
+    throw error;
+  }
+  return [];
+}
+
+describe("Face Check configuration", () => {
+  it("takes sms-faceid and email-faceid with a channel as provider and a verified-id provider as service", () => {
+    assert.deepEqual(problems(config({ "sms-faceid": { provider: "console", service: "faceid" }, "email-faceid": { provider: "console", service: "faceid" } })), []);
+  });
+
+  it("says what is wrong with the service: missing, undefined, or not a verified-id provider", () => {
+    assert.deepEqual(problems(config({ "sms-faceid": "console" })), [
+      "tenants[0].methods.sms-faceid: needs service: the name of a provider of kind verified-id (provider is the channel carrying the link)",
+    ]);
+    assert.deepEqual(problems(config({ "sms-faceid": { provider: "console", service: "nope" } })), ["tenants[0].methods.sms-faceid.service: provider 'nope' is not defined under providers"]);
+    assert.deepEqual(problems(config({ "sms-faceid": { provider: "console", service: "console" } })), [
+      "tenants[0].methods.sms-faceid.service: provider 'console' (console) is not a verified-id provider",
+    ]);
+  });
+
+  it("refuses the verified-id provider as the channel, and a verified-id provider without acceptedIssuers", () => {
+    assert.ok(problems(config({ "sms-faceid": { provider: "faceid", service: "faceid" } })).includes("tenants[0].methods.sms-faceid: provider 'faceid' (verified-id) cannot serve sms-faceid"));
+    const open = problems(config({ "sms-faceid": { provider: "console", service: "faceid" } }, { faceid: { ...verifiedId, acceptedIssuers: [] } }));
+    assert.ok(open.some((p) => p.startsWith("providers.faceid.acceptedIssuers")), open.join("\n"));
+  });
+});
