@@ -1,4 +1,5 @@
 import type { Config } from "../config/schema.js";
+import type { IdentityProofingService } from "../domain/face-check.js";
 import { VerityError } from "../domain/errors.js";
 import type { AnchorSink, Clock, ProbeResult } from "../domain/ports.js";
 import { decideLimit } from "../domain/rate-limit.js";
@@ -67,6 +68,7 @@ const PROVIDER_PRODUCTS: Readonly<Record<string, string>> = {
   duo: "Duo",
   okta: "Okta Verify",
   entra: "Microsoft Authenticator (Entra MFA connector)",
+  "verified-id": "Microsoft Entra Verified ID (Face Check)",
 };
 const DIRECTORY_PRODUCTS: Readonly<Record<string, string>> = { entra: "Microsoft Entra ID", okta: "Okta", file: "Directory file" };
 const NOTIFICATION_PRODUCTS: Readonly<Record<string, string>> = {
@@ -117,7 +119,11 @@ export function createConnectionTests(deps: {
       tenant.id,
       tenant.directory.probe?.bind(tenant.directory),
     );
-    const methods = [...tenant.methods].map(([method, binding]) => ({ method, integration: add(providerOf(binding, deps.config), tenant.id, probeOf(binding)) }));
+    const methods = [...tenant.methods].flatMap(([method, binding]) => [
+      { method, integration: add(providerOf(binding, deps.config), tenant.id, probeOf(binding)) },
+      // A Face Check method's identity service is tested beside the channel that carries its link.
+      ...("services" in binding && binding.services.verifiedId !== undefined ? [{ method, integration: add(serviceOf(binding.services.verifiedId), tenant.id, binding.services.verifiedId.probe?.bind(binding.services.verifiedId)) }] : []),
+    ]);
     const ticketing = [...(tenant.ticketing?.systems ?? [])].map(([name, system]) =>
       add(
         { id: `ticketing:${name}`, kind: "ticketing", name, product: system.vendor, developmentOnly: false, testable: system.probe !== undefined },
@@ -194,6 +200,17 @@ function providerOf(binding: MethodBinding, config: Pick<Config, "providers">): 
     product: PROVIDER_PRODUCTS[kind] ?? kind,
     developmentOnly: adapter.developmentOnly,
     testable: adapter.probe !== undefined,
+  };
+}
+
+function serviceOf(service: IdentityProofingService): Integration {
+  return {
+    id: `provider:${service.name}`,
+    kind: "provider",
+    name: service.name,
+    product: PROVIDER_PRODUCTS["verified-id"] ?? "verified-id",
+    developmentOnly: service.developmentOnly,
+    testable: service.probe !== undefined,
   };
 }
 

@@ -3,6 +3,7 @@ import { rmSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { IdentityProofingService, PresentationCallback } from "../../src/domain/face-check.js";
 import { createRuntime, type Runtime } from "../../src/main.js";
+import { createConnectionTests } from "../../src/services/connection-tests.js";
 import { findVerification } from "../../src/store/verification-dal.js";
 import { createFakeClock } from "../helpers/clock.js";
 import { linkSentFor } from "../helpers/confirm-link.js";
@@ -93,6 +94,23 @@ describe("Face Check engine", () => {
     credentials: [{ issuer: ISSUER, types: ["VerifiableCredential", "VerifiedEmployee"], revocationStatus: "VALID", revocationId: TEST_USERS.jane.upn, mail: null, score }],
   });
   const stateOf = async (id: string) => (await findVerification(runtime.database.db, id))?.state;
+
+  it("the integrations page lists the Verified ID service beside the channel, and its test fetches a token only", async () => {
+    const tests = createConnectionTests({ tenants: runtime.tenants, config: runtime.config, anchors: runtime.anchors, audit: runtime.audit, clock: runtime.clock });
+    const acme = tests.list(t.admin).tenants.find((v) => v.tenant.id === "acme");
+    assert.deepEqual(
+      acme?.methods.filter((m) => m.method === "sms-faceid").map((m) => [m.integration.id, m.integration.product, m.integration.testable]),
+      [
+        ["provider:console", "Console (development only)", true],
+        ["provider:acmeid", "Microsoft Entra Verified ID (Face Check)", true],
+      ],
+    );
+    const before = fake.requests().length;
+    const outcome = await tests.run("provider:acmeid", t.admin);
+    assert.equal(outcome.ok, true, outcome.detail);
+    assert.match(outcome.detail, /token for the Verified ID Request Service/);
+    assert.equal(fake.requests().length, before, "no presentation request is created by a test");
+  });
 
   it("verifies once; the used link's button then creates nothing", async () => {
     const { v, link, page, request } = await pressed();
