@@ -181,6 +181,9 @@ const messagesSchema = z.strictObject({
   /** A confirmation link's text (sms-link, and email-link's body). */
   link: template("{link}").optional(),
   linkEmailSubject: z.string().min(1).max(200).optional(),
+  /** A Face Check link's text (sms-faceid, and email-faceid's body). */
+  faceidLink: template("{link}").optional(),
+  faceidEmailSubject: z.string().min(1).max(200).optional(),
 });
 
 const policySchema = z.strictObject({

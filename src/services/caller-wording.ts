@@ -29,7 +29,17 @@ export const DEFAULT_MESSAGES: TenantMessages = {
     "{desk}: {technician} is checking your identity ({ticket}). If you are on a call with them now, open {link} " +
     "and pick the number they read to you. If you are not, open it and tap \"No, this is not me\".",
   linkEmailSubject: "{desk}: are you on a call with {technician}?",
+  faceidLink:
+    "{desk}: {technician} is checking your identity ({ticket}) with Microsoft Authenticator and a selfie. If you are on a call with them now, open {link}. " +
+    "If you are not, ignore this message and report it to your IT security team.",
+  faceidEmailSubject: "{desk}: confirm it is you with Face Check",
 };
+
+/** A caller-page link's message text and email subject, in the words of its kind. */
+export function linkWording(messages: TenantMessages, kind: string): { readonly text: string; readonly subject: string } {
+  if (kind === "faceid") return { text: messages.faceidLink, subject: messages.faceidEmailSubject };
+  return { text: messages.link, subject: messages.linkEmailSubject };
+}
 
 export interface TemplateVars {
   /** The caller's organisation, or null when it is not known (a catch-all tenant's caller). */

@@ -6,7 +6,7 @@ import type { Actor } from "./actor.js";
 import { changeVerification, eventBase, type EngineDeps } from "./engine-deps.js";
 import { callerLinkUrl } from "./link-secret.js";
 import type { Target } from "./targets.js";
-import { callerOrganisation, renderTemplate, safeFirstName, safeTicket } from "./caller-wording.js";
+import { callerOrganisation, linkWording, renderTemplate, safeFirstName, safeTicket } from "./caller-wording.js";
 import type { MethodBinding, TenantRuntime } from "./tenant-registry.js";
 
 /** Channel errors that say for certain nothing was sent; anything else may have been. */
@@ -71,11 +71,11 @@ async function deliverCode(
     const receipt = await binding.channel.send({
       channel: binding.spec.channel,
       to: target.kind === "destination" ? target.to : "",
-      subject: renderTemplate(link === null ? tenant.messages.emailSubject : tenant.messages.linkEmailSubject, vars),
+      subject: renderTemplate(link === null ? tenant.messages.emailSubject : linkWording(tenant.messages, binding.spec.kind).subject, vars),
       text:
         link === null
           ? renderTemplate(sms ? tenant.messages.sms : tenant.messages.email, vars)
-          : renderTemplate(tenant.messages.link, { ...vars, code: "", link }),
+          : renderTemplate(linkWording(tenant.messages, binding.spec.kind).text, { ...vars, code: "", link }),
       verificationId: v.id,
       tenantId: v.tenantId,
     });

@@ -37,6 +37,9 @@ export interface TenantMessages {
   /** A confirmation link's text (SMS, and the body of its email); must hold `{link}`. */
   readonly link: string;
   readonly linkEmailSubject: string;
+  /** A Face Check link's text (sms-faceid, and email-faceid's body); must hold `{link}`. */
+  readonly faceidLink: string;
+  readonly faceidEmailSubject: string;
 }
 
 /** How a tenant's tickets take part: where notes go, how codes are handled, what a button starts. */

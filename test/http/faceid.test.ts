@@ -100,6 +100,8 @@ describe("Face Check (sms-faceid) over HTTP", () => {
   it("the page explains and offers one button; opening it creates nothing", async () => {
     const v = await t.runtime.engine.start(t.technician, { user: TEST_USERS.jane.upn, method: "sms-faceid", ticket: "2000" });
     const link = await linkSentFor(t.runtime, v.id);
+    assert.match(link.text, /Microsoft Authenticator and a selfie/, "the message speaks of Face Check");
+    assert.doesNotMatch(link.text, /pick the number/);
     const before = fake.requests().length;
     const page = await fetch(`${base}/c/${link.ref}`);
     const html = await page.text();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { configProblems, parseConfig } from "../../src/config/load.js";
+import { DEFAULT_MESSAGES, linkWording, renderTemplate } from "../../src/services/caller-wording.js";
 
 const verifiedId = {
   kind: "verified-id",
@@ -48,5 +49,19 @@ describe("Face Check configuration", () => {
     assert.ok(problems(config({ "sms-faceid": { provider: "faceid", service: "faceid" } })).includes("tenants[0].methods.sms-faceid: provider 'faceid' (verified-id) cannot serve sms-faceid"));
     const open = problems(config({ "sms-faceid": { provider: "console", service: "faceid" } }, { faceid: { ...verifiedId, acceptedIssuers: [] } }));
     assert.ok(open.some((p) => p.startsWith("providers.faceid.acceptedIssuers")), open.join("\n"));
+  });
+});
+
+describe("Face Check wording", () => {
+  it("words a Face Check link as Face Check, a confirmation link as before, and a tenant may reword it", () => {
+    const text = renderTemplate(linkWording(DEFAULT_MESSAGES, "faceid").text, { organisation: "Acme", technician: "Alice Agent", ticket: "42", link: "https://v.example/c/x" });
+    assert.match(text, /^Acme service desk: Alice is checking your identity \(ticket 42\) with Microsoft Authenticator and a selfie\. If you are on a call with them now, open https:\/\/v\.example\/c\/x\./);
+    assert.doesNotMatch(text, /number/);
+    assert.equal(linkWording(DEFAULT_MESSAGES, "faceid").subject, DEFAULT_MESSAGES.faceidEmailSubject);
+    assert.equal(linkWording(DEFAULT_MESSAGES, "link").text, DEFAULT_MESSAGES.link);
+    const raw = config({ "sms-faceid": { provider: "console", service: "faceid" } });
+    const tenant = { ...raw.tenants[0], messages: { faceidLink: "Open {link} for Face Check." } };
+    assert.deepEqual(problems({ ...raw, tenants: [tenant] }), []);
+    assert.deepEqual(problems({ ...raw, tenants: [{ ...tenant, messages: { faceidLink: "no link here" } }] }), ["tenants[0].messages.faceidLink: must contain {link}"]);
   });
 });
