@@ -16,6 +16,8 @@ export const FACEID_REQUESTED = "faceid_requested";
 export const FACEID_OPENED = "faceid_opened";
 
 const OPEN = statesAccepting("approved");
+/** Presentation requests one link may create. */
+export const MAX_PRESSES = 5;
 
 /** The wallet link the caller's page shows after the button. */
 export interface FaceCheckStart {
@@ -45,6 +47,16 @@ export async function startFaceCheck(deps: EngineDeps, ref: string, nonce: unkno
   const tenant = deps.tenants.get(v.tenantId);
   if (service === undefined || tenant === undefined || deps.callerLinkBase === undefined) {
     throw new VerityError("METHOD_NOT_ENABLED", { message: "Face Check is not set up for your organisation on this Verity. Tell the service desk." });
+  }
+  // Each press asks Microsoft for a request (and may end in a billed Face Check): a handful per link.
+  const presses = await deps.db
+    .selectFrom("audit_events")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("verification_id", "=", v.id)
+    .where("action", "=", "faceid.requested")
+    .executeTakeFirst();
+  if (Number(presses?.n ?? 0) >= MAX_PRESSES) {
+    throw new VerityError("RATE_LIMITED", { message: "This link has been used to start Face Check too many times. Ask the service desk for a new link." });
   }
   const user = await tenant.directory.findUser(v.subjectId);
   if (user === null || user === undefined) throw new VerityError("LINK_NOT_VALID");

@@ -197,6 +197,13 @@ describe("Face Check (sms-faceid) over HTTP", () => {
     const tampered = await fetch(`${base}/c/${link.ref.slice(0, -2)}AA/verified-id`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: base }, body: new URLSearchParams({ nonce: nonceOf(html) }).toString() });
     assert.equal(tampered.headers.get("x-verity-error"), "LINK_NOT_VALID");
     assert.equal(fake.requests().length, before);
+    const press = () =>
+      fetch(`${base}/c/${link.ref}/verified-id`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: base }, body: new URLSearchParams({ nonce: nonceOf(html) }).toString() });
+    for (let i = 0; i < 5; i += 1) assert.equal((await press()).status, 200);
+    const sixth = await press();
+    assert.equal(sixth.status, 429, "a link starts at most five presentation requests");
+    assert.equal(sixth.headers.get("x-verity-error"), "RATE_LIMITED");
+    assert.equal(fake.requests().length, before + 5);
     await t.runtime.engine.cancel(t.technician, v.id, "test over");
   });
 

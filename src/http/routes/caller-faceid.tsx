@@ -18,12 +18,15 @@ const MAX_FORM = 2048;
  * ends it. The global per-address rate limit applies.
  */
 export function callerFaceCheckRoutes(app: FastifyInstance, deps: { engine: VerificationEngine; publicUrl: string | undefined }): void {
-  const refuse = (reply: FastifyReply, error: unknown) => {
-    if (!isVerityError(error) || error.status >= 500 && error.code !== "PROVIDER_UNAVAILABLE") throw error;
+  // The caller sees what to do, never a vendor's or the directory's words (those are for administrators, in the log).
+  const refuse = (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
+    if (!isVerityError(error)) throw error;
+    if (error.status >= 500) request.log.warn({ code: error.code, reason: error.message }, "Face Check could not start");
     reply.header("x-verity-error", error.code);
-    const message = error.code === "PROVIDER_UNAVAILABLE" || error.code === "PROVIDER_ERROR" || error.code === "UPSTREAM_AUTH_FAILED"
-      ? "Microsoft Entra Verified ID could not start the check just now. Try the button again in a minute, or tell the service desk."
-      : error.message;
+    const message =
+      error.status >= 500
+        ? "Microsoft Entra Verified ID could not start the check just now. Try the button again in a minute, or tell the service desk."
+        : error.message;
     return sendPage(reply, <RefusedPage code={error.code} message={message} />, error.status);
   };
 
@@ -42,7 +45,7 @@ export function callerFaceCheckRoutes(app: FastifyInstance, deps: { engine: Veri
         const start = await deps.engine.startFaceCheck(parsedRef.data.ref, form.data.nonce);
         return await sendPage(reply, <FaceCheckOpenPage start={start} />);
       } catch (error) {
-        return refuse(reply, error);
+        return refuse(request, reply, error);
       }
     });
     done();
