@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
 import type { IdentityProofingService, PresentationCallback } from "../../src/domain/face-check.js";
 import { createRuntime, type Runtime } from "../../src/main.js";
 import { createConnectionTests } from "../../src/services/connection-tests.js";
@@ -10,6 +10,8 @@ import { linkSentFor } from "../helpers/confirm-link.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
 import { captureLogs } from "../helpers/logs.js";
 import { acmeTenant, createTestRuntime, ROOMY_LIMITS, type TestRuntime } from "../helpers/runtime.js";
+import { testPostgres } from "../helpers/postgres.js";
+import { describeUnless } from "../helpers/skip.js";
 import { FAKE_CLIENT, FAKE_SECRET, FAKE_TENANT, startFakeVerifiedId, type FakeVerifiedId } from "../fakes/verified-id/fake-request-service.js";
 
 const ISSUER = "did:web:verifiedid.acme.test";
@@ -30,15 +32,23 @@ const provider = (url: string, key: string) => ({
  * to the live link and kept on the verification row, so it survives a restart; a callback reaches
  * only the verification of its own service and newest request; the caller's lockout holds.
  */
-describe("Face Check engine", () => {
+const postgres = await testPostgres();
+const DATABASES: { name: string; skip: string | false; url: () => Promise<string | undefined> }[] = [
+  { name: "SQLite", skip: false, url: () => Promise.resolve(undefined) },
+  { name: "PostgreSQL", skip: "skip" in postgres ? postgres.skip : false, url: () => ("skip" in postgres ? Promise.reject(new Error(postgres.skip)) : postgres.createDatabase()) },
+];
+
+for (const database of DATABASES) describeUnless(`Face Check engine on ${database.name}`, database.skip, () => {
   const clock = createFakeClock(new Date());
   let fake: FakeVerifiedId;
   let t: TestRuntime;
   let runtime: Runtime;
   before(async () => {
     fake = await startFakeVerifiedId({ clock });
+    const databaseUrl = await database.url();
     t = await createTestRuntime({
       clock,
+      ...(databaseUrl === undefined ? {} : { databaseUrl }),
       overrides: (dir) => ({
         ...ROOMY_LIMITS,
         server: { publicUrl: "https://verity.example.net" },
