@@ -279,6 +279,19 @@ export const configSchema = z
         webhookRequestsPerMinute: z.number().int().min(1).max(100_000).default(600),
         /** Event streams one token (or one address) may hold open at once. */
         maxStreamsPerClient: z.number().int().min(1).max(1000).default(20),
+        /**
+         * Prometheus metrics at /metrics: with `token`, on this server behind that bearer token;
+         * with `port`, on a listener of their own (host default 127.0.0.1), e.g. a private
+         * address only the scraper reaches. Absent: no metrics.
+         */
+        metrics: z
+          .strictObject({
+            token: secret.refine((s) => s.reveal().length >= 24, "must be at least 24 characters of random data").optional(),
+            port: z.number().int().min(1).max(65_535).optional(),
+            host: z.string().min(1).default("127.0.0.1"),
+          })
+          .refine((m) => m.token !== undefined || m.port !== undefined, "give a token (metrics on this server, behind it) or a port (a listener of their own), or both")
+          .optional(),
       })
       .prefault({}),
     database: z.strictObject({ url: z.string().min(1).optional() }).prefault({}),
