@@ -20,6 +20,7 @@ import { CHAT_NOTIFY_JOB, createNotificationsObserver, notifyJob, WEBHOOK_NOTIFY
 import { createAuditAnchors, type AuditAnchors } from "./services/audit-anchors.js";
 import { createAuditWriter, type AuditWriter } from "./services/audit-service.js";
 import { createMetrics, type Metrics } from "./services/metrics.js";
+import { createChangeAnnouncer, jobAnnouncer, listenToOtherInstances, newInstanceId } from "./services/instance-signals.js";
 import { VERSION } from "./version.js";
 import { createAuditVerifier, type AuditVerifier } from "./services/audit-verify.js";
 import { createChangeBus } from "./services/change-bus.js";
@@ -124,7 +125,10 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     const notifications = buildNotifications(config, { keys, log, closers });
     // Job kinds are registered after the engine exists; the queue reads them when it runs.
     const kinds: Record<string, JobKind> = {};
-    const queue = createJobQueue({ db: database.db, clock, log, kinds, lockMs: config.jobs.lockSeconds * 1000 });
+    // Several instances on one PostgreSQL tell each other of changes and queued jobs.
+    const instanceId = newInstanceId();
+    const shared = database.dialect === "postgres";
+    const queue = createJobQueue({ db: database.db, clock, log, kinds, lockMs: config.jobs.lockSeconds * 1000, ...(shared ? { announce: jobAnnouncer(instanceId) } : {}) });
     const metrics = config.server.metrics === undefined ? undefined : await createMetrics({ db: database.db, version: VERSION });
     if (metrics !== undefined) closers.push({ close: () => Promise.resolve(metrics.close()) });
     const audit = createAuditWriter({
@@ -132,6 +136,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       clock,
       observers: [
         ...(metrics === undefined ? [] : [metrics.observer]),
+        ...(shared ? [createChangeAnnouncer(instanceId)] : []),
         createTicketNotesObserver({ tenants, queue, linkEnabled: config.server.publicUrl !== undefined }),
         createNotificationsObserver({ destinations: notifications, tenants, queue, publicUrl: config.server.publicUrl }),
       ],
@@ -188,6 +193,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       anchorFiles: anchorSinks.flatMap((sink) => (sink.kind === "file" ? [sink.path] : [])),
     });
     let sweeper: NodeJS.Timeout | undefined;
+    let stopListening: (() => Promise<void>) | undefined;
     return {
       loaded,
       config,
@@ -211,6 +217,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       metrics,
       notifications,
       async startBackground() {
+        stopListening = await listenToOtherInstances({ database, bus, queue, instanceId, log });
         const resumed = await engine.pushes.resume();
         if (resumed > 0) log.info({ resumed }, "resumed polling of waiting pushes");
         queue.start();
@@ -222,6 +229,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       },
       async close() {
         if (sweeper !== undefined) clearInterval(sweeper);
+        await stopListening?.();
         await engine.pushes.stop();
         await queue.stop();
         // After the last jobs, so the final anchor covers every event this process wrote.

@@ -298,10 +298,11 @@ export const configSchema = z
     log: z.strictObject({ level: z.enum(LOG_LEVELS).default("info") }).prefault({}),
     /**
      * Background jobs (ticket notes, HaloPSA presses). A job taken by an instance that then dies
-     * waits this long before another instance (or the restarted one) takes it again; a job still
-     * running after it is presumed dead, so keep it well above the slowest job.
+     * waits this long before another instance (or the restarted one) takes it again. A running
+     * job renews its claim every third of this, so a slow job is never taken over while its
+     * instance lives.
      */
-    jobs: z.strictObject({ lockSeconds: z.number().int().min(5).max(3600).default(120) }).prefault({}),
+    jobs: z.strictObject({ lockSeconds: z.number().int().min(5).max(3600).default(30) }).prefault({}),
     security: z
       .strictObject({
         hashKey: secret
