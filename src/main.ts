@@ -154,6 +154,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
         log,
         ...(revealing ? { revealCode: createCodeRevealer({ audit, links, clock, log }) } : {}),
         ...callerLinkBaseOf(config, loaded.demo),
+        instanceId,
         ...(metrics === undefined ? {} : { observePollLag: (seconds: number) => metrics.observePollLag(seconds) }),
         // Limits outlive a restart; the demo says how to start afresh.
         ...(loaded.demo ? { limitHint: "(Demo: `npm start -- --reset` starts it afresh, limits included.)" } : {}),
@@ -224,6 +225,8 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
         anchors.start();
         sweeper = setInterval(() => {
           engine.expireDue().catch((error: unknown) => log.error({ err: error }, "expiry sweep failed"));
+          // Pushes whose poller died (another instance, or a CLI that exited) are taken over here.
+          engine.pushes.resume().catch((error: unknown) => log.error({ err: error }, "taking over waiting pushes failed"));
         }, 5000);
         sweeper.unref();
       },
