@@ -3,7 +3,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { isVerityError } from "../domain/errors.js";
 import type { Clock } from "../domain/ports.js";
-import { claimDueJob, finishJob, insertJob, rescheduleJob } from "../store/job-dal.js";
+import { claimDueJob, finishJob, insertJob, renewJobLock, rescheduleJob } from "../store/job-dal.js";
 import type { Database, JobRow } from "../store/schema.js";
 
 export interface JobContext {
@@ -47,13 +47,15 @@ export interface JobQueue {
    * due because the clock moved, or were added by another process.
    */
   wakeAll(): void;
+  /** Another instance queued a job of this kind: one idle worker of it looks now. */
+  wake(kind: string): void;
   start(): void;
   stop(): Promise<void>;
   /** Runs every job that is due now, one at a time, and returns how many ran (for tests and CLIs). */
   drain(): Promise<number>;
 }
 
-const DEFAULT_LOCK_MS = 120_000;
+const DEFAULT_LOCK_MS = 30_000;
 const IDLE_POLL_MS = 1000;
 
 export function createJobQueue(deps: {
@@ -61,11 +63,22 @@ export function createJobQueue(deps: {
   clock: Clock;
   log: Logger;
   kinds: Readonly<Record<string, JobKind>>;
-  /** How long a claimed job stays claimed; after a crash, how long until it runs again. */
+  /**
+   * How long a claim lasts without renewal: a running job renews it every third of this, so a
+   * job of any length stays its instance's, and a dead instance's job runs again this soon.
+   */
   lockMs?: number;
+  /** How often an idle kind looks for due jobs without being woken (default 1 s). */
+  idlePollMs?: number;
+  /**
+   * Tells other instances a job was queued, inside the enqueuing transaction (PostgreSQL's
+   * NOTIFY, delivered at commit). Absent on a single instance.
+   */
+  announce?: (trx: Kysely<Database>, kind: string) => Promise<void>;
 }): JobQueue {
   const { db, clock, log, kinds } = deps;
   const lockMs = deps.lockMs ?? DEFAULT_LOCK_MS;
+  const idlePollMs = deps.idlePollMs ?? IDLE_POLL_MS;
   let running = false;
   const loops: Promise<void>[] = [];
   /**
@@ -96,7 +109,7 @@ export function createJobQueue(deps: {
       state.timer ??= setTimeout(() => {
         state.timer = undefined;
         wake(kind, 1);
-      }, IDLE_POLL_MS);
+      }, idlePollMs);
     });
 
   const runOne = async (job: JobRow): Promise<void> => {
@@ -106,6 +119,12 @@ export function createJobQueue(deps: {
       await finishJob(db, job.id, "dead", now(), `no handler for ${job.kind}`);
       return;
     }
+    // The claim is renewed while the job runs, so only a dead instance's job is taken over.
+    const renewal = setInterval(() => {
+      const now = clock.now();
+      renewJobLock(db, job.id, new Date(now.getTime() + lockMs).toISOString()).catch((error: unknown) => log.warn({ err: error, jobId: job.id }, "renewing a job's claim failed"));
+    }, Math.max(1000, Math.floor(lockMs / 3)));
+    renewal.unref();
     try {
       await kind.handle(JSON.parse(job.payload), {
         jobId: job.id,
@@ -133,6 +152,8 @@ export function createJobQueue(deps: {
         log.warn({ jobId: job.id, kind: job.kind, attempts: job.attempts, reason: message }, "background job failed; will retry");
       }
       await rescheduleJob(db, job.id, new Date(clock.now().getTime() + delay).toISOString(), now(), message);
+    } finally {
+      clearInterval(renewal);
     }
   };
 
@@ -152,7 +173,9 @@ export function createJobQueue(deps: {
       if (job !== undefined) {
         // There may be more: let a sleeping loop of this kind look too, so a backlog runs in parallel.
         wake(kindName, 1);
-        await runOne(job);
+        // A database that fails while a job finishes must not end this worker: the job's claim
+        // lapses and it runs again.
+        await runOne(job).catch((error: unknown) => log.error({ err: error, jobId: job.id, kind: job.kind }, "recording a job's outcome failed"));
         continue;
       }
       if (idleOf(kindName).kicks === kicksBefore) await sleep(kindName);
@@ -162,7 +185,10 @@ export function createJobQueue(deps: {
   return {
     async enqueue(trx, kind, payload, options = {}) {
       const now = clock.now();
-      if ((options.delayMs ?? 0) <= 0) idleOf(kind).enqueued += 1;
+      if ((options.delayMs ?? 0) <= 0) {
+        idleOf(kind).enqueued += 1;
+        await deps.announce?.(trx, kind);
+      }
       return insertJob(trx, {
         id: randomUUID(),
         kind,
@@ -181,6 +207,11 @@ export function createJobQueue(deps: {
         state.kicks += 1;
         wake(kind, count);
       }
+    },
+    wake(kind) {
+      const state = idleOf(kind);
+      state.kicks += 1;
+      wake(kind, 1);
     },
     wakeAll() {
       for (const [kind, state] of idle) {
