@@ -34,6 +34,8 @@ describe("Face Check (sms-faceid) over HTTP", () => {
       overrides: (dir) => ({
         ...ROOMY_LIMITS,
         server: { publicUrl: base },
+        // Nothing delivers them here (no background work): the queued jobs are what is checked.
+        notifications: [{ kind: "webhook", url: "http://127.0.0.1:9/verity-events", secret: `whsec_${Buffer.alloc(32, 7).toString("base64")}` }],
         providers: {
           console: { kind: "console" },
           phone: { kind: "simulated" },
@@ -139,6 +141,7 @@ describe("Face Check (sms-faceid) over HTTP", () => {
     assert.deepEqual(done.evidence, { assurance: "proofing", faceCheck: { score: 88.12 } });
     const view = await t.runtime.engine.get(t.technician, v.id);
     assert.equal(view.assurance.level, "proofing");
+    assert.equal(view.receipt?.action, "faceid.verified", "the ending is the verification's receipt");
     const events = await actions(v.id);
     assert.ok(events.includes("faceid.requested") && events.includes("faceid.opened") && events.at(-1) === "faceid.verified:face_check_passed", events.join(", "));
     const stored = JSON.stringify(await t.runtime.database.db.selectFrom("audit_events").selectAll().where("verification_id", "=", v.id).execute());
@@ -243,6 +246,10 @@ describe("Face Check (sms-faceid) over HTTP", () => {
     assert.equal(done.stateReason, "fraud");
     assert.equal(done.evidence, null);
     assert.ok((await actions(v.id)).includes("faceid.other_subject:fraud"));
+    assert.equal((await t.runtime.engine.get(t.technician, v.id)).receipt?.action, "faceid.other_subject");
+    const queued = (await t.runtime.database.db.selectFrom("jobs").select(["payload"]).execute()).map((j) => String(j.payload)).filter((p) => p.includes(v.id));
+    assert.ok(queued.some((p) => p.includes("verification.fraud_reported")), "a fraud report goes to the tenant's notification destinations");
+    assert.ok(queued.some((p) => p.includes("verification.completed")));
     await rejectsWith(t.runtime.engine.start(t.technician, { user: TEST_USERS.jane.upn, method: "sms", ticket: "2004" }), "CALLER_FLAGGED");
   });
 });

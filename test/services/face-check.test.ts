@@ -87,8 +87,8 @@ for (const database of DATABASES) describeUnless(`Face Check engine on ${databas
     return found;
   };
   /** Starts sms-faceid for Jane and presses the button as her page would. */
-  async function pressed() {
-    const v = await runtime.engine.start(t.technician, { user: TEST_USERS.jane.upn, method: "sms-faceid", ticket: "3001" });
+  async function pressed(user: string = TEST_USERS.jane.upn) {
+    const v = await runtime.engine.start(t.technician, { user, method: "sms-faceid", ticket: "3001" });
     const link = await linkSentFor(runtime, v.id);
     const page = await runtime.engine.openLink(link.ref);
     assert.equal(page.kind, "faceid");
@@ -157,6 +157,18 @@ for (const database of DATABASES) describeUnless(`Face Check engine on ${databas
     const done = await findVerification(runtime.database.db, v.id);
     assert.equal(done?.state, "verified");
     assert.deepEqual(done?.evidence, { assurance: "proofing", faceCheck: { score: 81 } });
+  });
+
+  it("failed Face Checks count toward the caller's lockout, and each ending is the verification's receipt", async () => {
+    for (let i = 0; i < 3; i += 1) {
+      const { v, request } = await pressed(TEST_USERS.chris.upn);
+      const failed: PresentationCallback = { status: "presentation_error", requestId: request.requestId, state: request.body.callback.state, errorCode: "claimValidationError" };
+      assert.equal(await runtime.engine.faceCheckCallback(service("acmeid"), failed), "taken");
+      const view = await runtime.engine.get(t.technician, v.id);
+      assert.equal(view.state, "rejected");
+      assert.equal(view.receipt?.action, "faceid.failed");
+    }
+    await assert.rejects(runtime.engine.start(t.technician, { user: TEST_USERS.chris.upn, method: "sms", ticket: "3010" }), (e: unknown) => e instanceof Error && "code" in e && e.code === "SUBJECT_LOCKED");
   });
 
   it("a caller locked out meanwhile is not verified by a passing presentation (audited as check.refused)", async () => {
