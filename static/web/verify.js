@@ -105,7 +105,7 @@
     var current = panel();
     if (!current || current.getAttribute("data-final") === "true" || stream !== null || typeof EventSource === "undefined") return;
     stream = new EventSource("/api/v1/verifications/" + current.getAttribute("data-id") + "/events");
-    var signature = function (v) { return [v.state, v.checks.used, v.sends, v.challenge === null ? "" : v.challenge].join("|"); };
+    var signature = function (v) { return [v.state, v.checks.used, v.sends, v.challenge === null ? "" : v.challenge, v.stateReason === null ? "" : v.stateReason].join("|"); };
     stream.addEventListener("state", function (event) {
       var view = JSON.parse(event.data);
       var shown = panel();

@@ -95,6 +95,7 @@ describeUnless("Face Check on the demo, technician and caller", browserMissing, 
     assert.match(await desk.locator("#panel").innerText(), /Waiting for Jane Doe to present their Verified ID with Face Check/);
     const { inbox, caller } = await pressOnPhone(id);
     await inbox.close();
+    await desk.locator("#faceid-progress").filter({ hasText: /pressed "Open Microsoft Authenticator"/ }).waitFor({ timeout: 5000 });
     await presentOnPhone(/face matches \(score 92\)/);
     await desk.locator(".outcome.verified").waitFor({ timeout: 5000 });
     const outcome = await desk.locator(".outcome").innerText();

@@ -196,8 +196,8 @@ function Result(props: { v: VerificationView }) {
 }
 
 /** What the panel shows changes only with these; verify.js compares them to each event's. */
-export const panelSignature = (v: Pick<VerificationView, "state" | "checks" | "sends" | "challenge">): string =>
-  [v.state, v.checks.used, v.sends, v.challenge ?? ""].join("|");
+export const panelSignature = (v: Pick<VerificationView, "state" | "checks" | "sends" | "challenge" | "stateReason">): string =>
+  [v.state, v.checks.used, v.sends, v.challenge ?? "", v.stateReason ?? ""].join("|");
 
 /** The live panel: the verification's facts, then what to do now or how it ended. Swapped in by verify.js. */
 export function Panel(props: { v: VerificationView; session: WebSession; flash: Flash }) {
