@@ -20,7 +20,23 @@ const LITERAL_SECRET = "written literally in the file; use ${ENV_NAME} or ${file
  */
 export function configWarnings(config: Config, referenced: ReadonlySet<string>, options: { demo?: boolean } = {}): ConfigProblem[] {
   // The demo's links point at its own loopback address.
-  return [...literalSecrets(config, referenced), ...laxVerification(config), ...(options.demo === true ? [] : linksWithoutAddress(config)), ...openMetrics(config)];
+  return [
+    ...literalSecrets(config, referenced),
+    ...laxVerification(config),
+    ...(options.demo === true ? [] : [...linksWithoutAddress(config), ...verifiedIdWithoutPublicCallback(config)]),
+    ...openMetrics(config),
+  ];
+}
+
+/** Microsoft's Request Service calls Verity back from the internet: an https server.publicUrl it can reach. */
+function verifiedIdWithoutPublicCallback(config: Config): ConfigProblem[] {
+  if (config.server.publicUrl?.startsWith("https://") === true) return [];
+  return Object.entries(config.providers)
+    .filter(([, provider]) => provider.kind === "verified-id")
+    .map(([name]) => ({
+      path: `providers.${name}`,
+      message: "Microsoft Entra Verified ID calls back at <server.publicUrl>/hooks/verified-id: set server.publicUrl to an https address reachable from the internet, or its presentation requests are refused",
+    }));
 }
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);

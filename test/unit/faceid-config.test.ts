@@ -65,3 +65,14 @@ describe("Face Check wording", () => {
     assert.deepEqual(problems({ ...raw, tenants: [{ ...tenant, messages: { faceidLink: "no link here" } }] }), ["tenants[0].messages.faceidLink: must contain {link}"]);
   });
 });
+
+describe("Face Check configuration warnings", () => {
+  const warnings = (server: Record<string, unknown>) =>
+    parseConfig({ ...config({ "sms-faceid": { provider: "console", service: "faceid" } }), server }, { env, baseDir: "/tmp", source: "test", demo: false }).warnings.filter((w) => w.path === "providers.faceid");
+
+  it("warns when the Request Service cannot call back: no public URL, or not https", () => {
+    assert.equal(warnings({}).length, 1);
+    assert.match(warnings({ publicUrl: "http://verity.example.com" })[0]?.message ?? "", /https address reachable from the internet/);
+    assert.deepEqual(warnings({ publicUrl: "https://verity.example.com" }), []);
+  });
+});
