@@ -1,0 +1,173 @@
+import type { Logger } from "pino";
+import type * as Oidc from "openid-client";
+import { VerityError } from "../../domain/errors.js";
+import type { Clock } from "../../domain/ports.js";
+import { createOutboundClient } from "../http/outbound.js";
+import { createRelyingParty, openidClient, wellKnown, type RelyingParty } from "../sso/oidc-relying-party.js";
+import type { SigninProviderConfig } from "./signin-config.js";
+import { signinFailure } from "./signin-errors.js";
+import { evaluateSignin, signinRejected, type SigninAsk, type SigninEvidence, type SigninExpectation } from "./signin-evidence.js";
+
+export type { SigninEvidence, SigninExpectation, SigninReason } from "./signin-evidence.js";
+
+/**
+ * What the browser's sealed cookie carries between the button and the callback. It holds the
+ * PKCE verifier, so it is only ever stored sealed; it names the provider and issuer the flow began
+ * with, which is what defeats an IdP mix-up.
+ */
+export interface SigninFlow {
+  readonly provider: string;
+  readonly issuer: string;
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+  readonly ask: SigninAsk;
+}
+
+/** The tenant's part of a sign-in request (tenants[].signIn, and the Entra directory's tenant id). */
+export interface SigninTenant {
+  readonly entraTenantId?: string | undefined;
+  readonly authContext?: string | undefined;
+}
+
+/** One configured sign-in service: the caller signs in at their own identity provider. */
+export interface SigninService {
+  readonly name: string;
+  readonly kind: SigninProviderConfig["kind"];
+  /**
+   * A new authorization request (code flow, PKCE S256, state, nonce) that forces a fresh sign-in
+   * by the directory user (`login_hint`). Entra: the caller's tenant in the URL, `prompt=login`,
+   * `max_age=0`, the `claims` parameter asking for the tenant's authentication context. Okta:
+   * `acr_values`, `max_age=0`.
+   * @throws CALLER_SIGNIN_UNAVAILABLE when the provider's metadata cannot be had
+   */
+  begin(request: { redirectUri: string; loginHint: string; tenant: SigninTenant }): Promise<{ url: string; flow: SigninFlow }>;
+  /**
+   * Validates the callback and redeems its code once: state, issuer (and the `iss` response
+   * parameter), audience, nonce, signature from the provider's keys and exp by openid-client; the
+   * tenant, the subject, `auth_time` and the phishing-resistant evidence here.
+   * @throws CALLER_SIGNIN_REJECTED (`details.reason`: wrong_user, replayed, stale_auth_time, wrong_issuer,
+   *   wrong_audience, wrong_tenant, expired, bad_signature, not_phishing_resistant, idp_error…) or CALLER_SIGNIN_UNAVAILABLE
+   */
+  finish(callbackUrl: URL, flow: SigninFlow, expected: SigninExpectation): Promise<SigninEvidence>;
+  close(): Promise<void>;
+}
+
+/** Parties kept for this many Entra tenants (one per caller's tenant; discovery per tenant). */
+const MAX_TENANTS = 500;
+/** A state is remembered as spent for longer than any flow lives (the link's 10 minutes). */
+const SPENT_STATE_MS = 30 * 60_000;
+
+export function createSigninService(config: SigninProviderConfig & { readonly name: string }, deps: { clock: Clock; log?: Pick<Logger, "warn" | "debug"> }): SigninService {
+  const outbound = createOutboundClient({ name: `the identity provider ${config.name}`, timeoutMs: config.timeoutSeconds * 1000, maxRetries: 1, ...(deps.log === undefined ? {} : { log: deps.log }) });
+  const parties = new Map<string, RelyingParty>();
+  const spent = new Map<string, number>();
+
+  const issuerOf = (ask: SigninAsk): string => (config.kind === "entra-signin" && ask.protocol === "entra" ? `${config.issuerBase}/${ask.tenantId}/v2.0` : config.kind === "entra-signin" ? "" : config.issuer);
+
+  const partyFor = (ask: SigninAsk): RelyingParty => {
+    const issuer = issuerOf(ask);
+    const known = parties.get(issuer);
+    if (known !== undefined) return known;
+    if (parties.size >= MAX_TENANTS) parties.delete(parties.keys().next().value as string);
+    const document = config.kind === "entra-signin" && ask.protocol === "entra" ? `${config.loginUrl}/${ask.tenantId}/v2.0/.well-known/openid-configuration` : wellKnown(issuer);
+    const party = createRelyingParty(
+      {
+        name: config.name,
+        issuer,
+        document,
+        clientId: config.clientId,
+        clientSecret: config.clientSecret,
+        authMethod: config.kind === "entra-signin" ? "client_secret_post" : config.clientAuthMethod,
+        timeoutSeconds: config.timeoutSeconds,
+      },
+      { clock: deps.clock, outbound, unavailable: "CALLER_SIGNIN_UNAVAILABLE", ...(deps.log === undefined ? {} : { log: deps.log }) },
+    );
+    parties.set(issuer, party);
+    return party;
+  };
+
+  const askFor = (tenant: SigninTenant): SigninAsk => {
+    if (config.kind !== "entra-signin") return { protocol: "okta", acrValues: config.acrValues };
+    if (tenant.entraTenantId === undefined || tenant.authContext === undefined) {
+      throw new VerityError("CALLER_SIGNIN_UNAVAILABLE", { message: "Sign-in verification is not set up for this organisation.", details: { reason: "the tenant has no Entra tenant id or authentication context (signIn)" } });
+    }
+    return { protocol: "entra", tenantId: tenant.entraTenantId.toLowerCase(), authContext: tenant.authContext };
+  };
+
+  /** Spends a state once per process; the link's single use in the database is the lasting guard. */
+  const spend = (state: string): boolean => {
+    const now = deps.clock.now().getTime();
+    for (const [key, until] of spent) if (until <= now) spent.delete(key);
+    if (spent.has(state)) return false;
+    spent.set(state, now + SPENT_STATE_MS);
+    return true;
+  };
+
+  return {
+    name: config.name,
+    kind: config.kind,
+
+    async begin({ redirectUri, loginHint, tenant }) {
+      const ask = askFor(tenant);
+      try {
+        const oidc = await openidClient();
+        const built = await partyFor(ask).configuration(oidc);
+        const codeVerifier = oidc.randomPKCECodeVerifier();
+        const state = oidc.randomState();
+        const nonce = oidc.randomNonce();
+        const parameters: Record<string, string> = {
+          redirect_uri: redirectUri,
+          response_type: "code",
+          scope: ask.protocol === "entra" ? "openid profile" : "openid",
+          code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+          code_challenge_method: "S256",
+          state,
+          nonce,
+          max_age: "0",
+          login_hint: loginHint,
+          ...(ask.protocol === "entra"
+            ? { prompt: "login", claims: JSON.stringify({ id_token: { acrs: { essential: true, value: ask.authContext } } }) }
+            : { acr_values: ask.acrValues }),
+        };
+        const url = oidc.buildAuthorizationUrl(built, parameters);
+        return { url: url.href, flow: { provider: config.name, issuer: issuerOf(ask), state, nonce, codeVerifier, ask } };
+      } catch (error) {
+        // Nothing the caller sent is checked here: a failure is the provider's or its settings'.
+        const failure = signinFailure(config.name, error);
+        throw failure.code === "CALLER_SIGNIN_UNAVAILABLE" ? failure : new VerityError("CALLER_SIGNIN_UNAVAILABLE", { details: failure.details });
+      }
+    },
+
+    async finish(callbackUrl, flow, expected) {
+      if (flow.provider !== config.name || flow.issuer !== issuerOf(flow.ask)) {
+        throw signinRejected("wrong_issuer", `the flow began at ${flow.provider} (${flow.issuer}); its answer came to ${config.name} (mix-up)`);
+      }
+      const iss = callbackUrl.searchParams.get("iss");
+      if (iss !== null && iss !== flow.issuer) throw signinRejected("wrong_issuer", `the answer names issuer ${iss.slice(0, 200)}, the flow began at ${flow.issuer} (mix-up)`);
+      if (!spend(flow.state)) throw signinRejected("replayed", "this sign-in's state was already used");
+      const oidc = await openidClient();
+      const party = partyFor(flow.ask);
+      let built: Oidc.Configuration | undefined;
+      try {
+        built = await party.configuration(oidc);
+        const tokens = await oidc.authorizationCodeGrant(built, callbackUrl, {
+          pkceCodeVerifier: flow.codeVerifier,
+          expectedState: flow.state,
+          expectedNonce: flow.nonce,
+          idTokenExpected: true,
+        });
+        const claims = tokens.claims();
+        if (claims === undefined) throw signinRejected("missing_claims", "the token response has no ID token");
+        const issuerBase = config.kind === "entra-signin" ? config.issuerBase : undefined;
+        return evaluateSignin({ provider: config.name, ask: flow.ask, ...(issuerBase === undefined ? {} : { issuerBase }) }, claims, expected);
+      } catch (error) {
+        throw signinFailure(config.name, error);
+      } finally {
+        if (built !== undefined) party.remember(oidc, built);
+      }
+    },
+
+    close: () => outbound.close(),
+  };
+}
