@@ -123,3 +123,35 @@ export function tenantSigninProblems(kind: string, signIn: { entraTenantId?: unk
   }
   return problems;
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Problems with tenants' sign-in services, on the raw configuration tree (reported with shape
+ * problems): a method's `service` must name a sign-in provider, and an Entra one needs the
+ * tenant's Entra tenant id and authentication context.
+ */
+export function signinReferenceProblems(raw: unknown): { path: string; message: string }[] {
+  if (!isRecord(raw)) return [];
+  const providers = isRecord(raw.providers) ? raw.providers : {};
+  const tenants = Array.isArray(raw.tenants) ? (raw.tenants as unknown[]) : [];
+  const problems = tenants.flatMap((tenant, index) => {
+    if (!isRecord(tenant) || !isRecord(tenant.methods)) return [];
+    const signIn = isRecord(tenant.signIn) ? tenant.signIn : undefined;
+    const directoryTenantId = isRecord(tenant.directory) && tenant.directory.kind === "entra" ? tenant.directory.tenantId : undefined;
+    return Object.entries(tenant.methods).flatMap(([methodId, binding]) => {
+      const service = isRecord(binding) ? binding.service : undefined;
+      if (typeof service !== "string") return [];
+      const path = `tenants[${index}].methods.${methodId}.service`;
+      const provider = providers[service];
+      const kind = isRecord(provider) ? provider.kind : undefined;
+      if (provider === undefined) return [{ path, message: `provider '${service}' is not defined under providers` }];
+      if (typeof kind !== "string" || !(SIGNIN_PROVIDER_KINDS as readonly string[]).includes(kind)) {
+        return [{ path, message: `provider '${service}' is not a sign-in service (${SIGNIN_PROVIDER_KINDS.join(", ")})` }];
+      }
+      return tenantSigninProblems(kind, signIn, directoryTenantId).map((message) => ({ path: `tenants[${index}].signIn`, message }));
+    });
+  });
+  // sms-signin and email-signin of one tenant report the same missing setting once.
+  return [...new Map(problems.map((p) => [`${p.path} ${p.message}`, p])).values()];
+}

@@ -18,8 +18,9 @@ function chain(error: unknown): Failure[] {
   const out: Failure[] = [];
   let current: unknown = error;
   while (typeof current === "object" && current !== null && out.length < 4) {
-    out.push(current as Failure);
-    current = (current as Failure).cause;
+    const link: Failure = current;
+    out.push(link);
+    current = link.cause;
   }
   return out;
 }
@@ -67,7 +68,7 @@ export function signinFailure(provider: string, error: unknown): VerityError {
     return signinRejected(oauthError === "invalid_grant" ? "replayed" : "idp_error", `the token endpoint answered ${first.status} ${oauthError}`);
   }
   if (links.some((l) => typeof l.code === "string" && UNREACHABLE.has(l.code))) {
-    return new VerityError("CALLER_SIGNIN_UNAVAILABLE", { details: { reason: clean(String(first.message ?? "unreachable")) } });
+    return new VerityError("CALLER_SIGNIN_UNAVAILABLE", { details: { reason: clean(typeof first.message === "string" ? first.message : "unreachable") } });
   }
   return signinRejected(reasonOf(links), clean(links.map((l) => (typeof l.message === "string" ? l.message : "")).filter((m) => m !== "").join(": ") || "unknown failure"));
 }

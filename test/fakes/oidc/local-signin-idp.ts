@@ -83,7 +83,10 @@ function createStepUp(flavour: "entra" | "okta", controls: StepUpControls, rules
       const authTime = login.at + controls.authTimeOffsetSeconds;
       if (flavour === "okta") {
         const { acr, amr } = OKTA_ACR[login.authenticator];
-        return { ...claims, acr, amr, auth_time: authTime };
+        // Okta's acr is the level met: the one asked for when the authenticator meets it.
+        const asked = login.parameters?.get("acr_values");
+        const met = (asked === "phr" && (acr === "phr" || acr === "phrh")) || (asked === "phrh" && acr === "phrh");
+        return { ...claims, acr: met ? asked : acr, amr, auth_time: authTime };
       }
       // Entra issues acrs when the policies bound to the context are met, and also when none is bound.
       const asked = requestedContext(login.parameters?.get("claims") ?? null);
