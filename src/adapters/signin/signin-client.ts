@@ -6,51 +6,14 @@ import { createOutboundClient } from "../http/outbound.js";
 import { createRelyingParty, openidClient, wellKnown, type RelyingParty } from "../sso/oidc-relying-party.js";
 import type { SigninProviderConfig } from "./signin-config.js";
 import { signinFailure } from "./signin-errors.js";
-import { evaluateSignin, signinRejected, type SigninAsk, type SigninEvidence, type SigninExpectation } from "./signin-evidence.js";
+import type { SigninAsk, SigninProvider, SigninTenant } from "../../domain/signin.js";
+import { evaluateSignin, signinRejected } from "./signin-evidence.js";
 
-export type { SigninEvidence, SigninExpectation, SigninReason } from "./signin-evidence.js";
+export type { SigninEvidence, SigninExpectation, SigninFlow, SigninProvider, SigninReason, SigninTenant } from "../../domain/signin.js";
 
-/**
- * What the browser's sealed cookie carries between the button and the callback. It holds the
- * PKCE verifier, so it is only ever stored sealed; it names the provider and issuer the flow began
- * with, which is what defeats an IdP mix-up.
- */
-export interface SigninFlow {
-  readonly provider: string;
-  readonly issuer: string;
-  readonly state: string;
-  readonly nonce: string;
-  readonly codeVerifier: string;
-  readonly ask: SigninAsk;
-}
-
-/** The tenant's part of a sign-in request (tenants[].signIn, and the Entra directory's tenant id). */
-export interface SigninTenant {
-  readonly entraTenantId?: string | undefined;
-  readonly authContext?: string | undefined;
-}
-
-/** One configured sign-in service: the caller signs in at their own identity provider. */
-export interface SigninService {
-  readonly name: string;
+/** One configured sign-in service (its kind is the configuration's). */
+export interface SigninService extends SigninProvider {
   readonly kind: SigninProviderConfig["kind"];
-  /**
-   * A new authorization request (code flow, PKCE S256, state, nonce) that forces a fresh sign-in
-   * by the directory user (`login_hint`). Entra: the caller's tenant in the URL, `prompt=login`,
-   * `max_age=0`, the `claims` parameter asking for the tenant's authentication context. Okta:
-   * `acr_values`, `max_age=0`.
-   * @throws CALLER_SIGNIN_UNAVAILABLE when the provider's metadata cannot be had
-   */
-  begin(request: { redirectUri: string; loginHint: string; tenant: SigninTenant }): Promise<{ url: string; flow: SigninFlow }>;
-  /**
-   * Validates the callback and redeems its code once: state, issuer (and the `iss` response
-   * parameter), audience, nonce, signature from the provider's keys and exp by openid-client; the
-   * tenant, the subject, `auth_time` and the phishing-resistant evidence here.
-   * @throws CALLER_SIGNIN_REJECTED (`details.reason`: wrong_user, replayed, stale_auth_time, wrong_issuer,
-   *   wrong_audience, wrong_tenant, expired, bad_signature, not_phishing_resistant, idp_error…) or CALLER_SIGNIN_UNAVAILABLE
-   */
-  finish(callbackUrl: URL, flow: SigninFlow, expected: SigninExpectation): Promise<SigninEvidence>;
-  close(): Promise<void>;
 }
 
 /** Parties kept for this many Entra tenants (one per caller's tenant; discovery per tenant). */
@@ -144,7 +107,7 @@ export function createSigninService(config: SigninProviderConfig & { readonly na
         throw signinRejected("wrong_issuer", `the flow began at ${flow.provider} (${flow.issuer}); its answer came to ${config.name} (mix-up)`);
       }
       const iss = callbackUrl.searchParams.get("iss");
-      if (iss !== null && iss !== flow.issuer) throw signinRejected("wrong_issuer", `the answer names issuer ${iss.slice(0, 200)}, the flow began at ${flow.issuer} (mix-up)`);
+      if (iss !== null && iss !== flow.issuer) throw signinRejected("wrong_issuer", `the answer names issuer ${iss.replace(/[\p{Cc}]+/gu, " ").slice(0, 200)}, the flow began at ${flow.issuer} (mix-up)`);
       if (!spend(flow.state)) throw signinRejected("replayed", "this sign-in's state was already used");
       const oidc = await openidClient();
       const party = partyFor(flow.ask);

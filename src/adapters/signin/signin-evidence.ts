@@ -1,58 +1,11 @@
 import { VerityError } from "../../domain/errors.js";
+import type { SigninAsk, SigninEvidence, SigninExpectation, SigninReason } from "../../domain/signin.js";
 
-/**
- * Why a caller's sign-in was refused, as `details.reason` of CALLER_SIGNIN_REJECTED (and the
- * audit event's reason). `wrong_user` is the only one that means another person signed in: the
- * fraud flow. The others are a broken, replayed or forged answer, or a weaker sign-in than asked.
- */
-export const SIGNIN_REASONS = [
-  "wrong_user",
-  "wrong_tenant",
-  "wrong_issuer",
-  "wrong_audience",
-  "replayed",
-  "state_mismatch",
-  "expired",
-  "bad_signature",
-  "stale_auth_time",
-  "missing_claims",
-  "not_phishing_resistant",
-  "idp_error",
-] as const;
-export type SigninReason = (typeof SIGNIN_REASONS)[number];
-
-/** What Verity keeps of a sign-in: the facts that prove it, never a token. */
-export interface SigninEvidence {
-  /** The configured provider's name. */
-  readonly provider: string;
-  readonly protocol: "entra" | "okta";
-  readonly issuer: string;
-  /** Entra `tid:oid`, else `sub`. */
-  readonly subject: string;
-  readonly acr: string | null;
-  readonly acrs: readonly string[];
-  readonly amr: readonly string[];
-  /** When the person authenticated at the provider (ISO 8601, from `auth_time`). */
-  readonly authTime: string;
-  readonly phishingResistant: boolean;
-}
-
-/** Who must have signed in, and what this sign-in asked for. */
-export interface SigninExpectation {
-  /** The directory user's id: Entra `oid`, Okta `sub`. */
-  readonly userId: string;
-  /** When the verification began: `auth_time` must not be earlier. */
-  readonly startedAt: Date;
-  /** Refuse a sign-in whose evidence is not phishing-resistant (else record it as weaker). */
-  readonly requirePhishingResistant: boolean;
-}
-
-/** What a flow asked a provider for, kept with the flow (Entra: the tenant and its context; Okta: acr_values). */
-export type SigninAsk = { readonly protocol: "entra"; readonly tenantId: string; readonly authContext: string } | { readonly protocol: "okta"; readonly acrValues: string };
+export { SIGNIN_REASONS, type SigninAsk, type SigninEvidence, type SigninExpectation, type SigninReason } from "../../domain/signin.js";
 
 /** A refusal with its reason; `evidence` (when the token itself was good) goes to the audit log. */
-export function signinRejected(reason: SigninReason, detail: string, evidence?: SigninEvidence): VerityError {
-  return new VerityError("CALLER_SIGNIN_REJECTED", { details: { reason, detail, ...(evidence === undefined ? {} : { evidence }) } });
+export function signinRejected(reason: SigninReason, detail: string, evidence?: SigninEvidence, subject?: string): VerityError {
+  return new VerityError("CALLER_SIGNIN_REJECTED", { details: { reason, detail, ...(evidence === undefined ? {} : { evidence }), ...(subject === undefined ? {} : { subject }) } });
 }
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : typeof value === "string" ? [value] : []);
@@ -98,14 +51,14 @@ export function evaluateSignin(
     if (iss !== `${input.issuerBase ?? "https://login.microsoftonline.com"}/${tid}/v2.0`) throw signinRejected("wrong_issuer", `issuer ${iss} is not Microsoft's issuer for tenant ${tid}`);
     if (tid !== input.ask.tenantId) throw signinRejected("wrong_tenant", `the token is from tenant ${tid}, the caller's tenant is ${input.ask.tenantId}`);
     subject = `${tid}:${oid}`;
-    if (oid !== expected.userId.toLowerCase()) throw signinRejected("wrong_user", `signed in as ${subject}, not the caller`);
+    if (oid !== expected.userId.toLowerCase()) throw signinRejected("wrong_user", `signed in as ${subject}, not the caller`, undefined, subject);
     acrs = strings(claims.acrs);
     phishingResistant = acrs.includes(input.ask.authContext) && entraAmrIsPhishingResistant(amr);
   } else {
     const sub = text(claims.sub);
     if (sub === undefined) throw signinRejected("missing_claims", "the ID token has no sub claim");
     subject = sub;
-    if (sub !== expected.userId) throw signinRejected("wrong_user", `signed in as ${sub}, not the caller`);
+    if (sub !== expected.userId) throw signinRejected("wrong_user", `signed in as ${sub}, not the caller`, undefined, sub);
     phishingResistant = acr === input.ask.acrValues;
   }
   const authTime = claims.auth_time;
