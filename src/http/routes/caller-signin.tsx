@@ -4,7 +4,7 @@ import { isVerityError, VerityError } from "../../domain/errors.js";
 import { CALLER_SIGNIN_CALLBACK_PATH } from "../../services/caller-signin.js";
 import type { VerificationEngine } from "../../services/verification-engine.js";
 import { RefusedPage } from "../web/caller-link-page.js";
-import { SigninDonePage, SigninRedirectPage } from "../web/caller-signin-page.js";
+import { SigninDonePage, SigninRedirectPage, SigninRetryPage } from "../web/caller-signin-page.js";
 import { sendPage } from "../web/layout.js";
 import { cookieValue } from "../web/web-auth.js";
 import { assertSameOrigin } from "./caller-link.js";
@@ -34,7 +34,8 @@ export function callerSigninRoutes(app: FastifyInstance, deps: { engine: Verific
     if (!isVerityError(error) || (error.status >= 500 && error.code !== "CALLER_SIGNIN_UNAVAILABLE")) throw error;
     reply.header("x-verity-error", error.code);
     if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));
-    return sendPage(reply, <RefusedPage code={error.code} message={error.message} />, error.status);
+    const retry = error.code === "CALLER_SIGNIN_REJECTED" || error.code === "CALLER_SIGNIN_UNAVAILABLE" || error.code === "CALLER_SIGNIN_FLOW_INVALID";
+    return sendPage(reply, retry ? <SigninRetryPage code={error.code} message={error.message} /> : <RefusedPage code={error.code} message={error.message} />, error.status);
   };
 
   void app.register((signin, _options, done) => {

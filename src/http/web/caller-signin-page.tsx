@@ -92,3 +92,17 @@ export function SigninRedirectPage(props: { url: string; organisation: string })
     </html>
   );
 }
+
+/** A refused answer (a replay, a forged or foreign token, the provider's error): the link is still live. */
+export function SigninRetryPage(props: { code: string; message: string }) {
+  return (
+    <Frame title="The sign-in did not go through">
+      <h1>The sign-in did not go through</h1>
+      <p>{props.message}</p>
+      <p class="hint">
+        If you are on a call with the service desk, open the link from your message again and sign in with your passkey or security key.{" "}
+        <span data-code={props.code}>({props.code})</span>
+      </p>
+    </Frame>
+  );
+}
