@@ -88,6 +88,8 @@ describe("sign-in verification over HTTP", () => {
     const browser = createHttpBrowser();
     const callback = await toProvider(browser, url, "u-1", "passkey");
     assert.equal(okta.requests.at(-1)?.get("login_hint"), "Jane@Acme.test", "the provider is told whom to expect (the directory's UPN)");
+    const sealed = browser.cookie(base, COOKIE) ?? "";
+    assert.ok(sealed.length > 40);
     const answer = await browser.request(callback.href);
     assert.equal(answer.status, 200, answer.text);
     assert.match(answer.text, /you are verified/);
@@ -103,6 +105,10 @@ describe("sign-in verification over HTTP", () => {
     const rows = JSON.stringify(await t.runtime.database.db.selectFrom("audit_events").selectAll().execute()) + JSON.stringify(await t.runtime.database.db.selectFrom("verifications").selectAll().execute());
     assert.doesNotMatch(rows, /eyJ[A-Za-z0-9_-]{10,}\./, "no token in the database");
     assert.ok(!rows.includes(callback.searchParams.get("code") ?? "--none--"), "no authorization code in the database");
+    const logs = t.logs.join("\n");
+    assert.doesNotMatch(logs, /eyJ[A-Za-z0-9_-]{10,}\./, "no token in the logs");
+    assert.ok(!logs.includes(callback.searchParams.get("code") ?? "--none--"), "no authorization code in the logs");
+    assert.ok(!logs.includes(sealed) && !rows.includes(sealed), "no sealed flow in the logs or the database");
     // The same answer again: the cookie is gone and the link is spent.
     const again = await browser.request(callback.href);
     assert.deepEqual([again.status, again.text.includes("CALLER_SIGNIN_FLOW_INVALID")], [400, true]);

@@ -31,7 +31,8 @@ const setFlowCookie = (reply: FastifyReply, value: string, maxAgeSeconds: number
  */
 export function callerSigninRoutes(app: FastifyInstance, deps: { engine: VerificationEngine; publicUrl: string | undefined }): void {
   const refuse = (reply: FastifyReply, error: unknown) => {
-    if (!isVerityError(error) || (error.status >= 500 && error.code !== "CALLER_SIGNIN_UNAVAILABLE")) throw error;
+    // The caller gets a page whatever went wrong (a directory or provider away included); only a bug is left to the error handler.
+    if (!isVerityError(error)) throw error;
     reply.header("x-verity-error", error.code);
     if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));
     const retry = error.code === "CALLER_SIGNIN_REJECTED" || error.code === "CALLER_SIGNIN_UNAVAILABLE" || error.code === "CALLER_SIGNIN_FLOW_INVALID";
