@@ -23,7 +23,7 @@ export function demoConfig(env: NodeJS.ProcessEnv, cwd: string, port = DEMO_PORT
       console: { kind: "console" },
       "demo-phone": { kind: "simulated" },
       // The demo's own identity provider (/demo/idp on this server): sign-in verification without internet or accounts.
-      "demo-signin": { kind: "simulated-signin", issuer: `http://127.0.0.1:${port}/demo/idp`, clientId: "verity-demo", clientSecret: "demo-only-not-a-secret" },
+      "demo-signin": { kind: "simulated-signin", issuer: `http://127.0.0.1:${port}/demo/idp`, clientId: "verity-demo" },
     },
     tenants: [
       {

@@ -33,7 +33,7 @@ describeUnless("sign-in verification, technician and caller", browserMissing, ()
         providers: {
           console: { kind: "console" },
           phone: { kind: "simulated" },
-          "demo-signin": { kind: "simulated-signin", issuer: `${base}/demo/idp`, clientId: "verity-demo", clientSecret: "demo-only-not-a-secret" },
+          "demo-signin": { kind: "simulated-signin", issuer: `${base}/demo/idp`, clientId: "verity-demo" },
         },
         tenants: [acmeTenant(dir, { methods: { sms: "console", "sms-signin": { provider: "console", service: "demo-signin" }, "simulated-push": "phone" } })],
       }),

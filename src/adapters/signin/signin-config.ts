@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { baseUrl, secretString } from "../../config/fields.js";
+import { GeneratedSecret, type Secret } from "../../config/secret.js";
 import { ENTRA_ISSUER_BASE } from "../sso/sso-config.js";
 import { entraGuid } from "../directory/entra/entra-config.js";
 
@@ -71,6 +73,11 @@ export const oktaSigninConfigSchema = z.strictObject({
 export const simulatedSigninConfigSchema = z.strictObject({
   kind: z.literal("simulated-signin"),
   ...common,
+  /**
+   * Usually left out: a random secret made when the configuration is read, which both Verity's
+   * client and the demo provider (mounted from the same configuration) use. No secret in the file.
+   */
+  clientSecret: secretString.optional().transform((s): Secret => s ?? new GeneratedSecret(randomBytes(24).toString("base64url"))),
   issuer: providerUrl,
   acrValues: z.enum(OKTA_PHISHING_RESISTANT_ACRS).default("phr"),
   clientAuthMethod: z.enum(["client_secret_basic", "client_secret_post"]).default("client_secret_basic"),

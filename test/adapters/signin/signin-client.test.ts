@@ -289,6 +289,20 @@ describe("sign-in verification with Okta", () => {
     await refused(service.finish(replay.callback, replay.flow, expect("00u-alice", started)), "replayed");
   });
 
+  it("fetches discovery once and the key set once however many sign-ins start and finish at the same time", async () => {
+    const fresh = createSigninService({ name: "okta-signin", ...oktaSigninConfigSchema.parse({ kind: "okta-signin", issuer: okta.url, clientId: "verity-okta", clientSecret: "okta-secret" }) }, { clock });
+    try {
+      okta.paths.length = 0;
+      const flows = await Promise.all(["00u-alice", "00u-alice", "00u-alice"].map((login) => signIn(fresh, login, "passkey")));
+      await Promise.all(flows.map((f) => fresh.finish(f.callback, f.flow, expect("00u-alice", started))));
+      const count = (suffix: string) => okta.paths.filter((p) => p.endsWith(suffix)).length;
+      assert.equal(count("/.well-known/openid-configuration"), 1, okta.paths.join(" "));
+      assert.equal(count("/jwks"), 1, okta.paths.join(" "));
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("refuses an IdP mix-up: an answer naming another issuer, or a flow begun at another provider", async () => {
     const { flow, callback } = await signIn(service, "00u-alice", "passkey");
     assert.equal(callback.searchParams.get("iss"), okta.url, "Okta names itself on the answer (RFC 9207)");

@@ -184,9 +184,10 @@ export interface Mount {
 }
 
 /** A node:http server on 127.0.0.1:0 that routes each prefix to its provider (mounted as under Express). */
-export async function listenIdp(mounts: () => readonly Mount[]): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function listenIdp(mounts: () => readonly Mount[], observe?: (path: string) => void): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer((req: IncomingMessage & { originalUrl?: string }, res) => {
     const url = req.url ?? "/";
+    observe?.(url.split("?")[0] ?? url);
     const mount = mounts().find((m) => url.startsWith(`${m.prefix}/`));
     const target = mount?.target();
     if (mount === undefined || target === undefined) {

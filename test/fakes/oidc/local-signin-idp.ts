@@ -166,6 +166,8 @@ export async function startLocalEntraSignin(options: { tenants: Record<string, R
 export interface LocalOktaSignin extends StepUpControls {
   /** The issuer (discovery at <url>/.well-known/openid-configuration). */
   readonly url: string;
+  /** Every request's path, in order (how often discovery and the key set were fetched). */
+  readonly paths: string[];
   /** Whether an unmet `acr_values` ends in `unmet_authentication_requirements` (Okta's behaviour) or is ignored. */
   enforceAcr: boolean;
   start(clients: readonly LocalClient[]): void;
@@ -181,10 +183,15 @@ export async function startLocalOktaSignin(options: { accounts: Record<string, L
   const accounts = new Map(Object.entries(options.accounts));
   const signing = createSigningKey();
   let built: { provider: Provider; stepUp: StepUpHooks } | undefined;
-  const server = await listenIdp(() => [{ prefix: "", target: () => (built === undefined ? undefined : { ...built, accounts }) }]);
+  const paths: string[] = [];
+  const server = await listenIdp(
+    () => [{ prefix: "", target: () => (built === undefined ? undefined : { ...built, accounts }) }],
+    (path) => paths.push(path),
+  );
   const fake: LocalOktaSignin = {
     ...controlsWith("passkey"),
     url: server.url,
+    paths,
     enforceAcr: true,
     start(clients) {
       const stepUp = createStepUp("okta", fake, { contextPolicy: () => "none", enforceAcr: () => fake.enforceAcr });
