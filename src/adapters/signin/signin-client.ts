@@ -26,19 +26,26 @@ export function createSigninService(config: SigninProviderConfig & { readonly na
   const parties = new Map<string, RelyingParty>();
   const spent = new Map<string, number>();
 
-  const issuerOf = (ask: SigninAsk): string => (config.kind === "entra-signin" && ask.protocol === "entra" ? `${config.issuerBase}/${ask.tenantId}/v2.0` : config.kind === "entra-signin" ? "" : config.issuer);
+  /**
+   * Where a flow's provider is: Entra's issuer and metadata are the caller's own tenant's (the
+   * metadata under `loginUrl`); Okta's the configured issuer. Undefined for a flow of the other
+   * protocol, which is a mix-up.
+   */
+  const endpointsOf = (ask: SigninAsk): { issuer: string; document: string } | undefined => {
+    if (config.kind === "entra-signin") {
+      return ask.protocol !== "entra" ? undefined : { issuer: `${config.issuerBase}/${ask.tenantId}/v2.0`, document: `${config.loginUrl}/${ask.tenantId}/v2.0/.well-known/openid-configuration` };
+    }
+    return ask.protocol !== "okta" ? undefined : { issuer: config.issuer, document: wellKnown(config.issuer) };
+  };
 
-  const partyFor = (ask: SigninAsk): RelyingParty => {
-    const issuer = issuerOf(ask);
-    const known = parties.get(issuer);
+  const partyFor = (endpoints: { issuer: string; document: string }): RelyingParty => {
+    const known = parties.get(endpoints.issuer);
     if (known !== undefined) return known;
     if (parties.size >= MAX_TENANTS) parties.delete(parties.keys().next().value as string);
-    const document = config.kind === "entra-signin" && ask.protocol === "entra" ? `${config.loginUrl}/${ask.tenantId}/v2.0/.well-known/openid-configuration` : wellKnown(issuer);
     const party = createRelyingParty(
       {
+        ...endpoints,
         name: config.name,
-        issuer,
-        document,
         clientId: config.clientId,
         clientSecret: config.clientSecret,
         authMethod: config.kind === "entra-signin" ? "client_secret_post" : config.clientAuthMethod,
@@ -46,7 +53,7 @@ export function createSigninService(config: SigninProviderConfig & { readonly na
       },
       { clock: deps.clock, outbound, unavailable: "CALLER_SIGNIN_UNAVAILABLE", ...(deps.log === undefined ? {} : { log: deps.log }) },
     );
-    parties.set(issuer, party);
+    parties.set(endpoints.issuer, party);
     return party;
   };
 
@@ -73,9 +80,10 @@ export function createSigninService(config: SigninProviderConfig & { readonly na
 
     async begin({ redirectUri, loginHint, tenant }) {
       const ask = askFor(tenant);
+      const endpoints = endpointsOf(ask) as { issuer: string; document: string };
       try {
         const oidc = await openidClient();
-        const built = await partyFor(ask).configuration(oidc);
+        const built = await partyFor(endpoints).configuration(oidc);
         const codeVerifier = oidc.randomPKCECodeVerifier();
         const state = oidc.randomState();
         const nonce = oidc.randomNonce();
@@ -94,7 +102,7 @@ export function createSigninService(config: SigninProviderConfig & { readonly na
             : { acr_values: ask.acrValues }),
         };
         const url = oidc.buildAuthorizationUrl(built, parameters);
-        return { url: url.href, flow: { provider: config.name, issuer: issuerOf(ask), state, nonce, codeVerifier, ask } };
+        return { url: url.href, flow: { provider: config.name, issuer: endpoints.issuer, state, nonce, codeVerifier, ask } };
       } catch (error) {
         // Nothing the caller sent is checked here: a failure is the provider's or its settings'.
         const failure = signinFailure(config.name, error);
@@ -103,14 +111,15 @@ export function createSigninService(config: SigninProviderConfig & { readonly na
     },
 
     async finish(callbackUrl, flow, expected) {
-      if (flow.provider !== config.name || flow.issuer !== issuerOf(flow.ask)) {
+      const endpoints = endpointsOf(flow.ask);
+      if (flow.provider !== config.name || endpoints === undefined || flow.issuer !== endpoints.issuer) {
         throw signinRejected("wrong_issuer", `the flow began at ${flow.provider} (${flow.issuer}); its answer came to ${config.name} (mix-up)`);
       }
       const iss = callbackUrl.searchParams.get("iss");
       if (iss !== null && iss !== flow.issuer) throw signinRejected("wrong_issuer", `the answer names issuer ${iss.replace(/[\p{Cc}]+/gu, " ").slice(0, 200)}, the flow began at ${flow.issuer} (mix-up)`);
       if (!spend(flow.state)) throw signinRejected("replayed", "this sign-in's state was already used");
       const oidc = await openidClient();
-      const party = partyFor(flow.ask);
+      const party = partyFor(endpoints);
       let built: Oidc.Configuration | undefined;
       try {
         built = await party.configuration(oidc);
