@@ -20,7 +20,10 @@ export function signinServices(tenant: TenantConfig, spec: MethodSpec, serviceNa
   return {
     signin: {
       provider,
-      tenant: { ...(entraTenantId === undefined ? {} : { entraTenantId }), ...(tenant.signIn.authContext === undefined ? {} : { authContext: tenant.signIn.authContext }) },
+      tenant: {
+        ...(entraTenantId === undefined ? { entraTenantFromUpn: tenant.directory.kind === "entra" } : { entraTenantId }),
+        ...(tenant.signIn.authContext === undefined ? {} : { authContext: tenant.signIn.authContext }),
+      },
       requirePhishingResistant: tenant.signIn.belowPhishingResistant === "reject",
     },
   };

@@ -71,6 +71,12 @@ export interface SigninFlow {
 /** The tenant's part of a sign-in request (tenants[].signIn, and the Entra directory's tenant id). */
 export interface SigninTenant {
   readonly entraTenantId?: string | undefined;
+  /**
+   * Without a configured tenant id, an Entra directory's caller signs in at the tenant that owns
+   * their UPN's domain (Microsoft's public metadata for that domain names it), as the directory
+   * itself found them there. Never for another kind of directory.
+   */
+  readonly entraTenantFromUpn?: boolean;
   readonly authContext?: string | undefined;
 }
 

@@ -39,6 +39,8 @@ describe("sign-in provider configuration", () => {
     assert.match(problems[1]?.message ?? "", /authContext is required/);
     assert.deepEqual(signinReferenceProblems(raw({ methods, signIn: { entraTenantId: TID, authContext: "c1" } })), []);
     assert.deepEqual(signinReferenceProblems(raw({ methods, directory: { kind: "entra", tenantId: TID }, signIn: { authContext: "c1" } })), [], "the Entra directory's tenant id counts");
+    assert.deepEqual(signinReferenceProblems(raw({ methods, directory: { kind: "entra" }, domains: ["*"], signIn: { authContext: "c1" } })), [], "a catch-all Entra directory: the caller's UPN domain names the tenant");
+    assert.match(signinReferenceProblems(raw({ methods, directory: { kind: "okta" }, signIn: { authContext: "c1" } }))[0]?.message ?? "", /entraTenantId is required/);
     assert.deepEqual(signinReferenceProblems(raw({ methods: { "sms-signin": { provider: "console", service: "okta" } } })), [], "Okta needs neither");
     assert.match(signinReferenceProblems(raw({ methods: { "sms-signin": { provider: "console", service: "twilio" } } }))[0]?.message ?? "", /not a sign-in service/);
     assert.match(signinReferenceProblems(raw({ methods: { "sms-signin": { provider: "console", service: "nope" } } }))[0]?.message ?? "", /not defined/);

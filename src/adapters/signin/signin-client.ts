@@ -3,6 +3,7 @@ import type * as Oidc from "openid-client";
 import { VerityError } from "../../domain/errors.js";
 import type { Clock } from "../../domain/ports.js";
 import { createOutboundClient } from "../http/outbound.js";
+import { createSingleFlightCache } from "../shared/single-flight-cache.js";
 import { createRelyingParty, openidClient, wellKnown, type RelyingParty } from "../sso/oidc-relying-party.js";
 import type { SigninProviderConfig } from "./signin-config.js";
 import { signinFailure } from "./signin-errors.js";
@@ -16,6 +17,10 @@ export interface SigninService extends SigninProvider {
   readonly kind: SigninProviderConfig["kind"];
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const DOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+/** Microsoft's tenant of personal accounts (PROVIDERS.md §10.1). */
+const PERSONAL_ACCOUNTS = "9188040d-6c67-4c5b-b112-36a304b66dad";
 /** Parties kept for this many Entra tenants (one per caller's tenant; discovery per tenant). */
 const MAX_TENANTS = 500;
 /** A state is remembered as spent for longer than any flow lives (the link's 10 minutes). */
@@ -57,12 +62,40 @@ export function createSigninService(config: SigninProviderConfig & { readonly na
     return party;
   };
 
-  const askFor = (tenant: SigninTenant): SigninAsk => {
+  const tenantsByDomain = createSingleFlightCache<string>(deps.clock, 1000);
+  /**
+   * The Entra tenant that owns a domain, from Microsoft's public metadata for it
+   * (`{loginUrl}/{domain}/v2.0/.well-known/openid-configuration`: the issuer names the tenant's
+   * GUID; an unknown domain answers 400). Personal Microsoft accounts are never a caller's tenant.
+   */
+  const tenantOfDomain = (domain: string) =>
+    tenantsByDomain.get(domain, async () => {
+      const notOwned = (reason: string) => ({ ok: false as const, error: new VerityError("CALLER_SIGNIN_UNAVAILABLE", { details: { reason } }), ttlMs: 300_000 });
+      if (config.kind !== "entra-signin") return notOwned("not an Entra sign-in service");
+      const url = `${config.loginUrl}/${encodeURIComponent(domain)}/v2.0/.well-known/openid-configuration`;
+      const answer = await outbound.request({ method: "GET", url, headers: { accept: "application/json" }, retry: "idempotent" });
+      if (answer.status === 400 || answer.status === 404) return notOwned(`no Entra tenant owns the domain ${domain}`);
+      if (answer.status !== 200) throw new VerityError("CALLER_SIGNIN_UNAVAILABLE", { details: { reason: `tenant discovery for ${domain} answered ${answer.status}` } });
+      let issuer: unknown;
+      try {
+        issuer = (JSON.parse(answer.text) as { issuer?: unknown }).issuer;
+      } catch {
+        issuer = undefined;
+      }
+      const tid = typeof issuer === "string" && issuer.startsWith(`${config.issuerBase}/`) ? issuer.slice(config.issuerBase.length + 1).split("/")[0]?.toLowerCase() : undefined;
+      if (tid === undefined || !GUID.test(tid)) throw new VerityError("CALLER_SIGNIN_UNAVAILABLE", { details: { reason: `tenant discovery for ${domain} named no tenant` } });
+      if (tid === PERSONAL_ACCOUNTS) return notOwned(`${domain} is a personal Microsoft account domain`);
+      return { ok: true as const, value: tid, ttlMs: 3600_000 };
+    });
+
+  const askFor = async (tenant: SigninTenant, loginHint: string): Promise<SigninAsk> => {
     if (config.kind !== "entra-signin") return { protocol: "okta", acrValues: config.acrValues };
-    if (tenant.entraTenantId === undefined || tenant.authContext === undefined) {
-      throw new VerityError("CALLER_SIGNIN_UNAVAILABLE", { message: "Sign-in verification is not set up for this organisation.", details: { reason: "the tenant has no Entra tenant id or authentication context (signIn)" } });
-    }
-    return { protocol: "entra", tenantId: tenant.entraTenantId.toLowerCase(), authContext: tenant.authContext };
+    const unavailable = (reason: string) => new VerityError("CALLER_SIGNIN_UNAVAILABLE", { message: "Sign-in verification is not set up for this organisation.", details: { reason } });
+    if (tenant.authContext === undefined) throw unavailable("the tenant has no authentication context (signIn.authContext)");
+    if (tenant.entraTenantId !== undefined) return { protocol: "entra", tenantId: tenant.entraTenantId.toLowerCase(), authContext: tenant.authContext };
+    const domain = loginHint.split("@")[1]?.toLowerCase();
+    if (tenant.entraTenantFromUpn !== true || domain === undefined || !DOMAIN.test(domain)) throw unavailable("the tenant has no Entra tenant id (signIn.entraTenantId)");
+    return { protocol: "entra", tenantId: await tenantOfDomain(domain), authContext: tenant.authContext };
   };
 
   /** Spends a state once per process; the link's single use in the database is the lasting guard. */
@@ -79,9 +112,10 @@ export function createSigninService(config: SigninProviderConfig & { readonly na
     kind: config.kind,
 
     async begin({ redirectUri, loginHint, tenant }) {
-      const ask = askFor(tenant);
-      const endpoints = endpointsOf(ask) as { issuer: string; document: string };
       try {
+        const ask = await askFor(tenant, loginHint);
+        // askFor gives this service's own protocol, so its endpoints exist.
+        const endpoints = endpointsOf(ask) as { issuer: string; document: string };
         const oidc = await openidClient();
         const built = await partyFor(endpoints).configuration(oidc);
         const codeVerifier = oidc.randomPKCECodeVerifier();

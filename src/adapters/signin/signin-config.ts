@@ -99,13 +99,16 @@ const authContext = z.string().regex(/^c([1-9]|[1-9]\d)$/, "an authentication co
  * @example
  * ```yaml
  * signIn:
- *   entraTenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47   # when the directory is not Entra (or has no tenantId)
+ *   entraTenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47   # required when the directory is not Entra
  *   authContext: c1          # bound by a Conditional Access policy to "Phishing-resistant MFA"
  *   belowPhishingResistant: reject
  * ```
  */
 export const tenantSigninSchema = z.strictObject({
-  /** The caller's Entra tenant, when the tenant's directory block does not already name it. */
+  /**
+   * The caller's Entra tenant. Required when the directory is not Entra; with an Entra directory,
+   * its tenantId, else the tenant that owns the caller's UPN domain (an MSP's catch-all).
+   */
   entraTenantId: entraGuid.optional(),
   /** The authentication context Verity requests with the `claims` parameter (Entra). */
   authContext: authContext.optional(),
@@ -119,11 +122,12 @@ export const tenantSigninSchema = z.strictObject({
 export type TenantSigninConfig = z.output<typeof tenantSigninSchema>;
 
 /** What a tenant must configure for a sign-in service of `kind`; the tenant's Entra directory id counts. */
-export function tenantSigninProblems(kind: string, signIn: { entraTenantId?: unknown; authContext?: unknown } | undefined, directoryTenantId: unknown): string[] {
+export function tenantSigninProblems(kind: string, signIn: { entraTenantId?: unknown; authContext?: unknown } | undefined, directoryKind: unknown): string[] {
   if (kind !== "entra-signin") return [];
   const problems: string[] = [];
-  if (signIn?.entraTenantId === undefined && typeof directoryTenantId !== "string") {
-    problems.push("signIn.entraTenantId is required: the Entra sign-in names the caller's own tenant, never common (set it, or the Entra directory's tenantId)");
+  // An Entra directory names the tenant (its tenantId, else the tenant that owns the caller's UPN domain).
+  if (signIn?.entraTenantId === undefined && directoryKind !== "entra") {
+    problems.push("signIn.entraTenantId is required: the Entra sign-in names the caller's own tenant, never common (set it, or use an Entra directory)");
   }
   if (signIn?.authContext === undefined) {
     problems.push("signIn.authContext is required: the authentication context (c1…c99) a Conditional Access policy binds to phishing-resistant MFA");
@@ -145,7 +149,7 @@ export function signinReferenceProblems(raw: unknown): { path: string; message: 
   const problems = tenants.flatMap((tenant, index) => {
     if (!isRecord(tenant) || !isRecord(tenant.methods)) return [];
     const signIn = isRecord(tenant.signIn) ? tenant.signIn : undefined;
-    const directoryTenantId = isRecord(tenant.directory) && tenant.directory.kind === "entra" ? tenant.directory.tenantId : undefined;
+    const directoryKind = isRecord(tenant.directory) ? tenant.directory.kind : undefined;
     return Object.entries(tenant.methods).flatMap(([methodId, binding]) => {
       const service = isRecord(binding) ? binding.service : undefined;
       if (typeof service !== "string") return [];
@@ -156,7 +160,7 @@ export function signinReferenceProblems(raw: unknown): { path: string; message: 
       if (typeof kind !== "string" || !(SIGNIN_PROVIDER_KINDS as readonly string[]).includes(kind)) {
         return [{ path, message: `provider '${service}' is not a sign-in service (${SIGNIN_PROVIDER_KINDS.join(", ")})` }];
       }
-      return tenantSigninProblems(kind, signIn, directoryTenantId).map((message) => ({ path: `tenants[${index}].signIn`, message }));
+      return tenantSigninProblems(kind, signIn, directoryKind).map((message) => ({ path: `tenants[${index}].signIn`, message }));
     });
   });
   // sms-signin and email-signin of one tenant report the same missing setting once.

@@ -46,6 +46,7 @@ describe("sign-in verification with Microsoft Entra ID", () => {
         [TENANT_A]: { alice: { claims: { oid: ALICE, name: "Alice" } }, bob: { claims: { oid: BOB, name: "Bob" } } },
         [TENANT_B]: { mallory: { claims: { oid: MALLORY } } },
       },
+      domains: { "acme.example": TENANT_A },
     });
     entra.start([{ clientId: "verity-app", clientSecret: "s3cret", redirectUris: [REDIRECT], authMethod: "client_secret_post" }]);
     service = createSigninService({ name: "entra-signin", ...entraSigninConfigSchema.parse({ kind: "entra-signin", clientId: "verity-app", clientSecret: "s3cret", loginUrl: entra.url }) }, { clock });
@@ -219,6 +220,15 @@ describe("sign-in verification with Microsoft Entra ID", () => {
     answer.searchParams.set("state", begun.flow.state);
     const details = await refused(service.finish(answer, begun.flow, expect(ALICE, started)), "idp_error");
     assert.match(String(details.detail), /access_denied/);
+  });
+
+  it("finds an Entra directory's caller's tenant from their UPN's domain when none is configured, and refuses an unknown domain", async () => {
+    const begun = await service.begin({ redirectUri: REDIRECT, loginHint: "alice@Acme.Example", tenant: { entraTenantFromUpn: true, authContext: "c1" } });
+    assert.equal(new URL(begun.url).pathname, `/${TENANT_A}/v2.0/auth`, "the tenant that owns acme.example");
+    assert.equal(begun.flow.issuer, `https://login.microsoftonline.com/${TENANT_A}/v2.0`);
+    await rejectsWith(service.begin({ redirectUri: REDIRECT, loginHint: "eve@unknown.example", tenant: { entraTenantFromUpn: true, authContext: "c1" } }), "CALLER_SIGNIN_UNAVAILABLE");
+    await rejectsWith(service.begin({ redirectUri: REDIRECT, loginHint: "alice@acme.example", tenant: { authContext: "c1" } }), "CALLER_SIGNIN_UNAVAILABLE");
+    await rejectsWith(service.begin({ redirectUri: REDIRECT, loginHint: "eve@../organizations", tenant: { entraTenantFromUpn: true, authContext: "c1" } }), "CALLER_SIGNIN_UNAVAILABLE");
   });
 
   it("says the organisation is not set up when the tenant has no authentication context", async () => {

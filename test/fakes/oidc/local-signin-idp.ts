@@ -126,20 +126,23 @@ export interface LocalEntraSignin extends StepUpControls {
  * and `acrs` when the `claims` parameter asked for a context and its policy (if bound) was met.
  * All tenants sign with the same keys, as Microsoft's do.
  */
-export async function startLocalEntraSignin(options: { tenants: Record<string, Record<string, LocalAccount>> }): Promise<LocalEntraSignin> {
+export async function startLocalEntraSignin(options: {
+  tenants: Record<string, Record<string, LocalAccount>>;
+  /** Verified domains → their tenant: `/{domain}/v2.0/.well-known/openid-configuration` answers with that tenant's issuer. */
+  domains?: Record<string, string>;
+}): Promise<LocalEntraSignin> {
   const signing = createSigningKey();
   const accounts = new Map(Object.entries(options.tenants).map(([tid, people]) => [tid, new Map(Object.entries(people).map(([id, a]) => [id, { ...a, claims: { tid, oid: id, ...a.claims } }]))]));
   const providers = new Map<string, { provider: Provider; stepUp: StepUpHooks }>();
-  const server = await listenIdp(() =>
-    [...accounts.keys()].map((tid) => ({
-      prefix: `/${tid}/v2.0`,
-      target: () => {
-        const built = providers.get(tid);
-        const people = accounts.get(tid);
-        return built === undefined || people === undefined ? undefined : { provider: built.provider, accounts: people, stepUp: built.stepUp };
-      },
-    })),
-  );
+  const targetOf = (tid: string) => () => {
+    const built = providers.get(tid);
+    const people = accounts.get(tid);
+    return built === undefined || people === undefined ? undefined : { provider: built.provider, accounts: people, stepUp: built.stepUp };
+  };
+  const server = await listenIdp(() => [
+    ...[...accounts.keys()].map((tid) => ({ prefix: `/${tid}/v2.0`, target: targetOf(tid) })),
+    ...Object.entries(options.domains ?? {}).map(([domain, tid]) => ({ prefix: `/${domain}/v2.0`, target: targetOf(tid) })),
+  ]);
   const fake: LocalEntraSignin = {
     ...controlsWith("passkey"),
     url: server.url,
