@@ -22,6 +22,8 @@ export function demoConfig(env: NodeJS.ProcessEnv, cwd: string, port = DEMO_PORT
     providers: {
       console: { kind: "console" },
       "demo-phone": { kind: "simulated" },
+      // The demo's own identity provider (/demo/idp on this server): sign-in verification without internet or accounts.
+      "demo-signin": { kind: "simulated-signin", issuer: `http://127.0.0.1:${port}/demo/idp`, clientId: "verity-demo" },
     },
     tenants: [
       {
@@ -29,14 +31,31 @@ export function demoConfig(env: NodeJS.ProcessEnv, cwd: string, port = DEMO_PORT
         name: "Acme Widgets",
         domains: ["acme.example"],
         directory: { kind: "file", path: `${PACKAGE_ROOT}demo/acme-directory.yaml` },
-        methods: { sms: "console", email: "console", "sms-link": "console", "email-link": "console", "simulated-push": "demo-phone", "simulated-passcode": "demo-phone" },
+        methods: {
+          sms: "console",
+          email: "console",
+          "sms-link": "console",
+          "email-link": "console",
+          "sms-signin": { provider: "console", service: "demo-signin" },
+          "email-signin": { provider: "console", service: "demo-signin" },
+          "simulated-push": "demo-phone",
+          "simulated-passcode": "demo-phone",
+        },
       },
       {
         id: "globex",
         name: "Globex Corporation",
         domains: ["globex.example"],
         directory: { kind: "file", path: `${PACKAGE_ROOT}demo/globex-directory.csv` },
-        methods: { sms: "console", email: "console", "sms-link": "console", "email-link": "console", "simulated-push": "demo-phone" },
+        methods: {
+          sms: "console",
+          email: "console",
+          "sms-link": "console",
+          "email-link": "console",
+          "sms-signin": { provider: "console", service: "demo-signin" },
+          "email-signin": { provider: "console", service: "demo-signin" },
+          "simulated-push": "demo-phone",
+        },
         policy: { default: "warn", rules: { privileged: "block" } },
       },
     ],
