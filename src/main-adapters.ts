@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { createSigninService, type SigninService } from "./adapters/signin/signin-client.js";
 import { createConsoleChannel } from "./adapters/channel/console/console-channel.js";
 import { statusCallbackAuthToken } from "./adapters/channel/twilio-sms/twilio-config.js";
 import { createTwilioSmsChannel } from "./adapters/channel/twilio-sms/twilio-sms-channel.js";
@@ -75,8 +76,15 @@ async function authenticatorMethodsOf(directories: readonly EntraDirectory[], us
 export function buildProviders(
   config: Config,
   deps: { clock: Clock; log: Logger; print: (line: string) => void; closers: Closeable[]; entraDirectories: readonly EntraDirectory[]; demo?: boolean },
-): { adapters: ReadonlyMap<string, Adapter>; proofing: ReadonlyMap<string, IdentityProofingService>; dev: DevTools; twilioCallbacks: TwilioCallbackAccount[] } {
+): {
+  adapters: ReadonlyMap<string, Adapter>;
+  signin: ReadonlyMap<string, SigninService>;
+  proofing: ReadonlyMap<string, IdentityProofingService>;
+  dev: DevTools;
+  twilioCallbacks: TwilioCallbackAccount[];
+} {
   const adapters = new Map<string, Adapter>();
+  const signin = new Map<string, SigninService>();
   const proofing = new Map<string, IdentityProofingService>();
   const simulated = new Map<string, SimulatedPushProvider>();
   const simulatedVerifiedId = new Map<string, SimulatedRequestService>();
@@ -151,6 +159,12 @@ export function buildProviders(
           ),
         );
         break;
+      case "entra-signin":
+      case "okta-signin":
+      case "simulated-signin":
+        // An identity service, not a channel: a tenant method names it as `service` (caller sign-in verification).
+        signin.set(name, keep(deps.closers, createSigninService({ ...provider, name }, { clock: deps.clock, log: deps.log })));
+        break;
       case "verified-id": {
         // In the built-in demo the Request Service and the wallet are simulated on the demo
         // server's own loopback address (demoConfig points the provider's URLs there).
@@ -170,7 +184,7 @@ export function buildProviders(
       }
     }
   }
-  return { adapters, proofing, dev: { outboxPath, simulated, verifiedId: simulatedVerifiedId }, twilioCallbacks };
+  return { adapters, signin, proofing, dev: { outboxPath, simulated, verifiedId: simulatedVerifiedId }, twilioCallbacks };
 }
 
 export async function buildDirectory(

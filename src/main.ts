@@ -17,6 +17,8 @@ import { systemClock, type AnchorSink, type Clock } from "./domain/ports.js";
 import type { TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
 import type { IdentityProofingService } from "./domain/face-check.js";
 import { buildDirectory, buildNotifications, buildProviders, buildTicketing, type Adapter, type Closeable, type DevTools, type TicketingSystems } from "./main-adapters.js";
+import { signinServices } from "./main-signin.js";
+import type { SigninService } from "./adapters/signin/signin-client.js";
 import { CHAT_NOTIFY_JOB, createNotificationsObserver, notifyJob, WEBHOOK_NOTIFY_JOB, type NotificationDestinations } from "./services/notifications.js";
 import { createAuditAnchors, type AuditAnchors } from "./services/audit-anchors.js";
 import { createAuditWriter, type AuditWriter } from "./services/audit-service.js";
@@ -119,10 +121,10 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const entraDirectories: EntraDirectory[] = [];
   try {
     await migrate(database.db);
-    const { adapters, proofing, dev, twilioCallbacks } = buildProviders(config, { clock, log, print, closers, entraDirectories, demo: loaded.demo });
+    const { adapters, signin, proofing, dev, twilioCallbacks } = buildProviders(config, { clock, log, print, closers, entraDirectories, demo: loaded.demo });
     const ticketing = buildTicketing(config, { clock, log, closers });
     const tenants = createTenantRegistry(
-      await Promise.all(config.tenants.map((t) => buildTenant(config, t, adapters, proofing, ticketing, { clock, log, closers, entraDirectories }))),
+      await Promise.all(config.tenants.map((t) => buildTenant(config, t, adapters, proofing, ticketing, { clock, log, closers, entraDirectories, signin }))),
     );
     const links = createVerificationLinks({ publicUrl: config.server.publicUrl, keys, clock });
     const notifications = buildNotifications(config, { keys, log, closers });
@@ -307,7 +309,7 @@ async function buildTenant(
   adapters: ReadonlyMap<string, Adapter>,
   proofing: ReadonlyMap<string, IdentityProofingService>,
   ticketing: TicketingSystems,
-  deps: { clock: Clock; log: Logger; closers: Closeable[]; entraDirectories: EntraDirectory[] },
+  deps: { clock: Clock; log: Logger; closers: Closeable[]; entraDirectories: EntraDirectory[]; signin: ReadonlyMap<string, SigninService> },
 ): Promise<TenantRuntime> {
   const directory = await buildDirectory(tenant, deps);
   const methods = new Map<string, MethodBinding>();
@@ -316,7 +318,9 @@ async function buildTenant(
     const adapter = adapters.get(providerName);
     if (adapter === undefined) throw new VerityError("CONFIG_INVALID", { message: `provider ${providerName} is not defined` });
     if (spec.kind === "code" && "send" in adapter) methods.set(methodId, { spec, channel: adapter });
-    else if (isCallerPageSpec(spec) && "send" in adapter) methods.set(methodId, { spec, channel: adapter, services: callerPageServices(methodId, spec.kind, service, proofing) });
+    else if (isCallerPageSpec(spec) && "send" in adapter) {
+      methods.set(methodId, { spec, channel: adapter, services: { ...signinServices(tenant, spec, service, deps.signin), ...callerPageServices(methodId, spec.kind, service, proofing) } });
+    }
     else if ((spec.kind === "push" || spec.kind === "passcode") && "startPush" in adapter) {
       methods.set(methodId, { spec, provider: adapter, ...(userId === undefined ? {} : { userIdRule: userId }) });
     }

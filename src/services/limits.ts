@@ -16,6 +16,8 @@ export const FAILURE_ACTIONS = [
   "push.fraud_reported",
   "link.wrong_number",
   "link.not_me",
+  "signin.rejected",
+  "signin.wrong_user",
   "faceid.rejected",
   "faceid.failed",
   "faceid.other_subject",

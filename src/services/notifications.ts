@@ -125,7 +125,9 @@ export function createNotificationsObserver(deps: {
         if (data === null) continue;
         const types: NotificationEventType[] = [];
         if ((await firstVerificationEvent(trx, v.id, ENDING_ACTIONS))?.id === event.id) types.push("verification.completed");
-        if (event.action === "push.fraud_reported" || event.action === "link.not_me" || event.action === "faceid.other_subject") types.push("verification.fraud_reported");
+        if (event.action === "push.fraud_reported" || event.action === "link.not_me" || event.action === "signin.wrong_user" || event.action === "faceid.other_subject") {
+          types.push("verification.fraud_reported");
+        }
         if (types.length === 0) continue;
         const disabled = await disabledDestinations(trx, destinations.map((d) => d.key));
         for (const d of destinations) {

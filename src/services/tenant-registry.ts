@@ -6,6 +6,7 @@ import type { RiskPolicy } from "../domain/policy.js";
 import type { Directory, MessageChannel, PushProvider, TicketingSystem } from "../domain/ports.js";
 import type { IdentityProofingService } from "../domain/face-check.js";
 import type { UserIdRule } from "../domain/methods.js";
+import type { TenantSigninBinding } from "../domain/signin.js";
 
 export type CodeMethod = Extract<MethodSpec, { kind: "code" }>;
 export type LinkMethod = Extract<MethodSpec, { kind: "link" }>;
@@ -19,6 +20,8 @@ export type CallerPageMethod = Extract<MethodSpec, { kind: CallerPageKind }>;
 export interface CallerPageServices {
   /** Face Check methods (sms-faceid, email-faceid): the Entra Verified ID Request Service. */
   readonly verifiedId?: IdentityProofingService;
+  /** sms-signin / email-signin: the caller's identity provider and this tenant's settings for it. */
+  readonly signin?: TenantSigninBinding;
 }
 export type ProviderMethod = Extract<MethodSpec, { kind: "push" | "passcode" }>;
 

@@ -5,6 +5,7 @@ import { assertCanRead, assertTenantAccess, type Actor } from "./actor.js";
 import { abandonWaiting } from "./start-resume.js";
 import { findTicketVerification } from "./ticket-binding.js";
 import { answerCallerLink, openCallerLink, type CallerAnswer, type CallerLinkPage, type CallerOutcome } from "./caller-link.js";
+import { beginCallerSignin, finishCallerSignin, type CallerSigninOutcome } from "./caller-signin.js";
 import { checkVerification } from "./check-verification.js";
 import { confirmVerification, recordDeliveryStatus, type DeliveryStatus } from "./confirm-and-status.js";
 import { loadVerification, type EngineDeps } from "./engine-deps.js";
@@ -69,6 +70,10 @@ export interface VerificationEngine {
   startFaceCheck(ref: string, nonce: unknown): Promise<FaceCheckStart>;
   /** A Verified ID callback that `service` authenticated. See faceCheckCallback. */
   faceCheckCallback(service: IdentityProofingService, callback: PresentationCallback): Promise<CallbackResult>;
+  /** A sign-in link's button: the provider's URL and the sealed flow for a cookie. See beginCallerSignin. */
+  beginSignin(ref: string, nonce: unknown): Promise<{ url: string; cookie: string; maxAgeSeconds: number; organisation: string }>;
+  /** The provider's answer at the one redirect URI. See finishCallerSignin. */
+  finishSignin(cookie: string | undefined, query: string): Promise<CallerSigninOutcome>;
   readonly pushes: PushPoller;
 }
 
@@ -144,6 +149,8 @@ export function createVerificationEngine(deps: EngineDeps, options: { pushPollMs
     answerLink: (ref, nonce, answer) => answerCallerLink(deps, ref, nonce, answer),
     startFaceCheck: (ref, nonce) => startFaceCheck(deps, ref, nonce),
     faceCheckCallback: (service, callback) => faceCheckCallback(deps, service, callback),
+    beginSignin: (ref, nonce) => beginCallerSignin(deps, ref, nonce),
+    finishSignin: (cookie, query) => finishCallerSignin(deps, cookie, query),
     async findForTicket(actor, query) {
       const tenant = deps.tenants.get(query.tenantId);
       if (tenant === undefined) throw new VerityError("TENANT_NOT_FOUND");
