@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createdSchema, readPresentationCallback, requestErrorSchema } from "../../src/adapters/verified-id/verified-id-schemas.js";
+import { createdSchema, readPresentationCallback, requestErrorSchema } from "../../../src/adapters/verified-id/verified-id-schemas.js";
 
 /**
  * The JSON examples of Microsoft's own pages (MicrosoftDocs/entra-docs
