@@ -12,7 +12,7 @@ import type { LoadedConfig } from "./config/load.js";
 import { effectiveSettings, type Config, type TenantConfig } from "./config/schema.js";
 import { VerityError } from "./domain/errors.js";
 import { deriveKeyRing } from "./domain/keys.js";
-import { parseMethod } from "./domain/methods.js";
+import { isCallerPageSpec, parseMethod } from "./domain/methods.js";
 import { systemClock, type AnchorSink, type Clock } from "./domain/ports.js";
 import type { TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
 import { buildDirectory, buildNotifications, buildProviders, buildTicketing, type Adapter, type Closeable, type DevTools, type TicketingSystems } from "./main-adapters.js";
@@ -282,7 +282,8 @@ async function buildTenant(
     const spec = parseMethod(methodId);
     const adapter = adapters.get(providerName);
     if (adapter === undefined) throw new VerityError("CONFIG_INVALID", { message: `provider ${providerName} is not defined` });
-    if ((spec.kind === "code" || spec.kind === "link") && "send" in adapter) methods.set(methodId, { spec, channel: adapter });
+    if (spec.kind === "code" && "send" in adapter) methods.set(methodId, { spec, channel: adapter });
+    else if (isCallerPageSpec(spec) && "send" in adapter) methods.set(methodId, { spec, channel: adapter, services: {} });
     else if ((spec.kind === "push" || spec.kind === "passcode") && "startPush" in adapter) {
       methods.set(methodId, { spec, provider: adapter, ...(userId === undefined ? {} : { userIdRule: userId }) });
     }

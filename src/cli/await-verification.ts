@@ -1,4 +1,5 @@
 import { isVerityError } from "../domain/errors.js";
+import { CALLER_PAGE_WORDS, isCallerPageKind } from "../domain/methods.js";
 import type { VerificationView } from "../services/views.js";
 import type { VerityClient } from "./client.js";
 import { EXIT, line, type CliIo } from "./io.js";
@@ -49,9 +50,17 @@ export function describeStart(io: CliIo, v: VerificationView, user: string, resu
     return;
   }
   risks();
-  if (v.methodKind === "link") {
-    if (v.state === "sent") line(io.stdout, `Confirmation link sent by ${v.method === "email-link" ? "email" : "SMS"} to ${v.destination ?? "?"} for ${v.subject.displayName}.${demo}`);
-    if (v.state === "delivery_unknown") line(io.stdout, `The provider did not confirm the send to ${v.destination ?? "?"}; start again if the caller has no link.`);
+  if (isCallerPageKind(v.methodKind)) {
+    const words = CALLER_PAGE_WORDS[v.methodKind];
+    if (v.state === "sent") {
+      line(
+        io.stdout,
+        v.methodKind === "link"
+          ? `Confirmation link sent by ${v.method === "email-link" ? "email" : "SMS"} to ${v.destination ?? "?"} for ${v.subject.displayName}.${demo}`
+          : `${words.waiting(v.subject.displayName, v.destination ?? "?")}${demo}`,
+      );
+    }
+    if (v.state === "delivery_unknown") line(io.stdout, `The provider did not confirm the send to ${v.destination ?? "?"}; start again if the caller has no ${words.noun}.`);
     if (v.challenge !== null) line(io.stdout, `Read this number to the caller: ${v.challenge} (they pick it on the page the link opens).`);
     if (v.state === "pending" && v.stateReason !== null) line(io.stdout, `Waiting: ${v.stateReason}`);
     return;
@@ -173,6 +182,7 @@ export function reportFinal(io: CliIo, result: WaitResult, user: string): number
     case "verified": {
       if (v.methodKind === "push") line(io.stdout, `SUCCESS! Push Accepted by ${user}`);
       else if (v.methodKind === "link") line(io.stdout, `VERIFIED: ${who} confirmed on the link sent to ${v.destination ?? "their registered factor"} and picked the number.`);
+      else if (isCallerPageKind(v.methodKind)) line(io.stdout, `VERIFIED: ${CALLER_PAGE_WORDS[v.methodKind].proved(who, v.destination ?? "their registered factor")}`);
       else if (v.methodKind === "passcode") line(io.stdout, `VERIFIED: ${who} read the current code from their ${appOf(v.method)}.`);
       else line(io.stdout, `VERIFIED: ${who} proved possession of ${v.destination ?? `their ${v.method} factor`}.`);
       if (v.secondMethod !== null && v.secondMethod.satisfiedBy !== null) {
@@ -191,11 +201,13 @@ export function reportFinal(io: CliIo, result: WaitResult, user: string): number
     }
     case "rejected":
       if (v.methodKind === "push") line(io.stdout, v.stateReason === "fraud" ? `Push Denied by ${user}: reported as FRAUD` : `Push Denied by ${user}`);
-      else if (v.methodKind === "link") line(io.stdout, v.stateReason === "fraud" ? `REJECTED: ${who} said "this is not me": reported as FRAUD` : `REJECTED: ${(v.stateReason ?? "rejected").replace(/_/g, " ")}.`);
+      else if (isCallerPageKind(v.methodKind)) {
+        line(io.stdout, v.stateReason === "fraud" ? `REJECTED: ${CALLER_PAGE_WORDS[v.methodKind].fraud(who)}: reported as FRAUD` : `REJECTED: ${(v.stateReason ?? "rejected").replace(/_/g, " ")}.`);
+      }
       else line(io.stdout, `REJECTED: ${v.stateReason === "too_many_attempts" ? "too many incorrect codes" : (v.stateReason ?? "rejected")}.`);
       return EXIT.rejected;
     case "expired":
-      line(io.stdout, v.methodKind === "push" ? `No response from ${user} (timed out)` : v.methodKind === "link" ? "EXPIRED: the link was not answered in time." : "EXPIRED: the code was not confirmed in time.");
+      line(io.stdout, v.methodKind === "push" ? `No response from ${user} (timed out)` : isCallerPageKind(v.methodKind) ? `EXPIRED: the ${CALLER_PAGE_WORDS[v.methodKind].noun} was not answered in time.` : "EXPIRED: the code was not confirmed in time.");
       return EXIT.expired;
     case "cancelled": {
       const timedOut = v.stateReason?.startsWith("timed out") === true;

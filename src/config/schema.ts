@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CODE_CHANNELS } from "../domain/methods.js";
-import { isMethodId, parseMethod } from "../domain/methods.js";
+import { isMethodId, parseMethod, usesChannel } from "../domain/methods.js";
 import { ASSURANCE_LEVELS } from "../domain/assurance.js";
 import { POLICY_ACTIONS } from "../domain/policy.js";
 import { sourceRanges } from "./fields.js";
@@ -206,9 +206,17 @@ const tenantSchema = z.strictObject({
   directory: directorySchema,
   methods: z
     .record(
-      z.string().refine(isMethodId, "use sms, email, sms-link, email-link, <provider>-push or <provider>-passcode"),
+      z.string().refine(isMethodId, "use sms, email, sms-link, email-link, sms-signin, email-signin, sms-faceid, email-faceid, manager-approval, <provider>-push or <provider>-passcode"),
       z
-        .union([z.string().min(1), z.strictObject({ provider: z.string().min(1), userId: z.enum(USER_ID_RULES).optional() })])
+        .union([
+          z.string().min(1),
+          z.strictObject({
+            provider: z.string().min(1),
+            userId: z.enum(USER_ID_RULES).optional(),
+            /** A sign-in or Verified ID method's identity service (a provider name); `provider` is the channel carrying the link. */
+            service: z.string().min(1).optional(),
+          }),
+        ])
         .transform((v) => (typeof v === "string" ? { provider: v } : v)),
     )
     .refine((m) => Object.keys(m).length > 0, "enable at least one method"),
@@ -358,7 +366,7 @@ export function referenceProblems(raw: unknown): { path: string; message: string
       const method = parseMethod(methodId);
       const kind = provider.data.kind;
       const ok =
-        method.kind === "code" || method.kind === "link"
+        usesChannel(method)
           ? CHANNELS_OF_KIND[kind].includes(method.channel) && (provider.data.kind !== "console" || provider.data.channels.includes(method.channel))
           : method.provider === kind && PUSH_OF_KIND[kind].includes(method.kind);
       if (!ok) problems.push({ path, message: `provider '${providerName}' (${kind}) cannot serve ${methodId}` });

@@ -1,4 +1,5 @@
 import { parseMethod } from "./methods.js";
+import type { VerificationEvidence } from "./verification.js";
 
 /**
  * How strongly a method shows the caller is the account's owner, weakest first (issue 12):
@@ -30,21 +31,41 @@ export const assuranceLabel = (level: AssuranceLevel): string => `level ${assura
 
 /**
  * The level a verification by `method` reaches. A push reaches `app-matched` only when the caller
- * had to pick or type the number the technician read out (`challenge`).
+ * had to pick or type the number the technician read out (`challenge`); a sign-in reaches what its
+ * recorded evidence showed, and Face Check reaches `proofing` only with a recorded score.
  */
-export function assuranceOf(method: string, challenge: string | null): AssuranceLevel {
+export function assuranceOf(method: string, challenge: string | null, evidence: VerificationEvidence | null = null): AssuranceLevel {
   const spec = parseMethod(method);
   switch (spec.kind) {
     case "code":
     case "link":
+    case "approval":
       // A code read back, or a link answered on the phone with the number the technician read out:
-      // both rest on possession of the registered phone number or email address.
+      // both rest on possession of the registered phone number or email address. A manager's
+      // approval rests on the manager's mailbox; it counts as an independent second method.
       return "possession";
+    case "signin":
+      // What the sign-in's evidence showed (acrs/amr, acr); never more than phishing-resistant.
+      return evidence?.assurance !== undefined && assuranceRank(evidence.assurance) <= assuranceRank("phishing-resistant") ? evidence.assurance : "possession";
+    case "faceid":
+      // Only a verified presentation with a Face Check score at the threshold ends as verified.
+      return evidence?.faceCheck === undefined ? "possession" : "proofing";
     case "push":
       return challenge === null ? "app" : "app-matched";
     case "passcode":
       return "app-matched";
   }
+}
+
+/**
+ * The most a method can reach, for choosing one before it starts: a sign-in can reach
+ * phishing-resistant and Face Check proofing; a push is counted without number matching.
+ */
+export function assuranceCeiling(method: string): AssuranceLevel {
+  const kind = parseMethod(method).kind;
+  if (kind === "signin") return "phishing-resistant";
+  if (kind === "faceid") return "proofing";
+  return assuranceOf(method, null);
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { MethodKind } from "./methods.js";
 import type { VerificationState } from "./verification.js";
 
 /**
@@ -17,7 +18,7 @@ export const TEST_EVENT_TYPE = "verity.test";
 export const NOTIFICATION_OUTCOMES = ["verified", "denied", "rejected", "fraud", "expired", "cancelled", "failed"] as const;
 export type NotificationOutcome = (typeof NOTIFICATION_OUTCOMES)[number];
 
-export function outcomeOf(v: { state: VerificationState; stateReason: string | null; methodKind: "code" | "push" | "passcode" | "link" }): NotificationOutcome | null {
+export function outcomeOf(v: { state: VerificationState; stateReason: string | null; methodKind: MethodKind }): NotificationOutcome | null {
   switch (v.state) {
     case "verified":
     case "expired":

@@ -1,4 +1,4 @@
-import type { AssuranceRequirement } from "./assurance.js";
+import type { AssuranceLevel, AssuranceRequirement } from "./assurance.js";
 import { VerityError } from "./errors.js";
 
 export const VERIFICATION_STATES = [
@@ -140,6 +140,12 @@ export interface Verification {
   /** The push's title and text when the technician chose them (otherwise the tenant's wording). */
   readonly prompt: { readonly title: string | null; readonly message: string | null } | null;
   readonly risk: RiskSnapshot;
+  /**
+   * What a caller-page method proved, recorded when it ended (issue 12): the assurance a sign-in
+   * reached and its acr/amr evidence, a Face Check score, who approved. Never a token, a photo or a
+   * credential. Null for every other method and while nothing is proved.
+   */
+  readonly evidence: VerificationEvidence | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly expiresAt: string;
@@ -152,4 +158,24 @@ export interface RiskSnapshot {
   readonly signals: readonly { readonly code: string; readonly detail: string; readonly action: string }[];
   /** The assurance policy asked of this caller when the verification started; absent before issue 12 (nothing asked). */
   readonly assurance?: AssuranceRequirement;
+}
+
+/** See Verification.evidence. Each method adds only its own part. */
+export interface VerificationEvidence {
+  /** The level the evidence supports (a sign-in's: phishing-resistant or lower). */
+  readonly assurance?: AssuranceLevel;
+  /** A sign-in at the caller's identity provider: the provider's name and what its ID token said. */
+  readonly signIn?: {
+    readonly provider: string;
+    readonly issuer: string;
+    readonly authTime: string;
+    readonly acr?: string;
+    readonly acrs?: readonly string[];
+    readonly amr?: readonly string[];
+    readonly phishingResistant: boolean;
+  };
+  /** Entra Verified ID with Face Check: only the match confidence score. */
+  readonly faceCheck?: { readonly score: number };
+  /** Manager approval: who approved, masked. */
+  readonly approver?: { readonly name: string; readonly emailMasked: string };
 }

@@ -85,7 +85,7 @@ export const verificationView = z
     tenant: z.strictObject({ id: z.string(), name: z.string() }),
     subject: z.strictObject({ id: z.string(), displayName: z.string() }),
     method: z.string(),
-    methodKind: z.enum(["code", "push", "passcode", "link"]),
+    methodKind: z.enum(["code", "push", "passcode", "link", "signin", "faceid", "approval"]),
     state: z.enum(VERIFICATION_STATES),
     stateReason: z.string().nullable(),
     final: z.boolean(),

@@ -37,7 +37,9 @@ export async function checkVerification(deps: EngineDeps, actor: Actor, id: stri
   assertCanAct(actor, loaded);
   const { tenant, binding } = bindingFor(deps, loaded);
   if (binding.spec.kind === "push") throw new VerityError("NOT_A_CODE_METHOD");
-  if (binding.spec.kind === "link") throw new VerityError("NOT_A_CODE_METHOD", { message: "The caller answers a confirmation link on their phone; there is no code to check." });
+  if (binding.spec.kind !== "code" && binding.spec.kind !== "passcode") {
+    throw new VerityError("NOT_A_CODE_METHOD", { message: "The caller answers on the page their link opens; there is no code to check." });
+  }
   const code =
     binding.spec.kind === "code" ? normaliseCodeInput(rawCode, loaded.codeLength ?? tenant.settings.codeLength) : normalisePasscode(rawCode);
   const v = await expireIfDue(deps, loaded);

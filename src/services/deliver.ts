@@ -35,7 +35,7 @@ export interface DeliveryInput {
  */
 export async function deliver(deps: EngineDeps & { pushes: PushTracker }, input: DeliveryInput): Promise<Verification> {
   const { binding, verification: v } = input;
-  if ((binding.spec.kind === "code" || binding.spec.kind === "link") && "channel" in binding) return deliverCode(deps, input, binding);
+  if ("channel" in binding) return deliverCode(deps, input, binding);
   if (binding.spec.kind === "push" && "provider" in binding) return deliverPush(deps, input, binding);
   const now = deps.clock.now().toISOString();
   const after = await changeVerification(
@@ -62,7 +62,7 @@ async function deliverCode(
     minutes: Math.round(tenant.settings.codeTtlSeconds / 60),
   };
   // A confirmation link carries its token in the link and no code.
-  const link = binding.spec.kind === "link" && deps.callerLinkBase !== undefined ? callerLinkUrl(deps.callerLinkBase, v.id, input.code ?? "") : null;
+  const link = binding.spec.kind !== "code" && deps.callerLinkBase !== undefined ? callerLinkUrl(deps.callerLinkBase, v.id, input.code ?? "") : null;
   const sms = binding.spec.channel === "sms";
   let event: "delivered" | "delivery_failed" | "delivery_ambiguous";
   let detail: string;

@@ -1,3 +1,4 @@
+import type { MethodKind } from "../domain/methods.js";
 import type { Kysely } from "kysely";
 import type { VerificationSettings } from "../config/schema.js";
 import { ERRORS, VerityError, type ErrorCode } from "../domain/errors.js";
@@ -23,7 +24,7 @@ export interface SendContext {
 interface LimitInput {
   readonly tenant: TenantRuntime;
   readonly subjectId: string;
-  readonly kind: "code" | "push" | "passcode" | "link";
+  readonly kind: MethodKind;
   readonly settings: VerificationSettings;
   readonly now: Date;
   /** Said after the retry advice (the demo names its reset here). */
@@ -74,8 +75,7 @@ export async function checkSubjectLimits(trx: Kysely<Database>, input: LimitInpu
   if (input.kind === "passcode") return null;
   const rule = input.kind === "push" ? settings.limits.pushes : settings.limits.sends;
   // A link is a message like a code: both spend the caller's sends budget.
-  const messageKinds = input.kind === "push" ? ["push"] : ["code", "link"];
-  const methods = [...tenant.methods.values()].filter((b) => messageKinds.includes(b.spec.kind)).map((b) => b.spec.id);
+  const methods = [...tenant.methods.values()].filter((b) => (input.kind === "push") === (b.spec.kind === "push") && b.spec.kind !== "passcode").map((b) => b.spec.id);
   const times = await subjectEventTimes(trx, { tenantId: tenant.id, subjectId, actions: SEND_ACTIONS, methods, since: since(rule, now) });
   const decision = decideLimit(rule, times, now);
   if (!decision.allowed) return limitError(input.kind === "push" ? "PUSH_LIMIT_REACHED" : "SEND_LIMIT_REACHED", decision, now, input.hint);

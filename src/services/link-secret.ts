@@ -1,6 +1,7 @@
 import { VerityError } from "../domain/errors.js";
 import { generateChallenge, generateLinkToken, hashLinkToken, LINK_LIFETIME_SECONDS, linkRef } from "../domain/caller-link.js";
 import { generateCode, hashCode } from "../domain/otp.js";
+import { isCallerPageKind } from "../domain/methods.js";
 import type { EngineDeps } from "./engine-deps.js";
 import type { MethodBinding, TenantRuntime } from "./tenant-registry.js";
 
@@ -24,13 +25,14 @@ export function freshSecret(deps: Pick<EngineDeps, "keys">, tenant: TenantRuntim
     const code = generateCode(tenant.settings.codeLength);
     return { secret: code, hash: hashCode(deps.keys.code, id, code), codeLength: code.length, challenge: null, ttlSeconds: tenant.settings.codeTtlSeconds };
   }
-  if (kind === "link") {
+  if (isCallerPageKind(kind)) {
     const token = generateLinkToken();
     return {
       secret: token,
       hash: hashLinkToken(deps.keys, id, token),
       codeLength: null,
-      challenge: generateChallenge(),
+      // Only a confirmation link asks the caller to pick the number the technician reads out.
+      challenge: kind === "link" ? generateChallenge() : null,
       ttlSeconds: Math.min(tenant.settings.codeTtlSeconds, LINK_LIFETIME_SECONDS),
     };
   }
@@ -39,7 +41,7 @@ export function freshSecret(deps: Pick<EngineDeps, "keys">, tenant: TenantRuntim
 
 /** A link method needs an address the caller's phone can open: server.publicUrl (or the demo's own). */
 export function assertLinkable(deps: Pick<EngineDeps, "callerLinkBase">, binding: MethodBinding): void {
-  if (binding.spec.kind === "link" && deps.callerLinkBase === undefined) {
+  if (isCallerPageKind(binding.spec.kind) && deps.callerLinkBase === undefined) {
     throw new VerityError("METHOD_NOT_ENABLED", {
       message: `${binding.spec.id} needs server.publicUrl: the link the caller opens must reach this Verity.`,
     });

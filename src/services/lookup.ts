@@ -1,4 +1,4 @@
-import { assuranceLabel, assuranceOf, type AssuranceLevel } from "../domain/assurance.js";
+import { assuranceCeiling, assuranceLabel, type AssuranceLevel } from "../domain/assurance.js";
 import { VerityError } from "../domain/errors.js";
 import { maskEmail, maskPhone } from "../domain/masking.js";
 import { decidePolicy } from "../domain/policy.js";
@@ -105,7 +105,7 @@ export async function lookupUser(
       requiredWords: assuranceLabel(required),
       orTwoMethods: tenant.assurance.orTwoMethods,
       // What a method is sure to reach: a push counts as number-matched only once the provider asked for a number.
-      byMethod: Object.fromEntries([...tenant.methods.keys()].map((id) => [id, assuranceOf(id, null)])),
+      byMethod: Object.fromEntries([...tenant.methods.keys()].map((id) => [id, assuranceCeiling(id)])),
     },
     fraudFlag: historySignals.find((s) => s.code === RECENT_FRAUD_REPORT)?.detail ?? null,
   };

@@ -7,7 +7,17 @@ import { achievedAssurance, findSecondMethod } from "./second-method.js";
 import { assuranceLabel, assuranceOf, stillNeeded } from "../domain/assurance.js";
 
 const e = escapeHtml;
-const METHOD_WORDS: Record<string, string> = { sms: "SMS code", email: "email code", "sms-link": "confirmation link by SMS", "email-link": "confirmation link by email" };
+const METHOD_WORDS: Record<string, string> = {
+  sms: "SMS code",
+  email: "email code",
+  "sms-link": "confirmation link by SMS",
+  "email-link": "confirmation link by email",
+  "sms-signin": "sign-in at the identity provider, link by SMS",
+  "email-signin": "sign-in at the identity provider, link by email",
+  "sms-faceid": "Verified ID with Face Check, link by SMS",
+  "email-faceid": "Verified ID with Face Check, link by email",
+  "manager-approval": "approval by the manager, by email",
+};
 
 function methodWords(v: Verification): string {
   const words = METHOD_WORDS[v.method] ?? (v.method.endsWith("-push") ? `${v.method.slice(0, -5)} push` : `${v.method.slice(0, -9)} passcode`);
@@ -74,7 +84,7 @@ export async function resultNote(v: Verification, event: ChainedAuditEvent, db: 
   const outcome = v.state === "failed" && event.action === "push.failed" ? "NOT VERIFIED (the push could not complete)" : (OUTCOMES[v.state] ?? v.state.toUpperCase());
   const why = event.reason ?? v.stateReason ?? event.action;
   let policy = "";
-  const level = assuranceOf(v.method, v.challenge);
+  const level = assuranceOf(v.method, v.challenge, v.evidence);
   const assuranceLine = v.state === "verified" ? `<li>Assurance: ${e(assuranceLabel(level))}</li>` : "";
   const required = v.risk.assurance;
   if (v.state === "verified" && required !== undefined) {

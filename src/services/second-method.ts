@@ -1,17 +1,17 @@
 import type { Kysely } from "kysely";
 import { assuranceOf, assuranceRank, ASSURANCE_LEVELS, type AssuranceLevel } from "../domain/assurance.js";
-import type { Verification } from "../domain/verification.js";
+import type { Verification, VerificationEvidence } from "../domain/verification.js";
 import type { Database } from "../store/schema.js";
 
 /** How long a second method's success counts towards a first one, either way round. */
 const SECOND_METHOD_WINDOW_MS = 60 * 60 * 1000;
 
 /** The caller's verified verifications completed within an hour of `v`, either way (v's own row included), newest first. */
-async function verifiedNearby(db: Kysely<Database>, v: Verification): Promise<{ id: string; method: string; challenge: string | null }[]> {
+async function verifiedNearby(db: Kysely<Database>, v: Verification): Promise<{ id: string; method: string; challenge: string | null; evidence: string | null }[]> {
   const anchor = Date.parse(v.completedAt ?? v.updatedAt);
   return db
     .selectFrom("verifications")
-    .select(["id", "method", "challenge"])
+    .select(["id", "method", "challenge", "evidence"])
     .where("tenant_id", "=", v.tenantId)
     .where("subject_id", "=", v.subjectId)
     .where("state", "=", "verified")
@@ -46,10 +46,10 @@ export function policySatisfied(v: Verification, second: { id: string } | null):
  * requirement is weighed against.
  */
 export async function achievedAssurance(db: Kysely<Database>, v: Verification): Promise<{ best: AssuranceLevel; methods: number }> {
-  const own = assuranceOf(v.method, v.challenge);
+  const own = assuranceOf(v.method, v.challenge, v.evidence);
   if (v.state !== "verified") return { best: own, methods: 0 };
   const rows = await verifiedNearby(db, v);
-  const levels = [own, ...rows.map((r) => assuranceOf(r.method, r.challenge))];
+  const levels = [own, ...rows.map((r) => assuranceOf(r.method, r.challenge, r.evidence === null ? null : (JSON.parse(r.evidence) as VerificationEvidence)))];
   const best = ASSURANCE_LEVELS[Math.max(...levels.map(assuranceRank)) - 1] ?? own;
   return { best, methods: new Set([v.method, ...rows.map((r) => r.method)]).size };
 }

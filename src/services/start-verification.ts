@@ -180,6 +180,7 @@ export async function startVerification(
     subjectId: user.id,
     subjectName: user.displayName,
     method: binding.spec.id,
+    evidence: null,
     state: "pending",
     stateReason: waiting === null ? null : WAITING_FOR_TICKETING,
     technician,

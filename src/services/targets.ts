@@ -1,3 +1,4 @@
+import { usesChannel } from "../domain/methods.js";
 import { VerityError } from "../domain/errors.js";
 import { hashDestination, type KeyRing } from "../domain/keys.js";
 import { maskEmail, maskPhone } from "../domain/masking.js";
@@ -29,7 +30,7 @@ const SMS_PHONE_ORDER = ["mobile", "alternateMobile"] as const;
  */
 export function chooseTarget(binding: MethodBinding, user: DirectoryUser, keys: KeyRing): Target {
   const spec = binding.spec;
-  if ((spec.kind === "code" || spec.kind === "link") && spec.channel === "sms") {
+  if (usesChannel(spec) && spec.channel === "sms") {
     for (const type of SMS_PHONE_ORDER) {
       const phone = user.phones.find((p) => p.type === type);
       if (phone !== undefined) {
@@ -50,7 +51,7 @@ export function chooseTarget(binding: MethodBinding, user: DirectoryUser, keys: 
         : `${user.displayName} has no mobile or alternate mobile phone registered; register one or use another method.`,
     });
   }
-  if (spec.kind === "code" || spec.kind === "link") {
+  if (usesChannel(spec)) {
     const email = user.emails.find((e) => !isOwnMailbox(user, e));
     if (email === undefined) {
       const own = user.emails.length > 0;

@@ -1,6 +1,6 @@
 import type { VerificationSettings } from "../config/schema.js";
 import { VerityError } from "../domain/errors.js";
-import type { MethodSpec } from "../domain/methods.js";
+import type { CallerPageKind, MethodSpec } from "../domain/methods.js";
 import type { AssuranceLevel } from "../domain/assurance.js";
 import type { RiskPolicy } from "../domain/policy.js";
 import type { Directory, MessageChannel, PushProvider, TicketingSystem } from "../domain/ports.js";
@@ -8,11 +8,21 @@ import type { UserIdRule } from "../domain/methods.js";
 
 export type CodeMethod = Extract<MethodSpec, { kind: "code" }>;
 export type LinkMethod = Extract<MethodSpec, { kind: "link" }>;
+/** A method whose message carries a link to a caller page: link, signin, faceid, approval. */
+export type CallerPageMethod = Extract<MethodSpec, { kind: CallerPageKind }>;
+
+/**
+ * The identity services a caller-page method needs besides its channel (the sign-in provider,
+ * the Verified ID service), named by the method's `service` in configuration.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- each caller-page method adds its own optional service here
+export interface CallerPageServices {}
 export type ProviderMethod = Extract<MethodSpec, { kind: "push" | "passcode" }>;
 
 /** A method enabled for a tenant, bound to the adapter that carries it out. */
 export type MethodBinding =
-  | { readonly spec: CodeMethod | LinkMethod; readonly channel: MessageChannel }
+  | { readonly spec: CodeMethod; readonly channel: MessageChannel }
+  | { readonly spec: CallerPageMethod; readonly channel: MessageChannel; readonly services: CallerPageServices }
   | { readonly spec: ProviderMethod; readonly provider: PushProvider; readonly userIdRule?: UserIdRule };
 
 export interface TenantMessages {

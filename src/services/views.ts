@@ -1,3 +1,4 @@
+import type { MethodKind } from "../domain/methods.js";
 import type { Kysely } from "kysely";
 import { ENDING_ACTIONS } from "../domain/audit-actions.js";
 import { parseMethod } from "../domain/methods.js";
@@ -15,7 +16,7 @@ export interface VerificationView {
   readonly tenant: { readonly id: string; readonly name: string };
   readonly subject: { readonly id: string; readonly displayName: string };
   readonly method: string;
-  readonly methodKind: "code" | "push" | "passcode" | "link";
+  readonly methodKind: MethodKind;
   readonly state: VerificationState;
   readonly stateReason: string | null;
   readonly final: boolean;
@@ -70,7 +71,7 @@ export async function presentVerification(
   const developmentOnly =
     binding === undefined ? false : "channel" in binding ? binding.channel.developmentOnly : binding.provider.developmentOnly;
   const second = v.risk.decision === "second_method" ? await findSecondMethod(deps.db, v) : null;
-  const level = assuranceOf(v.method, v.challenge);
+  const level = assuranceOf(v.method, v.challenge, v.evidence);
   const required = v.risk.assurance ?? null;
   const achieved = required !== null && v.state === "verified" ? await achievedAssurance(deps.db, v) : null;
   const assuranceMet = required === null || achieved === null ? null : meetsAssurance(required, achieved);

@@ -274,6 +274,16 @@ const notificationDestinations: Migration = {
   },
 };
 
+/**
+ * What a caller-page method proved (issue 12): a sign-in's assurance and acr/amr, a Face Check
+ * score, who approved. JSON, null for every other method. Never a token, a photo or a credential.
+ */
+const verificationEvidence: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable("verifications").addColumn("evidence", "text").execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
     Promise.resolve({
@@ -287,5 +297,6 @@ export const migrationProvider: MigrationProvider = {
       "0008_history_indexes": historyIndexes,
       "0009_ticket_confirmed": ticketConfirmed,
       "0010_notification_disabled": notificationDestinations,
+      "0011_verification_evidence": verificationEvidence,
     }),
 };

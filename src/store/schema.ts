@@ -47,6 +47,8 @@ export interface VerificationRow {
   /** The idempotency key of an integration's start (e.g. a HaloPSA delivery); null otherwise. */
   origin: string | null;
   risk: string;
+  /** JSON VerificationEvidence; null unless a caller-page method recorded some (migration 0011). */
+  evidence: string | null;
   created_at: string;
   updated_at: string;
   expires_at: string;

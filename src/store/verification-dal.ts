@@ -1,5 +1,5 @@
 import type { Kysely, Updateable } from "kysely";
-import type { RiskSnapshot, Verification, VerificationState } from "../domain/verification.js";
+import type { RiskSnapshot, Verification, VerificationEvidence, VerificationState } from "../domain/verification.js";
 import type { Database, VerificationRow } from "./schema.js";
 
 type Db = Kysely<Database>;
@@ -30,6 +30,7 @@ export function toVerification(row: VerificationRow): Verification {
     challenge: row.challenge,
     prompt: row.prompt === null ? null : (JSON.parse(row.prompt) as Verification["prompt"]),
     risk: JSON.parse(row.risk) as RiskSnapshot,
+    evidence: row.evidence === null || row.evidence === undefined ? null : (JSON.parse(row.evidence) as VerificationEvidence),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     expiresAt: row.expires_at,
@@ -67,6 +68,7 @@ export async function insertVerification(db: Db, v: Verification, origin: string
       challenge: v.challenge,
       prompt: v.prompt === null ? null : JSON.stringify(v.prompt),
       risk: JSON.stringify(v.risk),
+      evidence: v.evidence === null ? null : JSON.stringify(v.evidence),
       created_at: v.createdAt,
       updated_at: v.updatedAt,
       expires_at: v.expiresAt,

@@ -31,7 +31,7 @@ function render(page) {
   $("risk").hidden = v.risk.signals.length === 0;
   $("risk").textContent = v.risk.signals.map((s) => `${s.detail} (policy: ${s.action.replace("_", " ")})`).join(" ");
   const open = !v.final;
-  const code = v.methodKind !== "push" && v.methodKind !== "link";
+  const code = v.methodKind === "code" || v.methodKind === "passcode";
   $("code-form").hidden = !(open && code && page.codeHandling === "readback");
   $("confirm").hidden = !(open && code && page.codeHandling === "reveal");
   $("actions").hidden = !open;

@@ -23,6 +23,7 @@ export function historyRow(at: string, overrides: Partial<Verification> = {}): V
     subjectId: "u-1",
     subjectName: "Jane Doe",
     method: "sms",
+    evidence: null,
     state: "verified",
     stateReason: null,
     technician: "Terry Tech",

@@ -37,6 +37,7 @@ const sample = (overrides: Partial<Verification> = {}): Verification => ({
   subjectId: "u-1",
   subjectName: "Jane Doe",
   method: "sms",
+  evidence: null,
   state: "sent",
   stateReason: null,
   technician: "Terry",

@@ -1,4 +1,5 @@
 import { awaitCode, awaitPush, describeStart, reportFinal } from "../await-verification.js";
+import { isCallerPageKind } from "../../domain/methods.js";
 import { openClient, technicianName } from "../context.js";
 import { COMMON_HELP, COMMON_OPTIONS, EXIT, line, parse, usageError, VERIFY_EXIT_HELP, type CliIo } from "../io.js";
 import { parseTimeout } from "./verify.js";
@@ -50,7 +51,7 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     if (!current.final) describeStart(io, current, user, true);
     const result = current.final
       ? { view: current, interrupted: false }
-      : current.methodKind === "push" || current.methodKind === "link"
+      : current.methodKind === "push" || isCallerPageKind(current.methodKind)
         ? await awaitPush(client, io, current, deadline)
         : await awaitCode(client, io, current, deadline);
     if (values.json === true) line(io.stdout, JSON.stringify(result.view, null, 2));

@@ -1,4 +1,5 @@
 import { isVerityError } from "../../domain/errors.js";
+import { isCallerPageKind } from "../../domain/methods.js";
 import type { StartInput } from "../../services/start-verification.js";
 import type { VerificationView } from "../../services/views.js";
 import { awaitCode, awaitPush, describeStart, reportFinal } from "../await-verification.js";
@@ -99,7 +100,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
       timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutSeconds * 1000,
     );
     describeStart(io, started, values.user);
-    const result = started.methodKind === "push" || started.methodKind === "link" ? await awaitPush(client, io, started, deadline) : await awaitCode(client, io, started, deadline);
+    const result = started.methodKind === "push" || isCallerPageKind(started.methodKind) ? await awaitPush(client, io, started, deadline) : await awaitCode(client, io, started, deadline);
     if (values.json === true) line(io.stdout, JSON.stringify(result.view, null, 2));
     return reportFinal(io, result, values.user);
   } finally {

@@ -7,7 +7,8 @@ import { isVerityError, VerityError } from "../../domain/errors.js";
 import type { CallerAnswer } from "../../services/caller-link.js";
 import type { VerificationEngine } from "../../services/verification-engine.js";
 import { sendPage } from "../web/layout.js";
-import { ConfirmPage, DonePage, RefusedPage } from "../web/caller-link-page.js";
+import { DonePage, RefusedPage } from "../web/caller-link-page.js";
+import { CALLER_PAGES } from "../web/caller-pages.js";
 import { pageOrigin } from "../web/web-auth.js";
 
 const refParams = z.object({ ref: z.string().max(100) });
@@ -49,7 +50,8 @@ export function callerLinkRoutes(app: FastifyInstance, deps: { engine: Verificat
       const ref = refOf(request);
       try {
         const page = await deps.engine.openLink(ref);
-        return await sendPage(reply, <ConfirmPage page={page} action={`/c/${ref}`} />);
+        const Page = CALLER_PAGES[page.kind];
+        return await sendPage(reply, <Page page={page} linkRef={ref} />);
       } catch (error) {
         return refuse(reply, error);
       }
@@ -73,7 +75,7 @@ export function callerLinkRoutes(app: FastifyInstance, deps: { engine: Verificat
 }
 
 /** A cross-site form cannot answer: its Origin (or Sec-Fetch-Site) gives it away. */
-function assertSameOrigin(request: FastifyRequest, publicUrl: string | undefined): void {
+export function assertSameOrigin(request: FastifyRequest, publicUrl: string | undefined): void {
   const origin = request.headers.origin;
   const site = request.headers["sec-fetch-site"];
   const expected = pageOrigin(request, publicUrl);

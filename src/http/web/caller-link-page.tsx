@@ -5,7 +5,7 @@ import type { CallerLinkPage, CallerOutcome } from "../../services/caller-link.j
  * The caller's confirmation page: no sign-in, no script, one stylesheet from this origin, readable
  * on a phone. Every value is escaped by preact; the ticket is only a safe-shaped number.
  */
-function Frame(props: { title: string; children: ComponentChildren }) {
+export function Frame(props: { title: string; children: ComponentChildren }) {
   return (
     <html lang="en">
       <head>

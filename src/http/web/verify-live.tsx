@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { CALLER_PAGE_WORDS, isCallerPageKind } from "../../domain/methods.js";
 import { z } from "zod";
 import { ERRORS, isVerityError, VerityError, type ErrorCode } from "../../domain/errors.js";
 import { VERIFYING_ROLES } from "../../domain/roles.js";
@@ -26,7 +27,7 @@ function Waiting(props: { v: VerificationView; session: WebSession; flash: Flash
     <div>
       {v.state === "pending" ? (
         <p class="status" role="status">{v.stateReason ?? "Sending…"}</p>
-      ) : v.methodKind === "link" ? (
+      ) : isCallerPageKind(v.methodKind) ? (
         <LinkWaiting v={v} />
       ) : v.methodKind === "push" ? (
         <>
@@ -51,12 +52,12 @@ function Waiting(props: { v: VerificationView; session: WebSession; flash: Flash
       <p class="hint">
         Expires <span data-expires={v.expiresAt}>{utc(v.expiresAt)}</span>
       </p>
-      {v.checks.used > 0 && v.methodKind !== "push" && v.methodKind !== "link" ? (
+      {v.checks.used > 0 && (v.methodKind === "code" || v.methodKind === "passcode") ? (
         <Notice kind="error">{`That code is not right. ${v.checks.remaining} check${v.checks.remaining === 1 ? "" : "s"} left.`}</Notice>
       ) : null}
-      {v.sends > 1 && v.methodKind !== "passcode" ? <Notice kind="info">{`A new ${v.methodKind === "push" ? "push" : v.methodKind === "link" ? "link" : "code"} was sent; earlier ones no longer work.`}</Notice> : null}
+      {v.sends > 1 && v.methodKind !== "passcode" ? <Notice kind="info">{`A new ${v.methodKind === "push" ? "push" : isCallerPageKind(v.methodKind) ? CALLER_PAGE_WORDS[v.methodKind].noun : "code"} was sent; earlier ones no longer work.`}</Notice> : null}
       {said.error === undefined ? null : <Notice kind="error">{`${ERRORS[said.error].message} (${said.error})`}</Notice>}
-      {v.methodKind === "push" || v.methodKind === "link" || v.state === "pending" ? null : (
+      {v.methodKind === "push" || isCallerPageKind(v.methodKind) || v.state === "pending" ? null : (
         <form method="post" action={`/verify/${v.id}/check`} id="code-form" data-id={v.id}>
           <Csrf session={session} />
           <label for="code">Code the caller reads out</label>
@@ -76,11 +77,11 @@ function Waiting(props: { v: VerificationView; session: WebSession; flash: Flash
             </button>
           </form>
         ) : null}
-        {canResend && v.methodKind === "link" ? (
+        {canResend && isCallerPageKind(v.methodKind) ? (
           <form method="post" action={`/verify/${v.id}/resend`}>
             <Csrf session={session} />
             <button type="submit" class="secondary">
-              Send a new link
+              {`Send a new ${CALLER_PAGE_WORDS[v.methodKind].noun}`}
             </button>
           </form>
         ) : null}
@@ -106,12 +107,13 @@ function Waiting(props: { v: VerificationView; session: WebSession; flash: Flash
 /** A confirmation link is out: whom we wait for, and the number to read them. */
 function LinkWaiting(props: { v: VerificationView }) {
   const { v } = props;
+  const words = CALLER_PAGE_WORDS[isCallerPageKind(v.methodKind) ? v.methodKind : "link"];
   return (
     <>
       <p class="status" role="status">
         {v.state === "delivery_unknown"
           ? `The provider did not confirm the link reached ${v.destination ?? "the registered factor"}. If the caller has nothing, send a new link.`
-          : `Waiting for ${v.subject.displayName} to confirm on their phone (link sent to ${v.destination ?? "the registered factor"}).`}
+          : words.waiting(v.subject.displayName, v.destination ?? "the registered factor")}
       </p>
       {v.challenge === null ? null : (
         <p>
@@ -124,7 +126,7 @@ function LinkWaiting(props: { v: VerificationView }) {
 
 /** What a verified caller proved, in the technician's words. */
 function provedBy(v: VerificationView): string {
-  if (v.methodKind === "link") return `${v.subject.displayName} opened the link sent to ${v.destination ?? "their registered factor"} and picked the number you read out.`;
+  if (isCallerPageKind(v.methodKind)) return CALLER_PAGE_WORDS[v.methodKind].proved(v.subject.displayName, v.destination ?? "their registered factor");
   if (v.methodKind === "push") return `${v.subject.displayName} approved the push in ${methodLabel(v.method).replace(/^Push to /, "")}.`;
   if (v.methodKind === "passcode") return `${v.subject.displayName} read the current code from ${methodLabel(v.method).replace(/^Code from /, "")}.`;
   return `${v.subject.displayName} read back the code sent to ${v.destination ?? "their registered factor"}.`;

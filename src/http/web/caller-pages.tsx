@@ -1,0 +1,21 @@
+import type { JSX } from "preact";
+import type { CallerPageKind } from "../../domain/methods.js";
+import type { CallerLinkPage } from "../../services/caller-link.js";
+import { ConfirmPage, RefusedPage } from "./caller-link-page.js";
+
+/** What GET `/c/<ref>` shows for a live link of one kind; `linkRef` is the link's own path segment (`ref` is taken by preact). */
+export type CallerPageRenderer = (props: { readonly page: CallerLinkPage; readonly linkRef: string }) => JSX.Element;
+
+const notYet: CallerPageRenderer = () => <RefusedPage code="METHOD_NOT_ENABLED" message="This kind of link is not available on this Verity yet." />;
+
+/**
+ * One page per caller-page kind (issue 12): the confirmation link's number picker, the sign-in
+ * button, Face Check's "Open Microsoft Authenticator", the manager's approval. Each kind's module
+ * owns its page; this map is the only place the GET route looks.
+ */
+export const CALLER_PAGES: Readonly<Record<CallerPageKind, CallerPageRenderer>> = {
+  link: ({ page, linkRef }) => <ConfirmPage page={page} action={`/c/${linkRef}`} />,
+  signin: notYet,
+  faceid: notYet,
+  approval: notYet,
+};
