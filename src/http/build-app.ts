@@ -12,6 +12,7 @@ import { directoryRoutes } from "./routes/directory.js";
 import { healthRoutes } from "./routes/health.js";
 import { ticketingHookRoutes } from "./routes/hooks-ticketing.js";
 import { twilioHookRoutes } from "./routes/hooks-twilio.js";
+import { approvalRoutes } from "./routes/approval.js";
 import { callerLinkRoutes } from "./routes/caller-link.js";
 import { linkRoutes } from "./routes/link.js";
 import { tokenRoutes } from "./routes/tokens.js";
@@ -101,6 +102,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   tokenRoutes(app, { tokens: runtime.tokens, tenants: runtime.tenants });
   linkRoutes(app, { engine: runtime.engine, links: runtime.links, tenants: runtime.tenants, db: runtime.database.db });
   callerLinkRoutes(app, { engine: runtime.engine, publicUrl: config.server.publicUrl });
+  approvalRoutes(app, { engine: runtime.engine, publicUrl: config.server.publicUrl });
   if (runtime.ticketing.triggers.length > 0) {
     ticketingHookRoutes(app, {
       routes: runtime.ticketing.triggers,

@@ -4,6 +4,7 @@ import type { TicketContact } from "../domain/ports.js";
 import { assertCanRead, assertTenantAccess, type Actor } from "./actor.js";
 import { abandonWaiting } from "./start-resume.js";
 import { findTicketVerification } from "./ticket-binding.js";
+import { answerApproval, type ApprovalAnswer, type ApprovalOutcome } from "./approval.js";
 import { answerCallerLink, openCallerLink, type CallerAnswer, type CallerLinkPage, type CallerOutcome } from "./caller-link.js";
 import { checkVerification } from "./check-verification.js";
 import { confirmVerification, recordDeliveryStatus, type DeliveryStatus } from "./confirm-and-status.js";
@@ -63,6 +64,8 @@ export interface VerificationEngine {
   openLink(ref: string): Promise<CallerLinkPage>;
   /** The caller's one answer on that page. See answerCallerLink. */
   answerLink(ref: string, nonce: unknown, answer: CallerAnswer): Promise<CallerOutcome>;
+  /** The manager's one answer on a manager-approval page. See answerApproval. */
+  answerApproval(ref: string, nonce: unknown, answer: ApprovalAnswer): Promise<ApprovalOutcome>;
   readonly pushes: PushPoller;
 }
 
@@ -136,6 +139,7 @@ export function createVerificationEngine(deps: EngineDeps, options: { pushPollMs
     expireDue: () => expireDue(deps),
     openLink: (ref) => openCallerLink(deps, ref),
     answerLink: (ref, nonce, answer) => answerCallerLink(deps, ref, nonce, answer),
+    answerApproval: (ref, nonce, answer) => answerApproval(deps, ref, nonce, answer),
     async findForTicket(actor, query) {
       const tenant = deps.tenants.get(query.tenantId);
       if (tenant === undefined) throw new VerityError("TENANT_NOT_FOUND");

@@ -1,6 +1,7 @@
 import type { JSX } from "preact";
 import type { CallerPageKind } from "../../domain/methods.js";
 import type { CallerLinkPage } from "../../services/caller-link.js";
+import { ApprovalPage } from "./approval-page.js";
 import { ConfirmPage, RefusedPage } from "./caller-link-page.js";
 
 /** What GET `/c/<ref>` shows for a live link of one kind; `linkRef` is the link's own path segment (`ref` is taken by preact). */
@@ -17,5 +18,5 @@ export const CALLER_PAGES: Readonly<Record<CallerPageKind, CallerPageRenderer>> 
   link: ({ page, linkRef }) => <ConfirmPage page={page} action={`/c/${linkRef}`} />,
   signin: notYet,
   faceid: notYet,
-  approval: notYet,
+  approval: ({ page, linkRef }) => <ApprovalPage page={page} action={`/c/${linkRef}/approval`} />,
 };
