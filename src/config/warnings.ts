@@ -1,3 +1,4 @@
+import { MANAGER_APPROVAL } from "../domain/methods.js";
 import type { ConfigProblem } from "./load.js";
 import type { Config } from "./schema.js";
 import { Secret } from "./secret.js";
@@ -22,12 +23,12 @@ export function configWarnings(config: Config, referenced: ReadonlySet<string>, 
   return [...literalSecrets(config, referenced), ...laxVerification(config), ...(options.demo === true ? [] : linksWithoutAddress(config))];
 }
 
-/** A confirmation link must open on the caller's phone: without server.publicUrl a start is refused. */
+/** A confirmation link (or a manager's approval link) must open on a phone: without server.publicUrl a start is refused. */
 function linksWithoutAddress(config: Config): ConfigProblem[] {
   if (config.server.publicUrl !== undefined) return [];
   return config.tenants.flatMap((tenant, i) =>
     Object.keys(tenant.methods)
-      .filter((m) => m.endsWith("-link"))
+      .filter((m) => m.endsWith("-link") || m === MANAGER_APPROVAL)
       .map((m) => ({ path: `tenants[${i}].methods.${m}`, message: "needs server.publicUrl (the address in the link the caller opens); until it is set, starting this method is refused" })),
   );
 }
