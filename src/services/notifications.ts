@@ -26,7 +26,7 @@ import type { AuditObserver, AuditWriter } from "./audit-service.js";
 import type { JobKind, JobQueue } from "./job-queue.js";
 import type { TenantRegistry } from "./tenant-registry.js";
 
-/** Webhooks are retried for two days (Standard Webhooks: "over days"); chat messages for an hour. */
+/** Webhooks are retried for two days (Standard Webhooks: "over days"); chat messages and emails for an hour. */
 export const WEBHOOK_NOTIFY_JOB = "notify.webhook";
 export const CHAT_NOTIFY_JOB = "notify.chat";
 
