@@ -129,4 +129,15 @@ describe("manager approval", () => {
     const view = await engine().get(t.technician, approval.id);
     assert.deepEqual([view.state, view.assurance.level, view.assurance.satisfied], ["verified", "possession", true]);
   });
+
+  it("shows on the caller card whether manager approval can be used, and why not", async () => {
+    const method = async (user: string) => (await engine().lookup(t.technician, user)).methods.find((m) => m.method === "manager-approval");
+    assert.deepEqual(await method("jane@acme.test"), { method: "manager-approval", available: true, destination: "m•••@a•••.test", detail: "manager (Morgan Manager)" });
+    const alex = await method("alex@acme.test");
+    assert.equal(alex?.available, false);
+    assert.match(alex?.detail ?? "", /names no manager for Alex Kim/);
+    const tess = await method("tess@acme.test");
+    assert.equal(tess?.available, false);
+    assert.match(tess?.detail ?? "", /You are Tess Trainee's manager/);
+  });
 });
