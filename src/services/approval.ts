@@ -33,7 +33,7 @@ export function approvalMessage(vars: {
     text: [
       "Hello,",
       "",
-      `${technician} at the ${desk} is helping someone who says they are ${caller}${ticket === null ? "" : ` (ticket ${ticket})`}, and asks you, as their manager, to approve that the desk acts for them now (for example, resets their password or sign-in methods).`,
+      `${technician} at the ${desk} is helping someone who says they are ${caller}${ticket === null ? "" : ` (ticket ${ticket})`}, and asks you, as ${caller}'s manager, to approve that the desk acts for them now (for example, resets their password or sign-in methods).`,
       "",
       `Open ${vars.link} to see the request and answer. The link works once, for ${vars.minutes} minutes.`,
       "",

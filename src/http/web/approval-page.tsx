@@ -42,17 +42,17 @@ export function ApprovalPage(props: { page: CallerLinkPage; action: string }) {
       </form>
       <p class="hint">
         This link works once. Approve only if you know that {page.caller} asked the service desk for help now. If you do not know about it,
-        say so: someone may be pretending to be them, and the security team is told.
+        say so: someone may be pretending to be them, and the service desk is told.
       </p>
     </Frame>
   );
 }
 
 const DONE: Record<ApprovalOutcome, { title: string; text: string }> = {
-  approved: { title: "Thank you: approved", text: "The technician can go ahead. You can close this page." },
+  approved: { title: "Thank you: approved", text: "Your approval is recorded and the technician sees it now. You can close this page." },
   rejected: {
     title: "Thank you: not approved",
-    text: "Nothing was approved, and the service desk and security team have been told that you did not know about this request.",
+    text: "Nothing was approved. The service desk has been told that you did not approve or did not know about this request, and it is treated as a possible impostor.",
   },
 };
 
