@@ -19,6 +19,9 @@ import { buildDirectory, buildNotifications, buildProviders, buildTicketing, typ
 import { CHAT_NOTIFY_JOB, createNotificationsObserver, notifyJob, WEBHOOK_NOTIFY_JOB, type NotificationDestinations } from "./services/notifications.js";
 import { createAuditAnchors, type AuditAnchors } from "./services/audit-anchors.js";
 import { createAuditWriter, type AuditWriter } from "./services/audit-service.js";
+import { createMetrics, type Metrics } from "./services/metrics.js";
+import { createChangeAnnouncer, jobAnnouncer, listenToOtherInstances, newInstanceId } from "./services/instance-signals.js";
+import { VERSION } from "./version.js";
 import { createAuditVerifier, type AuditVerifier } from "./services/audit-verify.js";
 import { createChangeBus } from "./services/change-bus.js";
 import { createJobQueue, type JobKind, type JobQueue } from "./services/job-queue.js";
@@ -78,6 +81,8 @@ export interface Runtime {
   readonly twilioCallbacks: readonly TwilioCallbackAccount[];
   /** Where verification results and fraud reports are sent (tenants[].notifications and notifications). */
   readonly notifications: NotificationDestinations;
+  /** Prometheus metrics, when server.metrics is configured. */
+  readonly metrics: Metrics | undefined;
   /** Starts the expiry sweeper, the job workers, audit anchoring, and resumes polling of waiting pushes. */
   startBackground(): Promise<void>;
   close(): Promise<void>;
@@ -120,11 +125,18 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     const notifications = buildNotifications(config, { keys, log, closers, adapters, tenants });
     // Job kinds are registered after the engine exists; the queue reads them when it runs.
     const kinds: Record<string, JobKind> = {};
-    const queue = createJobQueue({ db: database.db, clock, log, kinds, lockMs: config.jobs.lockSeconds * 1000 });
+    // Several instances on one PostgreSQL tell each other of changes and queued jobs.
+    const instanceId = newInstanceId();
+    const shared = database.dialect === "postgres";
+    const queue = createJobQueue({ db: database.db, clock, log, kinds, lockMs: config.jobs.lockSeconds * 1000, ...(shared ? { announce: jobAnnouncer(instanceId) } : {}) });
+    const metrics = config.server.metrics === undefined ? undefined : await createMetrics({ db: database.db, version: VERSION });
+    if (metrics !== undefined) closers.push({ close: () => Promise.resolve(metrics.close()) });
     const audit = createAuditWriter({
       db: database.db,
       clock,
       observers: [
+        ...(metrics === undefined ? [] : [metrics.observer]),
+        ...(shared ? [createChangeAnnouncer(instanceId)] : []),
         createTicketNotesObserver({ tenants, queue, linkEnabled: config.server.publicUrl !== undefined }),
         createNotificationsObserver({ destinations: notifications, tenants, queue, publicUrl: config.server.publicUrl }),
       ],
@@ -142,6 +154,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
         log,
         ...(revealing ? { revealCode: createCodeRevealer({ audit, links, clock, log }) } : {}),
         ...callerLinkBaseOf(config, loaded.demo),
+        ...(metrics === undefined ? {} : { observePollLag: (seconds: number) => metrics.observePollLag(seconds) }),
         // Limits outlive a restart; the demo says how to start afresh.
         ...(loaded.demo ? { limitHint: "(Demo: `npm start -- --reset` starts it afresh, limits included.)" } : {}),
       },
@@ -180,6 +193,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       anchorFiles: anchorSinks.flatMap((sink) => (sink.kind === "file" ? [sink.path] : [])),
     });
     let sweeper: NodeJS.Timeout | undefined;
+    let stopListening: (() => Promise<void>) | undefined;
     return {
       loaded,
       config,
@@ -200,8 +214,10 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       dev,
       ticketing,
       twilioCallbacks,
+      metrics,
       notifications,
       async startBackground() {
+        stopListening = await listenToOtherInstances({ database, bus, queue, instanceId, log });
         const resumed = await engine.pushes.resume();
         if (resumed > 0) log.info({ resumed }, "resumed polling of waiting pushes");
         queue.start();
@@ -213,6 +229,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       },
       async close() {
         if (sweeper !== undefined) clearInterval(sweeper);
+        await stopListening?.();
         await engine.pushes.stop();
         await queue.stop();
         // After the last jobs, so the final anchor covers every event this process wrote.

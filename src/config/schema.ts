@@ -279,16 +279,30 @@ export const configSchema = z
         webhookRequestsPerMinute: z.number().int().min(1).max(100_000).default(600),
         /** Event streams one token (or one address) may hold open at once. */
         maxStreamsPerClient: z.number().int().min(1).max(1000).default(20),
+        /**
+         * Prometheus metrics at /metrics: with `token`, on this server behind that bearer token;
+         * with `port`, on a listener of their own (host default 127.0.0.1), e.g. a private
+         * address only the scraper reaches. Absent: no metrics.
+         */
+        metrics: z
+          .strictObject({
+            token: secret.refine((s) => s.reveal().length >= 24, "must be at least 24 characters of random data").optional(),
+            port: z.number().int().min(1).max(65_535).optional(),
+            host: z.string().min(1).default("127.0.0.1"),
+          })
+          .refine((m) => m.token !== undefined || m.port !== undefined, "give a token (metrics on this server, behind it) or a port (a listener of their own), or both")
+          .optional(),
       })
       .prefault({}),
     database: z.strictObject({ url: z.string().min(1).optional() }).prefault({}),
     log: z.strictObject({ level: z.enum(LOG_LEVELS).default("info") }).prefault({}),
     /**
      * Background jobs (ticket notes, HaloPSA presses). A job taken by an instance that then dies
-     * waits this long before another instance (or the restarted one) takes it again; a job still
-     * running after it is presumed dead, so keep it well above the slowest job.
+     * waits this long before another instance (or the restarted one) takes it again. A running
+     * job renews its claim every third of this, so a slow job is never taken over while its
+     * instance lives.
      */
-    jobs: z.strictObject({ lockSeconds: z.number().int().min(5).max(3600).default(120) }).prefault({}),
+    jobs: z.strictObject({ lockSeconds: z.number().int().min(5).max(3600).default(30) }).prefault({}),
     security: z
       .strictObject({
         hashKey: secret

@@ -1,7 +1,7 @@
-import { MANAGER_APPROVAL } from "../domain/methods.js";
 import type { ConfigProblem } from "./load.js";
 import type { Config } from "./schema.js";
 import { Secret } from "./secret.js";
+import { isCallerPageKind, parseMethod } from "../domain/methods.js";
 
 /** NIST SP 800-63B: a secret sent out of band is valid for at most 10 minutes. */
 export const NIST_CODE_TTL_SECONDS = 600;
@@ -20,7 +20,16 @@ const LITERAL_SECRET = "written literally in the file; use ${ENV_NAME} or ${file
  */
 export function configWarnings(config: Config, referenced: ReadonlySet<string>, options: { demo?: boolean } = {}): ConfigProblem[] {
   // The demo's links point at its own loopback address.
-  return [...literalSecrets(config, referenced), ...laxVerification(config), ...(options.demo === true ? [] : linksWithoutAddress(config))];
+  return [...literalSecrets(config, referenced), ...laxVerification(config), ...(options.demo === true ? [] : linksWithoutAddress(config)), ...openMetrics(config)];
+}
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/** A metrics listener on a reachable address with no token shows the service's activity to anyone who reaches it. */
+function openMetrics(config: Config): ConfigProblem[] {
+  const metrics = config.server.metrics;
+  if (metrics?.port === undefined || metrics.token !== undefined || LOOPBACK_HOSTS.has(metrics.host)) return [];
+  return [{ path: "server.metrics.host", message: `serves metrics on ${metrics.host} without a token: anyone who reaches that address reads them; add server.metrics.token or bind to a private address only the scraper reaches` }];
 }
 
 /** A confirmation link (or a manager's approval link) must open on a phone: without server.publicUrl a start is refused. */
@@ -28,7 +37,7 @@ function linksWithoutAddress(config: Config): ConfigProblem[] {
   if (config.server.publicUrl !== undefined) return [];
   return config.tenants.flatMap((tenant, i) =>
     Object.keys(tenant.methods)
-      .filter((m) => m.endsWith("-link") || m === MANAGER_APPROVAL)
+      .filter((m) => isCallerPageKind(parseMethod(m).kind))
       .map((m) => ({ path: `tenants[${i}].methods.${m}`, message: "needs server.publicUrl (the address in the link the caller opens); until it is set, starting this method is refused" })),
   );
 }

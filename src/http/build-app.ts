@@ -9,6 +9,7 @@ import { installRateLimit } from "./rate-limit.js";
 import { auditRoutes } from "./routes/audit.js";
 import { demoRoutes } from "./routes/demo.js";
 import { directoryRoutes } from "./routes/directory.js";
+import { metricsRoute } from "./routes/metrics.js";
 import { healthRoutes } from "./routes/health.js";
 import { ticketingHookRoutes } from "./routes/hooks-ticketing.js";
 import { twilioHookRoutes } from "./routes/hooks-twilio.js";
@@ -92,6 +93,17 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
       done(error as Error);
     }
   });
+
+  const metrics = runtime.metrics;
+  if (metrics !== undefined) {
+    // The route pattern, never the URL: ids and tokens in paths stay out of the labels.
+    app.addHook("onResponse", (request, reply, done) => {
+      metrics.observeHttp(request.routeOptions.url ?? "unmatched", request.method, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+    const token = config.server.metrics?.token;
+    if (token !== undefined) metricsRoute(app, { metrics, token: token.reveal() });
+  }
 
   const openapi = buildOpenApi(VERSION);
   app.get("/api/openapi.json", () => openapi);

@@ -3,12 +3,15 @@ import type { Verification } from "../domain/verification.js";
 
 /**
  * In-process notification that a verification changed, for SSE streams and waiting CLIs. It
- * carries no authority: listeners re-read or receive the committed row. Changes made by another
- * process reach listeners through their own polling, never through here.
+ * carries no authority: listeners re-read or receive the committed row. Another instance's
+ * changes arrive here through PostgreSQL notifications (instance-signals.ts); a CLI's on the same
+ * SQLite file, through the watchers' own polling.
  */
 export interface ChangeBus {
   publish(verification: Verification): void;
   subscribe(verificationId: string, listener: (v: Verification) => void): () => void;
+  /** Whether anyone here watches this verification (so another instance's change is worth reading). */
+  hasSubscribers(verificationId: string): boolean;
 }
 
 export function createChangeBus(): ChangeBus {
@@ -18,6 +21,7 @@ export function createChangeBus(): ChangeBus {
     publish(verification) {
       emitter.emit(verification.id, verification);
     },
+    hasSubscribers: (id) => emitter.listenerCount(id) > 0,
     subscribe(id, listener) {
       emitter.on(id, listener);
       return () => emitter.off(id, listener);

@@ -3,7 +3,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { isVerityError } from "../domain/errors.js";
 import type { Clock } from "../domain/ports.js";
-import { claimDueJob, finishJob, insertJob, rescheduleJob } from "../store/job-dal.js";
+import { claimDueJob, finishJob, insertJob, renewJobLock, rescheduleJob } from "../store/job-dal.js";
 import type { Database, JobRow } from "../store/schema.js";
 
 export interface JobContext {
@@ -40,15 +40,22 @@ export interface JobQueue {
     payload: unknown,
     options?: { dedupeKey?: string; delayMs?: number; ordering?: { key: string; seq: number } },
   ): Promise<boolean>;
-  /** Wakes the workers now (after a commit that added jobs). */
+  /** Wakes workers now for the jobs enqueued since the last kick (call it after the commit that added them). */
   kick(): void;
+  /**
+   * Wakes every idle worker to look for due jobs now, whatever was enqueued here: when jobs became
+   * due because the clock moved, or were added by another process.
+   */
+  wakeAll(): void;
+  /** Another instance queued a job of this kind: one idle worker of it looks now. */
+  wake(kind: string): void;
   start(): void;
   stop(): Promise<void>;
   /** Runs every job that is due now, one at a time, and returns how many ran (for tests and CLIs). */
   drain(): Promise<number>;
 }
 
-const DEFAULT_LOCK_MS = 120_000;
+const DEFAULT_LOCK_MS = 30_000;
 const IDLE_POLL_MS = 1000;
 
 export function createJobQueue(deps: {
@@ -56,14 +63,54 @@ export function createJobQueue(deps: {
   clock: Clock;
   log: Logger;
   kinds: Readonly<Record<string, JobKind>>;
-  /** How long a claimed job stays claimed; after a crash, how long until it runs again. */
+  /**
+   * How long a claim lasts without renewal: a running job renews it every third of this, so a
+   * job of any length stays its instance's, and a dead instance's job runs again this soon.
+   */
   lockMs?: number;
+  /** How often an idle kind looks for due jobs without being woken (default 1 s). */
+  idlePollMs?: number;
+  /**
+   * Tells other instances a job was queued, inside the enqueuing transaction (PostgreSQL's
+   * NOTIFY, delivered at commit). Absent on a single instance.
+   */
+  announce?: (trx: Kysely<Database>, kind: string) => Promise<void>;
 }): JobQueue {
   const { db, clock, log, kinds } = deps;
   const lockMs = deps.lockMs ?? DEFAULT_LOCK_MS;
+  const idlePollMs = deps.idlePollMs ?? IDLE_POLL_MS;
   let running = false;
-  const waiters = new Set<() => void>();
   const loops: Promise<void>[] = [];
+  /**
+   * Per kind: the loops asleep, the one idle timer, and how many jobs were enqueued since the last
+   * kick. A kick wakes only as many loops of a kind as jobs of that kind were added (a commit that
+   * queued nothing wakes nobody), and an idle kind is polled by one loop at a time, once a second,
+   * not by each of its loops.
+   */
+  const idle = new Map<string, { sleepers: (() => void)[]; timer: NodeJS.Timeout | undefined; enqueued: number; kicks: number }>();
+  const idleOf = (kind: string) => {
+    let state = idle.get(kind);
+    if (state === undefined) idle.set(kind, (state = { sleepers: [], timer: undefined, enqueued: 0, kicks: 0 }));
+    return state;
+  };
+  const wake = (kind: string, count: number) => {
+    const state = idleOf(kind);
+    for (let i = 0; i < count && state.sleepers.length > 0; i += 1) state.sleepers.shift()?.();
+    if (state.sleepers.length === 0 && state.timer !== undefined) {
+      clearTimeout(state.timer);
+      state.timer = undefined;
+    }
+  };
+  const sleep = (kind: string) =>
+    new Promise<void>((resolve) => {
+      const state = idleOf(kind);
+      state.sleepers.push(resolve);
+      // One poller per idle kind: the timer wakes one sleeper, which arms it again if it finds nothing.
+      state.timer ??= setTimeout(() => {
+        state.timer = undefined;
+        wake(kind, 1);
+      }, idlePollMs);
+    });
 
   const runOne = async (job: JobRow): Promise<void> => {
     const kind = kinds[job.kind];
@@ -72,6 +119,12 @@ export function createJobQueue(deps: {
       await finishJob(db, job.id, "dead", now(), `no handler for ${job.kind}`);
       return;
     }
+    // The claim is renewed while the job runs, so only a dead instance's job is taken over.
+    const renewal = setInterval(() => {
+      const now = clock.now();
+      renewJobLock(db, job.id, new Date(now.getTime() + lockMs).toISOString()).catch((error: unknown) => log.warn({ err: error, jobId: job.id }, "renewing a job's claim failed"));
+    }, Math.max(1000, Math.floor(lockMs / 3)));
+    renewal.unref();
     try {
       await kind.handle(JSON.parse(job.payload), {
         jobId: job.id,
@@ -99,6 +152,8 @@ export function createJobQueue(deps: {
         log.warn({ jobId: job.id, kind: job.kind, attempts: job.attempts, reason: message }, "background job failed; will retry");
       }
       await rescheduleJob(db, job.id, new Date(clock.now().getTime() + delay).toISOString(), now(), message);
+    } finally {
+      clearInterval(renewal);
     }
   };
 
@@ -109,29 +164,31 @@ export function createJobQueue(deps: {
 
   const loop = async (kindName: string) => {
     while (running) {
+      // A kick that lands while the claim is in flight must not be lost to the sleep that follows.
+      const kicksBefore = idleOf(kindName).kicks;
       const job = await claim([kindName]).catch((error: unknown) => {
         log.error({ err: error }, "claiming a job failed");
         return undefined;
       });
       if (job !== undefined) {
-        await runOne(job);
+        // There may be more: let a sleeping loop of this kind look too, so a backlog runs in parallel.
+        wake(kindName, 1);
+        // A database that fails while a job finishes must not end this worker: the job's claim
+        // lapses and it runs again.
+        await runOne(job).catch((error: unknown) => log.error({ err: error, jobId: job.id, kind: job.kind }, "recording a job's outcome failed"));
         continue;
       }
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          waiters.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, IDLE_POLL_MS);
-        waiters.add(done);
-      });
+      if (idleOf(kindName).kicks === kicksBefore) await sleep(kindName);
     }
   };
 
   return {
     async enqueue(trx, kind, payload, options = {}) {
       const now = clock.now();
+      if ((options.delayMs ?? 0) <= 0) {
+        idleOf(kind).enqueued += 1;
+        await deps.announce?.(trx, kind);
+      }
       return insertJob(trx, {
         id: randomUUID(),
         kind,
@@ -143,7 +200,24 @@ export function createJobQueue(deps: {
       });
     },
     kick() {
-      for (const done of [...waiters]) done();
+      for (const [kind, state] of idle) {
+        if (state.enqueued === 0) continue;
+        const count = state.enqueued;
+        state.enqueued = 0;
+        state.kicks += 1;
+        wake(kind, count);
+      }
+    },
+    wake(kind) {
+      const state = idleOf(kind);
+      state.kicks += 1;
+      wake(kind, 1);
+    },
+    wakeAll() {
+      for (const [kind, state] of idle) {
+        state.kicks += 1;
+        wake(kind, state.sleepers.length);
+      }
     },
     start() {
       if (running) return;
@@ -154,7 +228,7 @@ export function createJobQueue(deps: {
     },
     async stop() {
       running = false;
-      this.kick();
+      this.wakeAll();
       await Promise.all(loops.splice(0));
     },
     async drain() {

@@ -118,7 +118,10 @@ export function createPushPoller(deps: EngineDeps, options: { defaultIntervalMs?
         );
       }
       const untilDeadline = Date.parse(current.expiresAt) - deps.clock.now().getTime();
-      await sleep(Math.max(0, Math.min(interval, untilDeadline)), undefined, { signal: abort.signal }).catch(() => undefined);
+      const planned = Math.max(0, Math.min(interval, untilDeadline));
+      const slept = performance.now();
+      await sleep(planned, undefined, { signal: abort.signal }).catch(() => undefined);
+      if (!abort.signal.aborted) deps.observePollLag?.((performance.now() - slept - planned) / 1000);
     }
   };
 

@@ -14,6 +14,12 @@ export interface DatabaseHandle {
   readonly dialect: DialectName;
   /** Where the data lives, for people: a file path, or the PostgreSQL host and database. */
   readonly location: string;
+  /**
+   * PostgreSQL only: LISTENs on `channels` over a connection of its own (reconnecting after a
+   * failure, `onReconnect` then says notifications may have been missed) and calls `onNotify` for
+   * each notification. Resolves once listening; the returned function stops.
+   */
+  readonly listen?: (channels: readonly string[], onNotify: (channel: string, payload: string) => void, onReconnect?: () => void) => Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -77,7 +83,57 @@ function openPostgres(url: string): DatabaseHandle {
     db,
     dialect: "postgres",
     location: `postgres://${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`,
+    listen: (channels, onNotify, onReconnect) => listenPostgres(url, channels, onNotify, onReconnect),
     close: () => db.destroy(),
+  };
+}
+
+const LISTEN_RETRY_MS = [250, 500, 1000, 2000, 5000];
+
+/** See DatabaseHandle.listen. Channel names are Verity's own constants, quoted as identifiers. */
+async function listenPostgres(
+  url: string,
+  channels: readonly string[],
+  onNotify: (channel: string, payload: string) => void,
+  onReconnect?: () => void,
+): Promise<() => Promise<void>> {
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let failures = 0;
+  const retryLater = (): void => {
+    if (stopped) return;
+    const delay = LISTEN_RETRY_MS[Math.min(failures, LISTEN_RETRY_MS.length - 1)] ?? 5000;
+    failures += 1;
+    setTimeout(() => {
+      if (stopped) return;
+      connect().then(() => onReconnect?.(), retryLater);
+    }, delay).unref();
+  };
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+    next.on("notification", (n) => onNotify(n.channel, n.payload ?? ""));
+    next.on("error", () => undefined);
+    next.on("end", () => {
+      if (stopped || client !== next) return;
+      client = undefined;
+      retryLater();
+    });
+    try {
+      await next.connect();
+      for (const channel of channels) await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (error) {
+      await next.end().catch(() => undefined);
+      throw error;
+    }
+    client = next;
+    failures = 0;
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    const current = client;
+    client = undefined;
+    await current?.end().catch(() => undefined);
   };
 }
 

@@ -84,6 +84,11 @@ export async function claimDueJob(db: Db, kinds: readonly string[], now: string,
   return undefined;
 }
 
+/** Extends a running job's claim (its instance is alive). */
+export async function renewJobLock(db: Db, id: string, lockedUntil: string): Promise<void> {
+  await db.updateTable("jobs").set({ locked_until: lockedUntil }).where("id", "=", id).where("state", "=", "pending").execute();
+}
+
 export async function finishJob(db: Db, id: string, state: "done" | "dead", now: string, error: string | null): Promise<void> {
   await db.updateTable("jobs").set({ state, locked_until: null, last_error: error, updated_at: now }).where("id", "=", id).execute();
 }

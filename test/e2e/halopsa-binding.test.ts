@@ -158,7 +158,7 @@ describe("HaloPSA ticket binding", () => {
     while (textsTo(PEOPLE.sam.mobile).length === texts && waitedMs < 20_000) {
       f.clock.advance(1000);
       waitedMs += 1000;
-      f.runtime.queue.kick();
+      f.runtime.queue.wakeAll();
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(waitedMs <= 5000, `the text followed Halo's return within ${waitedMs / 1000} s of job time`);

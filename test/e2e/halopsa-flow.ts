@@ -55,23 +55,43 @@ export interface Flow {
   close(): Promise<void>;
 }
 
-/** The whole deployment of the issue: Entra, Twilio and HaloPSA fakes around a real Verity server. */
-export async function startFlow(
-  options: {
-    codeHandling?: "readback" | "reveal";
-    latencyMs?: number;
-    verification?: Record<string, unknown>;
-    logLevel?: string;
-    /** Merged into the `server` block (e.g. requestsPerMinute for a benchmark). */
-    server?: Record<string, unknown>;
-    /** The webhook's allowedSources; default loopback and HALO_EGRESS. */
-    webhookSources?: string[];
-    /** One catch-all (`*`) tenant for every client, as an MSP runs it, instead of Contoso's own. */
-    catchAll?: boolean;
-  } = {},
-): Promise<Flow> {
-  const clock = createFakeClock(new Date());
+export interface FlowOptions {
+  codeHandling?: "readback" | "reveal";
+  latencyMs?: number;
+  verification?: Record<string, unknown>;
+  logLevel?: string;
+  /** Merged into the `server` block (e.g. requestsPerMinute for a benchmark). */
+  server?: Record<string, unknown>;
+  /** The webhook's allowedSources; default loopback and HALO_EGRESS. */
+  webhookSources?: string[];
+  /** One catch-all (`*`) tenant for every client, as an MSP runs it, instead of Contoso's own. */
+  catchAll?: boolean;
+  /** More Contoso callers, each with a mobile and a ticket of their own (benchmarks). See benchCaller. */
+  extraCallers?: number;
+  /** A PostgreSQL URL instead of the embedded SQLite store. */
+  databaseUrl?: string;
+}
+
+/** Extra caller n (0-based): a Contoso user with a mobile, a Halo user and a ticket. */
+export function benchCaller(n: number): { id: string; upn: string; mobile: string; haloId: number; ticket: number } {
+  const hex = (n + 1).toString(16).padStart(12, "0");
+  return { id: `99999999-9999-4999-8999-${hex}`, upn: `caller${n}@contoso.example`, mobile: `+1425556${String(n).padStart(4, "0")}`, haloId: 10_000 + n, ticket: 50_000 + n };
+}
+
+/** The fakes of startFlow (Entra, Twilio, HaloPSA) and the configuration that points a Verity at them. */
+export interface FlowFakes {
+  readonly entra: FakeEntra;
+  readonly twilio: FakeTwilio;
+  readonly halo: FakeHalo;
+  /** Verity's raw configuration (before parsing) for a server at `base`, with its data in `dataDir`. */
+  config(base: string, dataDir: string): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+/** Starts the fakes of startFlow without a Verity: a benchmark runs `verity serve` against them. */
+export async function startFlowFakes(options: FlowOptions = {}): Promise<FlowFakes> {
   const latencyMs = options.latencyMs ?? 0;
+  const extras = Array.from({ length: options.extraCallers ?? 0 }, (_, n) => benchCaller(n));
   const entra = await startFakeEntra({
     latencyMs,
     tenants: [
@@ -93,6 +113,7 @@ export async function startFlow(
           },
           { id: PEOPLE.nophone.id, userPrincipalName: PEOPLE.nophone.upn, displayName: "No Phone", phones: [{ type: "office", number: "+1 4255550104" }] },
           { id: PEOPLE.sam.id, userPrincipalName: PEOPLE.sam.upn, displayName: "Sam Smith", phones: [{ type: "mobile", number: "+1 4255550133" }] },
+          ...extras.map((c) => ({ id: c.id, userPrincipalName: c.upn, displayName: `Caller ${c.haloId}`, mail: c.upn, phones: [{ type: "mobile", number: c.mobile }] })),
         ],
       },
     ],
@@ -107,15 +128,16 @@ export async function startFlow(
   const twilio = await startFakeTwilio({ latencyMs });
   const halo = await startFakeHalo({
     latencyMs,
-    tickets: Object.entries(TICKETS).map(([who, id]) => ({ id, summary: `Password reset for ${who}`, user_id: PEOPLE[who as keyof typeof PEOPLE].haloId, client_id: 1 })),
-    users: Object.values(PEOPLE).map((p) => ({ id: p.haloId, name: p.upn, emailaddress: p.upn, client_id: 1 })),
+    tickets: [
+      ...Object.entries(TICKETS).map(([who, id]) => ({ id, summary: `Password reset for ${who}`, user_id: PEOPLE[who as keyof typeof PEOPLE].haloId, client_id: 1 })),
+      ...extras.map((c) => ({ id: c.ticket, summary: `Password reset for caller ${c.haloId}`, user_id: c.haloId, client_id: 1 })),
+    ],
+    users: [...Object.values(PEOPLE), ...extras].map((p) => ({ id: p.haloId, name: p.upn, emailaddress: p.upn, client_id: 1 })),
     agents: [{ id: 7, name: "Alice Agent" }],
   });
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const dir = mkdtempSync(join(tmpdir(), "verity-flow-"));
-  const raw = {
-    dataDir: join(dir, "data"),
+  const config = (base: string, dataDir: string): Record<string, unknown> => ({
+    dataDir,
+    ...(options.databaseUrl === undefined ? {} : { database: { url: options.databaseUrl }, security: { hashKey: "flow-hash-key-flow-hash-key-0123456789" } }),
     server: { publicUrl: base, ...options.server },
     log: { level: options.logLevel ?? "info" },
     ...(options.verification === undefined ? {} : { verification: options.verification }),
@@ -143,7 +165,27 @@ export async function startFlow(
         ticketing: { system: "halo", codeHandling: options.codeHandling ?? "readback" },
       },
     ],
+  });
+  return {
+    entra,
+    twilio,
+    halo,
+    config,
+    close: async () => {
+      await Promise.all([entra.close(), twilio.close(), halo.close()]);
+    },
   };
+}
+
+/** The whole deployment of the issue: Entra, Twilio and HaloPSA fakes around a real Verity server. */
+export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
+  const clock = createFakeClock(new Date());
+  const fakes = await startFlowFakes(options);
+  const { entra, twilio, halo } = fakes;
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), "verity-flow-"));
+  const raw = fakes.config(base, join(dir, "data"));
   const { stream, lines } = captureLogs();
   const runtime = await createRuntime(parseConfig(raw, { env: {}, baseDir: dir, source: "e2e", demo: false }), { clock, logDestination: stream });
   const app = await buildApp(runtime);
@@ -161,7 +203,7 @@ export async function startFlow(
     async close() {
       await app.close();
       await runtime.close();
-      await Promise.all([entra.close(), twilio.close(), halo.close()]);
+      await fakes.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

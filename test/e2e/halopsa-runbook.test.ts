@@ -175,7 +175,7 @@ describe("HaloPSA → Entra → Twilio → HaloPSA", () => {
     f.halo.heal();
     for (let i = 0; i < 40 && f.halo.notes(TICKETS.sam).length < before + 2; i += 1) {
       f.clock.advance(60_000);
-      f.runtime.queue.kick();
+      f.runtime.queue.wakeAll();
       await new Promise((r) => setTimeout(r, 50));
     }
     const posted = notes(TICKETS.sam).slice(before);

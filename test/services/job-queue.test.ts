@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from "kysely";
 import { pino } from "pino";
 import { VerityError } from "../../src/domain/errors.js";
 import { createJobQueue, type JobKind } from "../../src/services/job-queue.js";
@@ -20,6 +21,20 @@ const kind = (handle: JobKind["handle"], overrides: Partial<JobKind> = {}): JobK
   maxDelayMs: 60_000,
   ...overrides,
 });
+
+/** Counts the SELECTs that look for a due job (a claim), as the database sees them. */
+function countClaims(): { plugin: KyselyPlugin; count: () => number } {
+  let claims = 0;
+  const plugin: KyselyPlugin = {
+    transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+      const node = args.node;
+      if (node.kind === "SelectQueryNode" && JSON.stringify(node.from ?? {}).includes('"jobs"')) claims += 1;
+      return node;
+    },
+    transformResult: (args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> => Promise.resolve(args.result),
+  };
+  return { plugin, count: () => claims };
+}
 
 describe("durable job queue", () => {
   let handle: DatabaseHandle;
@@ -184,6 +199,58 @@ describe("durable job queue", () => {
       await a.stop();
       await b.stop();
       await second.close();
+    }
+  });
+
+  it("wakes only as many workers as jobs were queued, and an idle kind is polled by one worker, not each", async () => {
+    const clock = createFakeClock();
+    const claims = countClaims();
+    const db = handle.db.withPlugin(claims.plugin);
+    const ran: string[] = [];
+    const busy = (name: string) => kind(async () => void ran.push(name), { concurrency: 4 });
+    const queue = createJobQueue({ db, clock, log, kinds: { alpha: busy("alpha"), beta: busy("beta"), gamma: busy("gamma") } });
+    queue.start();
+    try {
+      // Every worker looks once at start (12), then sleeps.
+      await waitFor(() => claims.count() >= 12 || undefined);
+      await new Promise((r) => setTimeout(r, 50));
+      const settled = claims.count();
+      // Commits that queued nothing (every audit append kicks) wake nobody.
+      for (let i = 0; i < 50; i += 1) queue.kick();
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal(claims.count(), settled, "a kick with nothing queued costs no query");
+      // One job: its kind's workers look (the one woken, and one more in case of a backlog), not all twelve.
+      await queue.enqueue(db, "beta", {});
+      queue.kick();
+      await waitFor(() => ran.includes("beta") || undefined);
+      await new Promise((r) => setTimeout(r, 150));
+      assert.ok(claims.count() - settled <= 4, `claims after one job: ${claims.count() - settled}`);
+      assert.deepEqual(ran, ["beta"]);
+      // Idle for about two seconds: one poll per kind per second (3 kinds), not one per worker (12).
+      const idleFrom = claims.count();
+      await new Promise((r) => setTimeout(r, 2100));
+      assert.ok(claims.count() - idleFrom <= 9, `idle claims in 2.1 s: ${claims.count() - idleFrom}`);
+    } finally {
+      await queue.stop();
+    }
+  });
+
+  it("wakeAll lets idle workers find jobs that became due as the clock moved", async () => {
+    const clock = createFakeClock();
+    const ran: number[] = [];
+    const queue = createJobQueue({ db: handle.db, clock, log, kinds: { later: kind(async (p) => void ran.push((p as { n: number }).n)) } });
+    queue.start();
+    try {
+      await queue.enqueue(handle.db, "later", { n: 7 }, { delayMs: 60_000 });
+      queue.kick();
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(ran, [], "not due yet");
+      clock.advance(61_000);
+      queue.wakeAll();
+      await waitFor(() => ran.length > 0 || undefined, 500);
+      assert.deepEqual(ran, [7]);
+    } finally {
+      await queue.stop();
     }
   });
 });

@@ -168,3 +168,23 @@ describe("YAML syntax errors", () => {
     assert.ok(problems.length === 1 && !JSON.stringify(problems).includes("s3cr3t"), JSON.stringify(problems));
   });
 });
+
+describe("metrics configuration (issue 13)", () => {
+  it("refuses metrics with neither a token nor a port of their own", () => {
+    const problems = problemsOf(() => parse({ ...base, server: { metrics: {} } }));
+    assert.ok(problems.some((p) => p.path.startsWith("server.metrics") && /token .* or a port/.test(p.message)), JSON.stringify(problems));
+  });
+
+  it("refuses a short metrics token", () => {
+    const problems = problemsOf(() => parse({ ...base, server: { metrics: { token: "${METRICS_TOKEN}" } } }, { METRICS_TOKEN: "short" }));
+    assert.ok(problems.some((p) => p.path === "server.metrics.token"), JSON.stringify(problems));
+  });
+
+  it("warns when a tokenless metrics listener binds beyond loopback, and not on loopback or with a token", () => {
+    const open = byPath(parse({ ...base, server: { metrics: { port: 9464, host: "0.0.0.0" } } }).warnings);
+    assert.match(open.get("server.metrics.host") ?? "", /without a token/);
+    assert.equal(byPath(parse({ ...base, server: { metrics: { port: 9464 } } }).warnings).has("server.metrics.host"), false);
+    const withToken = parse({ ...base, server: { metrics: { port: 9464, host: "0.0.0.0", token: "${T}" } } }, { T: "t".repeat(30) });
+    assert.equal(byPath(withToken.warnings).has("server.metrics.host"), false);
+  });
+});

@@ -79,6 +79,36 @@ export interface OutboundClient {
   close(): Promise<void>;
 }
 
+/** One attempt of an outbound call, as metrics see it: no URL, no headers, no body. */
+export interface OutboundObservation {
+  readonly service: string;
+  readonly method: string;
+  /** The HTTP status, or null when no answer came. */
+  readonly status: number | null;
+  readonly seconds: number;
+}
+
+const outboundListeners = new Set<(o: OutboundObservation) => void>();
+
+/**
+ * Sees every attempt of every outbound call in this process (upstream latency for /metrics).
+ * Returns the function that stops it. A listener that throws is ignored.
+ */
+export function observeOutbound(listener: (o: OutboundObservation) => void): () => void {
+  outboundListeners.add(listener);
+  return () => outboundListeners.delete(listener);
+}
+
+function tellListeners(o: OutboundObservation): void {
+  for (const listener of outboundListeners) {
+    try {
+      listener(o);
+    } catch {
+      // Metrics never break a call.
+    }
+  }
+}
+
 const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
 const RETRY_STATUS_IDEMPOTENT = new Set([429, 502, 503, 504]);
 
@@ -110,6 +140,8 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
 
   const once = async (req: OutboundRequest): Promise<Omit<OutboundResponse, "attempts">> => {
     const limit = req.timeoutMs ?? timeoutMs;
+    const began = performance.now();
+    let status: number | null = null;
     try {
       const response = await undiciRequest(req.url, {
         method: req.method,
@@ -125,9 +157,12 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
       for (const [key, value] of Object.entries(response.headers)) {
         if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
       }
+      status = response.statusCode;
       return { status: response.statusCode, headers, text };
     } catch (error) {
       throw classify(options.name, error, limit);
+    } finally {
+      if (outboundListeners.size > 0) tellListeners({ service: options.name, method: req.method, status, seconds: (performance.now() - began) / 1000 });
     }
   };
 

@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { demoConfig, DEMO_PORT } from "../../config/demo.js";
 import { configProblems } from "../../config/load.js";
 import { buildApp } from "../../http/build-app.js";
+import { startMetricsListener } from "../../http/routes/metrics.js";
 import { VERSION } from "../../version.js";
 import { createRuntime, type Runtime } from "../../main.js";
 import { loadCliConfig } from "../context.js";
@@ -112,6 +113,14 @@ async function listen(runtime: Runtime, host: string, port: number, busy = serve
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") throw new CliExit(EXIT.failure, busy(host, port));
     throw error;
+  }
+  const metrics = runtime.config.server.metrics;
+  if (runtime.metrics !== undefined && metrics?.port !== undefined) {
+    const listener = await startMetricsListener({ metrics: runtime.metrics, host: metrics.host, port: metrics.port, token: metrics.token?.reveal() });
+    app.addHook("onClose", (_instance, done) => {
+      listener.close(() => done());
+      listener.closeAllConnections();
+    });
   }
   await runtime.startBackground();
   return app;

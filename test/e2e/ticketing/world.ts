@@ -178,7 +178,7 @@ export async function startTicketingWorld(options: {
     async drain(done) {
       for (let i = 0; i < 40 && !(await done()); i += 1) {
         clock.advance(60_000);
-        runtime.queue.kick();
+        runtime.queue.wakeAll();
         await new Promise((r) => setTimeout(r, 50));
       }
     },

@@ -1,0 +1,353 @@
+// `npm run bench` (part 1): what runs in production. `verity serve` runs as its own process over
+// TCP with its background work on, against the local fakes (Twilio; HaloPSA and Entra for the
+// webhook path) at a fixed upstream latency, on SQLite and on a real PostgreSQL when the machine
+// has one. Measured: whole verifications (start + correct check) per second at concurrency 1, 10,
+// 100 and 200; Verity's own time on the HaloPSA webhook → SMS path at 100 concurrent presses; the
+// CLI's launch to its first upstream request; the server's peak RSS and idle CPU. Writes
+// docs/benchmarks.md (BENCH_WRITE=0 skips it). The load generator and the fakes share the
+// machine's cores with the server, as they would not in production: the figures are a floor.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, totalmem, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { Agent } from "undici";
+import { stringify } from "yaml";
+import { basicAuthorization, runbookBody } from "../test/fakes/halopsa/halo-webhooks.js";
+import { startFakeTwilio, twilioProviderConfig, type FakeTwilio } from "../test/fakes/twilio/fake-twilio.js";
+import { benchCaller, startFlowFakes, WEBHOOK } from "../test/e2e/halopsa-flow.js";
+import { freePort } from "../test/helpers/net.js";
+import { testPostgres } from "../test/helpers/postgres.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const BIN = join(ROOT, "dist", "src", "cli", "bin.js");
+const UPSTREAM_MS = Number(process.env.BENCH_UPSTREAM_MS ?? 10);
+const LEVELS = [1, 10, 100, 200];
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WARMUP_SECONDS = 1;
+const PRESSES = 100;
+// The highest limits configuration allows: each level uses callers of its own, so no caller
+// reaches 1,000 texts an hour.
+const LIMITS = {
+  sends: { max: 1000, windowSeconds: 3600 },
+  failures: { max: 1000, windowSeconds: 86_400 },
+  technician: { max: 1_000_000, windowSeconds: 3600 },
+  tenant: { max: 1_000_000, windowSeconds: 3600 },
+  tenantDaily: { max: 1_000_000, windowSeconds: 86_400 },
+  smsCountry: { max: 1_000_000, windowSeconds: 3600 },
+  smsPrefix: { max: 1_000_000, windowSeconds: 3600 },
+};
+/** The per-address request limit allows 100,000 a minute: the load comes from several loopback addresses. */
+const SOURCES = 8;
+
+/** One `verity serve` child process. */
+interface Server {
+  readonly base: string;
+  readonly child: ChildProcess;
+  /** Peak resident set (VmHWM) so far, in MB. */
+  peakRssMb(): number;
+  /** CPU seconds (user + system) so far. */
+  cpuSeconds(): number;
+  /** SIGTERM; resolves with the milliseconds it took to exit. */
+  stop(): Promise<number>;
+}
+
+async function startServer(configPath: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  const child = spawn(process.execPath, [BIN, "serve", "--config", configPath, "--port", String(port)], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`verity serve exited ${child.exitCode}: ${stderr}`);
+    const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`verity serve did not answer within 60 s: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const proc = (file: string) => readFileSync(`/proc/${child.pid}/${file}`, "utf8");
+  return {
+    base,
+    child,
+    peakRssMb: () => Number(/VmHWM:\s+(\d+) kB/.exec(proc("status"))?.[1] ?? 0) / 1024,
+    cpuSeconds: () => {
+      const fields = proc("stat").split(") ")[1]?.split(" ") ?? [];
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        const began = performance.now();
+        child.once("exit", () => resolve(performance.now() - began));
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+/** `verity token create` against the same store, as an operator would. */
+async function createToken(configPath: string): Promise<string> {
+  const out = await runCli(["token", "create", "--name", "bench", "--role", "technician", "--config", configPath]);
+  const token = /\b(vt_[A-Za-z0-9_-]+)/.exec(out)?.[1] ?? /^\s*([A-Za-z0-9_-]{30,})\s*$/m.exec(out)?.[1];
+  if (token === undefined) throw new Error(`no token in: ${out}`);
+  return token;
+}
+
+function runCli(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`verity ${args.join(" ")} exited ${code}: ${out}`))));
+  });
+}
+
+const pct = (values: readonly number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+
+interface LevelResult {
+  readonly concurrency: number;
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+}
+
+interface StoreResult {
+  readonly store: string;
+  readonly levels: LevelResult[];
+  readonly peakRssMb: number;
+  readonly idleCpuPercent: number;
+  readonly stopMs: number;
+}
+
+/** The latest code texted to `to` after message index `from` (the fake keeps every message, in order). */
+function codeFor(twilio: FakeTwilio, to: string, from: number): string | undefined {
+  for (let i = twilio.messages.length - 1; i >= from; i -= 1) {
+    const m = twilio.messages[i];
+    if (m?.to === to) return /\b(\d{6})\b/.exec(m.body)?.[1];
+  }
+  return undefined;
+}
+
+/** Closed loop: `concurrency` technicians, each verifying their own caller back to back. */
+async function throughput(store: string, databaseUrl: string | undefined): Promise<StoreResult> {
+  const dir = mkdtempSync(join(tmpdir(), "verity-bench-"));
+  const twilio = await startFakeTwilio({ latencyMs: UPSTREAM_MS });
+  const users = Array.from({ length: LEVELS.reduce((a, b) => a + b, 0) }, (_, i) => ({
+    id: `b-${i}`,
+    upn: `user${i}@bench.test`,
+    displayName: `Bench User ${i}`,
+    phones: { mobile: `+1425557${String(i).padStart(4, "0")}` },
+  }));
+  writeFileSync(join(dir, "directory.yaml"), stringify({ users }));
+  const config = {
+    dataDir: join(dir, "data"),
+    log: { level: "warn" },
+    server: { requestsPerMinute: 100_000 },
+    ...(databaseUrl === undefined ? {} : { database: { url: databaseUrl }, security: { hashKey: "bench-hash-key-bench-hash-key-0123456789" } }),
+    verification: { limits: LIMITS },
+    providers: { twilio: twilioProviderConfig(twilio) },
+    tenants: [{ id: "bench", name: "Bench", domains: ["bench.test"], directory: { kind: "file", path: join(dir, "directory.yaml") }, methods: { sms: "twilio" } }],
+  };
+  const configPath = join(dir, "verity.yaml");
+  writeFileSync(configPath, stringify(config));
+  const token = await createToken(configPath);
+  const server = await startServer(configPath, await freePort());
+  const dispatchers = Array.from({ length: SOURCES }, (_, i) => new Agent({ connections: 64, connect: { localAddress: `127.0.0.${i + 1}` } }));
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const post = async (path: string, body: unknown, n: number) => {
+    const dispatcher = dispatchers[n % SOURCES];
+    const response = await fetch(`${server.base}${path}`, { method: "POST", headers, body: JSON.stringify(body), dispatcher } as RequestInit);
+    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  };
+  const one = async (user: (typeof users)[number], n: number): Promise<boolean> => {
+    const from = twilio.messages.length;
+    const started = await post("/api/v1/verifications", { user: user.upn, method: "sms" }, n);
+    if (started.status !== 201) throw new Error(`start: ${started.status} ${JSON.stringify(started.json).slice(0, 200)}`);
+    const code = codeFor(twilio, user.phones.mobile, from);
+    const checked = await post(`/api/v1/verifications/${String(started.json.id)}/check`, { code: code ?? "000000" }, n);
+    return checked.json.outcome === "verified";
+  };
+  let firstError = "";
+  const levels: LevelResult[] = [];
+  try {
+    let offset = 0;
+    for (const concurrency of LEVELS) {
+      const durations: number[] = [];
+      let done = 0;
+      let errors = 0;
+      const began = performance.now();
+      const measureFrom = began + WARMUP_SECONDS * 1000;
+      const stopAt = measureFrom + SECONDS * 1000;
+      await Promise.all(
+        users.slice(offset, offset + concurrency).map(async (user, n) => {
+          while (performance.now() < stopAt) {
+            const t0 = performance.now();
+            const ok = await one(user, n).catch((error: unknown) => {
+              firstError ||= String(error);
+              return false;
+            });
+            const t1 = performance.now();
+            if (t0 < measureFrom || t1 > stopAt) continue;
+            if (ok) {
+              done += 1;
+              durations.push(t1 - t0);
+            } else errors += 1;
+          }
+        }),
+      );
+      levels.push({ concurrency, perSecond: done / SECONDS, p50: pct(durations, 50), p99: pct(durations, 99), errors });
+      if (errors > 0) console.error(`${store}, concurrency ${concurrency}: ${errors} failed; the first: ${firstError}`);
+      offset += concurrency;
+      twilio.reset();
+    }
+    const peakRssMb = server.peakRssMb();
+    // Idle: no requests and nothing queued; the server should be asleep.
+    await new Promise((r) => setTimeout(r, 2000));
+    const cpu0 = server.cpuSeconds();
+    await new Promise((r) => setTimeout(r, 5000));
+    const idleCpuPercent = ((server.cpuSeconds() - cpu0) / 5) * 100;
+    const stopMs = await server.stop();
+    return { store, levels, peakRssMb, idleCpuPercent, stopMs };
+  } finally {
+    if (server.child.exitCode === null) server.child.kill("SIGKILL");
+    await Promise.all(dispatchers.map((d) => d.close()));
+    await twilio.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface WebhookResult {
+  readonly coldMs: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly sent: number;
+}
+
+/**
+ * HaloPSA's "Verify User" webhook → the Twilio request, with upstream latency 0: what is measured
+ * is Verity's own time (plus the fakes' CPU, on the same cores). 100 presses at once, each for its
+ * own caller and ticket, after a few warm presses (tokens and tenant cached).
+ */
+async function webhookOverhead(): Promise<WebhookResult> {
+  const warm = 5;
+  const fakes = await startFlowFakes({ latencyMs: 0, extraCallers: PRESSES + warm, logLevel: "warn", verification: { limits: LIMITS }, server: { requestsPerMinute: 100_000, webhookRequestsPerMinute: 100_000 } });
+  const dir = mkdtempSync(join(tmpdir(), "verity-bench-hook-"));
+  const port = await freePort();
+  const configPath = join(dir, "verity.yaml");
+  writeFileSync(configPath, stringify(fakes.config(`http://127.0.0.1:${port}`, join(dir, "data"))));
+  const server = await startServer(configPath, port);
+  const dispatcher = new Agent({ connections: 256 });
+  const press = async (n: number): Promise<number> => {
+    const caller = benchCaller(n);
+    const sentTo = () => fakes.twilio.requests.find((r) => r.method === "POST" && r.form.To?.[0] === caller.mobile);
+    const began = Date.now();
+    const response = await fetch(`${server.base}/hooks/halopsa`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: basicAuthorization(WEBHOOK.username, WEBHOOK.password) },
+      body: JSON.stringify(runbookBody([{ email: caller.upn, ticketId: caller.ticket, id: `bench-${n}`, timestamp: new Date().toISOString() }])),
+      dispatcher,
+    } as RequestInit);
+    await response.arrayBuffer();
+    const request = await fakes.twilio.waitFor(sentTo, 30_000);
+    return request.receivedAt - began;
+  };
+  try {
+    const coldMs = await press(PRESSES);
+    for (let n = PRESSES + 1; n < PRESSES + warm; n += 1) await press(n);
+    const times = await Promise.all(Array.from({ length: PRESSES }, (_, n) => press(n)));
+    return { coldMs, p50: pct(times, 50), p99: pct(times, 99), max: Math.max(...times), sent: times.length };
+  } finally {
+    await server.stop();
+    await dispatcher.close();
+    await fakes.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `verity verify` from launch to its first request to any upstream, and to the SMS request. */
+async function cliLaunch(): Promise<{ firstMs: number; smsMs: number }[]> {
+  const fakes = await startFlowFakes({ latencyMs: 0, extraCallers: 6, logLevel: "warn", verification: { limits: LIMITS } });
+  const dir = mkdtempSync(join(tmpdir(), "verity-bench-cli-"));
+  const configPath = join(dir, "verity.yaml");
+  writeFileSync(configPath, stringify(fakes.config("http://127.0.0.1:1", join(dir, "data"))));
+  const upstreamCount = () => fakes.entra.requests.length + fakes.twilio.requests.length + fakes.halo.requests.length;
+  const runs: { firstMs: number; smsMs: number }[] = [];
+  try {
+    // The first run creates the store (migrations): a one-time cost, not counted.
+    for (let n = 0; n < 6; n += 1) {
+      const caller = benchCaller(n);
+      fakes.twilio.reset();
+      const before = upstreamCount();
+      const began = Date.now();
+      const child = spawn(process.execPath, [BIN, "verify", "--config", configPath, "--user", caller.upn, "--method", "sms"], { stdio: ["pipe", "ignore", "ignore"] });
+      // The fakes do not all stamp arrivals: watch the counts every millisecond instead.
+      while (upstreamCount() === before && Date.now() - began < 30_000) await new Promise((r) => setTimeout(r, 1));
+      const first = Date.now();
+      const sms = await fakes.twilio.waitFor(() => fakes.twilio.requests.find((r) => r.method === "POST"), 30_000);
+      child.kill("SIGKILL");
+      if (n > 0) runs.push({ firstMs: first - began, smsMs: sms.receivedAt - began });
+    }
+    return runs;
+  } finally {
+    await fakes.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const stores: StoreResult[] = [await throughput("SQLite", undefined)];
+const postgres = await testPostgres().catch((error: unknown) => ({ skip: String(error) }));
+let postgresNote = "";
+if ("skip" in postgres) postgresNote = `PostgreSQL: not measured (${postgres.skip})`;
+else stores.push(await throughput("PostgreSQL", await postgres.createDatabase()));
+const hook = await webhookOverhead();
+const cli = await cliLaunch();
+
+
+const TARGETS = { SQLite: 1000, PostgreSQL: 500 } as Record<string, number>;
+const FLOORS = { SQLite: 600, PostgreSQL: 300 } as Record<string, number>;
+const lines: string[] = [];
+const say = (text = "") => {
+  lines.push(text);
+  console.log(text);
+};
+say(`Whole verifications (start + correct check) over TCP against \`verity serve\` (its own process, background work on); Twilio fake at ${UPSTREAM_MS} ms; ${SECONDS} s per level after ${WARMUP_SECONDS} s warm-up.`);
+say();
+say("| store | concurrency | verifications/s | p50 ms | p99 ms | errors |");
+say("|---|---:|---:|---:|---:|---:|");
+for (const s of stores) for (const l of s.levels) say(`| ${s.store} | ${l.concurrency} | ${l.perSecond.toFixed(0)} | ${l.p50.toFixed(1)} | ${l.p99.toFixed(1)} | ${l.errors} |`);
+say();
+say("| store | best verifications/s | target (floor) | peak RSS MB | idle CPU % | SIGTERM → exit ms |");
+say("|---|---:|---:|---:|---:|---:|");
+for (const s of stores) {
+  const best = Math.max(...s.levels.map((l) => l.perSecond));
+  say(`| ${s.store} | ${best.toFixed(0)} | ${TARGETS[s.store]} (${FLOORS[s.store]}) | ${s.peakRssMb.toFixed(0)} | ${s.idleCpuPercent.toFixed(2)} | ${s.stopMs.toFixed(0)} |`);
+}
+if (postgresNote !== "") say(postgresNote);
+say();
+say(`HaloPSA webhook → Twilio request, upstream latency 0 (Verity's own time plus the fakes' CPU), ${hook.sent} presses at once: p50 ${hook.p50} ms, p99 ${hook.p99} ms, max ${hook.max} ms (first, cold press ${hook.coldMs} ms). Target: p99 ≤ 25 ms.`);
+say(`CLI \`verity verify --method sms\`, launch → first upstream request: median ${pct(cli.map((r) => r.firstMs), 50)} ms; launch → the SMS request: median ${pct(cli.map((r) => r.smsMs), 50)} ms (${cli.length} runs). Target: ≤ 250 ms to the first upstream request.`);
+
+if (process.env.BENCH_WRITE !== "0") {
+  const cpu = cpus();
+  const md = [
+    "# Benchmarks",
+    "",
+    "Produced by `npm run bench` (bench/server.ts); do not edit by hand. The README quotes only this file.",
+    "",
+    `- Measured: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
+    `- Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}, ${process.platform}`,
+    "- Command: `npm run bench` (builds, then `node dist/bench/server.js` and the other parts)",
+    "- The load generator and the fakes run on the same cores as the server, so every figure is a floor for a server with the machine to itself.",
+    "",
+    ...lines,
+    "",
+  ].join("\n");
+  writeFileSync(join(ROOT, "docs", "benchmarks.md"), md);
+}

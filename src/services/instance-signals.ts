@@ -1,0 +1,80 @@
+import { randomUUID } from "node:crypto";
+import { sql, type Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { DatabaseHandle } from "../store/connect.js";
+import type { Database } from "../store/schema.js";
+import { findVerification } from "../store/verification-dal.js";
+import type { AuditObserver } from "./audit-service.js";
+import type { ChangeBus } from "./change-bus.js";
+import type { JobQueue } from "./job-queue.js";
+
+/**
+ * Several instances on one PostgreSQL (issue 13): each tells the others, by NOTIFY inside the
+ * transaction that made the change (so it is delivered at commit, or never), that a verification
+ * changed or a job was queued. A listening instance publishes the changed row to its own event
+ * streams and wakes a worker of the job's kind, instead of finding out at its next poll. The
+ * payload is `<instance id> <verification id | job kind>`: no person, number or code.
+ */
+export const VERIFICATION_CHANNEL = "verity_verification_changed";
+export const JOB_CHANNEL = "verity_job_queued";
+
+/** This process's name in its notifications, so it ignores its own. */
+export const newInstanceId = (): string => randomUUID();
+
+/** Tells other instances which verifications an audit transaction changed. */
+export function createChangeAnnouncer(instanceId: string): AuditObserver {
+  return {
+    async inTransaction(trx, events) {
+      const ids = new Set<string>();
+      for (const e of events) if (e.verificationId !== null) ids.add(e.verificationId);
+      for (const id of ids) await sql`select pg_notify(${VERIFICATION_CHANNEL}, ${`${instanceId} ${id}`})`.execute(trx);
+    },
+  };
+}
+
+/** Tells other instances a job of `kind` was queued (JobQueue's announce). */
+export function jobAnnouncer(instanceId: string): (trx: Kysely<Database>, kind: string) => Promise<void> {
+  return async (trx, kind) => {
+    await sql`select pg_notify(${JOB_CHANNEL}, ${`${instanceId} ${kind}`})`.execute(trx);
+  };
+}
+
+/**
+ * Listens for the other instances' notifications; undefined on SQLite (one file, one host: the
+ * watchers' poll covers a CLI beside the server). After a lost connection it reconnects and wakes
+ * every worker, since notifications sent meanwhile are gone; event streams catch up by their poll.
+ */
+export async function listenToOtherInstances(deps: {
+  readonly database: DatabaseHandle;
+  readonly bus: ChangeBus;
+  readonly queue: JobQueue;
+  readonly instanceId: string;
+  readonly log: Logger;
+}): Promise<(() => Promise<void>) | undefined> {
+  if (deps.database.listen === undefined) return undefined;
+  return deps.database.listen(
+    [VERIFICATION_CHANNEL, JOB_CHANNEL],
+    (channel, payload) => {
+      const space = payload.indexOf(" ");
+      const from = payload.slice(0, space);
+      const value = payload.slice(space + 1);
+      if (space < 1 || from === deps.instanceId || value === "") return;
+      if (channel === JOB_CHANNEL) {
+        deps.queue.wake(value);
+        return;
+      }
+      // Read only what someone here is watching.
+      if (!deps.bus.hasSubscribers(value)) return;
+      findVerification(deps.database.db, value).then(
+        (v) => {
+          if (v !== undefined) deps.bus.publish(v);
+        },
+        (error: unknown) => deps.log.warn({ err: error, verificationId: value }, "reading a verification another instance changed failed"),
+      );
+    },
+    () => {
+      deps.log.warn("the database notification connection was re-established; waking every job worker");
+      deps.queue.wakeAll();
+    },
+  );
+}
