@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { usableManager } from "../../../src/domain/manager.js";
-import { CONTOSO, findSettled, startHarness, USERS, type Harness } from "./entra-fixtures.js";
+import { APP_ID, CONTOSO, findSettled, SECRET, startHarness, USERS, type Harness } from "./entra-fixtures.js";
 
 /** PROVIDERS.md 12: the manager, expanded on the user beside the other reads of a lookup. */
 describe("Entra directory: the caller's manager", () => {
@@ -74,5 +74,25 @@ describe("Entra directory: the caller's manager", () => {
     assert.equal(byName?.manager, undefined);
     assert.ok(h.logs.some((line) => line.includes("manager could not be read")));
     h.fake.clearFailures();
+  });
+
+  it("fake Graph: both documented reads of a manager (List manager), so the adapter's tests mean something", async () => {
+    const form = new URLSearchParams({ client_id: APP_ID, client_secret: SECRET, scope: `${h.fake.graphUrl}/.default`, grant_type: "client_credentials" });
+    const token = ((await (await fetch(`${h.fake.loginUrl}/${CONTOSO}/oauth2/v2.0/token`, { method: "POST", body: form })).json()) as { access_token: string }).access_token;
+    const get = (path: string) => fetch(`${h.fake.graphUrl}/v1.0${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const navigation = await get(`/users/${USERS.jane}/manager`);
+    assert.equal(navigation.status, 200);
+    const manager = (await navigation.json()) as Record<string, unknown>;
+    assert.deepEqual([manager["@odata.type"], manager.id, manager.displayName, manager.mail], ["#microsoft.graph.user", USERS.alex, "Alex Kim", "alex.kim@contoso.example"]);
+    const none = await get(`/users/${USERS.alex}/manager`);
+    assert.equal(none.status, 404);
+    assert.equal(((await none.json()) as { error: { code: string } }).error.code, "Request_ResourceNotFound");
+    const expanded = (await (await get(`/users/${USERS.jane}?$select=id&$expand=manager`)).json()) as { id: string; manager?: Record<string, unknown> };
+    assert.equal(expanded.manager?.id, USERS.alex);
+    assert.equal(expanded.manager?.jobTitle, null, "without $select the manager's default properties");
+    const withoutLevels = await get(`/users/${USERS.jane}?$select=id&$expand=${encodeURIComponent("manager($select=id,mail)")}`);
+    assert.equal(withoutLevels.status, 400, "$levels is required once $select is inside the expansion");
+    const unknown = await get(`/users/${USERS.jane}?$expand=directReportz`);
+    assert.equal(unknown.status, 400);
   });
 });
