@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { join } from "node:path";
 import { readOutbox } from "../../src/adapters/channel/console/console-channel.js";
+import { sql } from "kysely";
 import { isVerityError } from "../../src/domain/errors.js";
 import { listAuditEvents } from "../../src/store/audit-dal.js";
 import { findVerification } from "../../src/store/verification-dal.js";
@@ -139,5 +140,19 @@ describe("manager approval", () => {
     const tess = await method("tess@acme.test");
     assert.equal(tess?.available, false);
     assert.match(tess?.detail ?? "", /You are Tess Trainee's manager/);
+  });
+
+  it("keeps the link's token and the manager's whole address out of the database, the audit log, jobs and logs", async () => {
+    const v = await start();
+    const { ref, url } = await approvalSentFor(t.runtime, v.id);
+    await answer(ref, "approve");
+    const token = url.slice(url.lastIndexOf(".") + 1);
+    for (const table of ["verifications", "audit_events", "jobs", "send_log"]) {
+      const rows = JSON.stringify((await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(t.runtime.database.db)).rows);
+      assert.ok(!rows.includes(token), `the token is not in ${table}`);
+      assert.ok(!rows.includes("morgan.manager@acme.test"), `the manager's address is not in ${table}`);
+    }
+    const logs = t.logs.join("\n");
+    assert.ok(!logs.includes(token) && !logs.includes("morgan.manager@acme.test"), "nor in the logs");
   });
 });
