@@ -7,6 +7,7 @@ import { sql } from "kysely";
 import { isVerityError } from "../../src/domain/errors.js";
 import { listAuditEvents } from "../../src/store/audit-dal.js";
 import { findVerification } from "../../src/store/verification-dal.js";
+import { linkSentFor } from "../helpers/confirm-link.js";
 import { acmeWithApproval, approvalSentFor } from "../helpers/manager-approval.js";
 import { createTestRuntime, ROOMY_LIMITS, type TestRuntime } from "../helpers/runtime.js";
 
@@ -154,5 +155,22 @@ describe("manager approval", () => {
     }
     const logs = t.logs.join("\n");
     assert.ok(!logs.includes(token) && !logs.includes("morgan.manager@acme.test"), "nor in the logs");
+  });
+
+  it("does not count an SMS code and a confirmation link to the same number as two independent methods; a manager's approval is", async () => {
+    t.clock.advance(2 * 3600_000);
+    const sms = await start("sam@acme.test", "sms");
+    const outbox = await readOutbox(join(t.runtime.config.dataDir, "dev-outbox.jsonl"), 500);
+    await engine().check(t.technician, sms.id, /\b(\d{6})\b/.exec(outbox.find((m) => m.verificationId === sms.id)?.text ?? "")?.[1] ?? "");
+    const link = await start("sam@acme.test", "sms-link");
+    const { ref } = await linkSentFor(t.runtime, link.id);
+    await engine().answerLink(ref, (await engine().openLink(ref)).nonce, { answer: "yes", number: link.challenge ?? "" });
+    const samePhone = await engine().get(t.technician, link.id);
+    assert.deepEqual([samePhone.state, samePhone.assurance.satisfied], ["verified", false], "one phone is one factor");
+    assert.match(samePhone.assurance.stillNeeded ?? "", /second verification by a different method/);
+    const approval = await start("sam@acme.test");
+    await answer((await approvalSentFor(t.runtime, approval.id)).ref, "approve");
+    assert.equal((await engine().get(t.technician, approval.id)).assurance.satisfied, true);
+    assert.equal((await engine().get(t.technician, link.id)).assurance.satisfied, true, "a later independent method satisfies the earlier one too");
   });
 });
