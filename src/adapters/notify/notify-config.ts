@@ -2,6 +2,7 @@ import { z } from "zod";
 import { secretString } from "../../config/fields.js";
 import { NOTIFICATION_EVENT_TYPES, NOTIFICATION_OUTCOMES } from "../../domain/notifications.js";
 import { maskEmail } from "../../domain/masking.js";
+import { isPlainAddress } from "../channel/email-shared/email-message.js";
 import { webhookSecretKey } from "../http/standard-webhooks.js";
 
 const LOOPBACK_HTTP = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?(\/|$)/i;
@@ -66,7 +67,11 @@ const emailDestination = z
     kind: z.literal("email"),
     /** The name of a provider under `providers` that carries email (checked with the other references). */
     provider: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "the name of a provider under providers"),
-    to: z.array(z.email({ error: "must be one plain email address" }).max(254)).min(1, "list at least one address, or leave the setting out").max(20).optional(),
+    to: z
+      .array(z.string().refine(isPlainAddress, "must be one plain email address (no display name, no second address)"))
+      .min(1, "list at least one address, or leave the setting out")
+      .max(20)
+      .optional(),
     /** Also send each message to the caller's manager as the directory names them (when they have a usable address). */
     notifyManager: z.boolean().default(false),
     ...common,
