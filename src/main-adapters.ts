@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { createSigninService, type SigninService } from "./adapters/signin/signin-client.js";
 import { createConsoleChannel } from "./adapters/channel/console/console-channel.js";
 import { statusCallbackAuthToken } from "./adapters/channel/twilio-sms/twilio-config.js";
 import { createTwilioSmsChannel } from "./adapters/channel/twilio-sms/twilio-sms-channel.js";
@@ -73,8 +74,9 @@ async function authenticatorMethodsOf(directories: readonly EntraDirectory[], us
 export function buildProviders(
   config: Config,
   deps: { clock: Clock; log: Logger; print: (line: string) => void; closers: Closeable[]; entraDirectories: readonly EntraDirectory[] },
-): { adapters: ReadonlyMap<string, Adapter>; dev: DevTools; twilioCallbacks: TwilioCallbackAccount[] } {
+): { adapters: ReadonlyMap<string, Adapter>; signin: ReadonlyMap<string, SigninService>; dev: DevTools; twilioCallbacks: TwilioCallbackAccount[] } {
   const adapters = new Map<string, Adapter>();
+  const signin = new Map<string, SigninService>();
   const simulated = new Map<string, SimulatedPushProvider>();
   const twilioCallbacks: TwilioCallbackAccount[] = [];
   const longestCodeLife = Math.max(config.verification.codeTtlSeconds, ...config.tenants.map((t) => t.verification.codeTtlSeconds ?? 0));
@@ -147,9 +149,15 @@ export function buildProviders(
           ),
         );
         break;
+      case "entra-signin":
+      case "okta-signin":
+      case "simulated-signin":
+        // An identity service, not a channel: a tenant method names it as `service` (caller sign-in verification).
+        signin.set(name, keep(deps.closers, createSigninService({ ...provider, name }, { clock: deps.clock, log: deps.log })));
+        break;
     }
   }
-  return { adapters, dev: { outboxPath, simulated }, twilioCallbacks };
+  return { adapters, signin, dev: { outboxPath, simulated }, twilioCallbacks };
 }
 
 export async function buildDirectory(

@@ -16,6 +16,8 @@ import { isCallerPageSpec, parseMethod } from "./domain/methods.js";
 import { systemClock, type AnchorSink, type Clock } from "./domain/ports.js";
 import type { TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
 import { buildDirectory, buildNotifications, buildProviders, buildTicketing, type Adapter, type Closeable, type DevTools, type TicketingSystems } from "./main-adapters.js";
+import { signinServices } from "./main-signin.js";
+import type { SigninService } from "./adapters/signin/signin-client.js";
 import { CHAT_NOTIFY_JOB, createNotificationsObserver, notifyJob, WEBHOOK_NOTIFY_JOB, type NotificationDestinations } from "./services/notifications.js";
 import { createAuditAnchors, type AuditAnchors } from "./services/audit-anchors.js";
 import { createAuditWriter, type AuditWriter } from "./services/audit-service.js";
@@ -116,10 +118,10 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const entraDirectories: EntraDirectory[] = [];
   try {
     await migrate(database.db);
-    const { adapters, dev, twilioCallbacks } = buildProviders(config, { clock, log, print, closers, entraDirectories });
+    const { adapters, signin, dev, twilioCallbacks } = buildProviders(config, { clock, log, print, closers, entraDirectories });
     const ticketing = buildTicketing(config, { clock, log, closers });
     const tenants = createTenantRegistry(
-      await Promise.all(config.tenants.map((t) => buildTenant(config, t, adapters, ticketing, { clock, log, closers, entraDirectories }))),
+      await Promise.all(config.tenants.map((t) => buildTenant(config, t, adapters, ticketing, { clock, log, closers, entraDirectories, signin }))),
     );
     const links = createVerificationLinks({ publicUrl: config.server.publicUrl, keys, clock });
     const notifications = buildNotifications(config, { keys, log, closers, adapters, tenants });
@@ -154,6 +156,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
         log,
         ...(revealing ? { revealCode: createCodeRevealer({ audit, links, clock, log }) } : {}),
         ...callerLinkBaseOf(config, loaded.demo),
+        instanceId,
         ...(metrics === undefined ? {} : { observePollLag: (seconds: number) => metrics.observePollLag(seconds) }),
         // Limits outlive a restart; the demo says how to start afresh.
         ...(loaded.demo ? { limitHint: "(Demo: `npm start -- --reset` starts it afresh, limits included.)" } : {}),
@@ -224,6 +227,8 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
         anchors.start();
         sweeper = setInterval(() => {
           engine.expireDue().catch((error: unknown) => log.error({ err: error }, "expiry sweep failed"));
+          // Pushes whose poller died (another instance, or a CLI that exited) are taken over here.
+          engine.pushes.resume().catch((error: unknown) => log.error({ err: error }, "taking over waiting pushes failed"));
         }, 5000);
         sweeper.unref();
       },
@@ -291,16 +296,16 @@ async function buildTenant(
   tenant: TenantConfig,
   adapters: ReadonlyMap<string, Adapter>,
   ticketing: TicketingSystems,
-  deps: { clock: Clock; log: Logger; closers: Closeable[]; entraDirectories: EntraDirectory[] },
+  deps: { clock: Clock; log: Logger; closers: Closeable[]; entraDirectories: EntraDirectory[]; signin: ReadonlyMap<string, SigninService> },
 ): Promise<TenantRuntime> {
   const directory = await buildDirectory(tenant, deps);
   const methods = new Map<string, MethodBinding>();
-  for (const [methodId, { provider: providerName, userId }] of Object.entries(tenant.methods)) {
+  for (const [methodId, { provider: providerName, userId, service }] of Object.entries(tenant.methods)) {
     const spec = parseMethod(methodId);
     const adapter = adapters.get(providerName);
     if (adapter === undefined) throw new VerityError("CONFIG_INVALID", { message: `provider ${providerName} is not defined` });
     if (spec.kind === "code" && "send" in adapter) methods.set(methodId, { spec, channel: adapter });
-    else if (isCallerPageSpec(spec) && "send" in adapter) methods.set(methodId, { spec, channel: adapter, services: {} });
+    else if (isCallerPageSpec(spec) && "send" in adapter) methods.set(methodId, { spec, channel: adapter, services: signinServices(tenant, spec, service, deps.signin) });
     else if ((spec.kind === "push" || spec.kind === "passcode") && "startPush" in adapter) {
       methods.set(methodId, { spec, provider: adapter, ...(userId === undefined ? {} : { userIdRule: userId }) });
     }

@@ -22,6 +22,8 @@ export function demoConfig(env: NodeJS.ProcessEnv, cwd: string, port = DEMO_PORT
     providers: {
       console: { kind: "console" },
       "demo-phone": { kind: "simulated" },
+      // The demo's own identity provider (/demo/idp on this server): sign-in verification without internet or accounts.
+      "demo-signin": { kind: "simulated-signin", issuer: `http://127.0.0.1:${port}/demo/idp`, clientId: "verity-demo" },
     },
     tenants: [
       {
@@ -35,6 +37,8 @@ export function demoConfig(env: NodeJS.ProcessEnv, cwd: string, port = DEMO_PORT
           "sms-link": "console",
           "email-link": "console",
           "manager-approval": "console",
+          "sms-signin": { provider: "console", service: "demo-signin" },
+          "email-signin": { provider: "console", service: "demo-signin" },
           "simulated-push": "demo-phone",
           "simulated-passcode": "demo-phone",
         },
@@ -44,7 +48,16 @@ export function demoConfig(env: NodeJS.ProcessEnv, cwd: string, port = DEMO_PORT
         name: "Globex Corporation",
         domains: ["globex.example"],
         directory: { kind: "file", path: `${PACKAGE_ROOT}demo/globex-directory.csv` },
-        methods: { sms: "console", email: "console", "sms-link": "console", "email-link": "console", "manager-approval": "console", "simulated-push": "demo-phone" },
+        methods: {
+          sms: "console",
+          email: "console",
+          "sms-link": "console",
+          "email-link": "console",
+          "sms-signin": { provider: "console", service: "demo-signin" },
+          "email-signin": { provider: "console", service: "demo-signin" },
+          "manager-approval": "console",
+          "simulated-push": "demo-phone",
+        },
         policy: { default: "warn", rules: { privileged: "block" } },
       },
     ],

@@ -20,6 +20,7 @@ import { oktaConfigSchema } from "../adapters/push/okta/okta-config.js";
 import { vipConfigSchema } from "../adapters/push/vip/vip-config.js";
 import { auditConfigSchema } from "../adapters/anchor/anchor-config.js";
 import { notificationsSchema } from "../adapters/notify/notify-config.js";
+import { entraSigninConfigSchema, oktaSigninConfigSchema, signinReferenceProblems, simulatedSigninConfigSchema, tenantSigninSchema } from "../adapters/signin/signin-config.js";
 
 const secret = z
   .string()
@@ -120,6 +121,9 @@ export const providerSchema = z.discriminatedUnion("kind", [
   duoConfigSchema,
   oktaConfigSchema,
   entraMfaConfigSchema,
+  entraSigninConfigSchema,
+  oktaSigninConfigSchema,
+  simulatedSigninConfigSchema,
 ]);
 export type ProviderConfig = z.output<typeof providerSchema>;
 
@@ -134,6 +138,9 @@ const CHANNELS_OF_KIND: Record<ProviderConfig["kind"], readonly string[]> = {
   duo: [],
   okta: [],
   entra: [],
+  "entra-signin": [],
+  "okta-signin": [],
+  "simulated-signin": [],
 };
 /** Which push/passcode kinds each provider kind serves. */
 const PUSH_OF_KIND: Record<ProviderConfig["kind"], readonly ("push" | "passcode")[]> = {
@@ -146,10 +153,13 @@ const PUSH_OF_KIND: Record<ProviderConfig["kind"], readonly ("push" | "passcode"
   duo: ["push", "passcode"],
   okta: ["push", "passcode"],
   entra: ["push", "passcode"],
+  "entra-signin": [],
+  "okta-signin": [],
+  "simulated-signin": [],
 };
 
 /** Provider kinds that reach no real person: labelled development-only everywhere. */
-export const DEVELOPMENT_KINDS: ReadonlySet<string> = new Set(["console", "simulated"]);
+export const DEVELOPMENT_KINDS: ReadonlySet<string> = new Set(["console", "simulated", "simulated-signin"]);
 
 export const ticketingSchema = ticketingConfigSchema;
 export type { TicketingConfig } from "../adapters/ticketing/registry.js";
@@ -243,6 +253,8 @@ const tenantSchema = z.strictObject({
     .optional(),
   /** Where this tenant's verification results and fraud reports are sent (besides the top-level list). */
   notifications: notificationsSchema,
+  /** Sign-in verification (sms-signin, email-signin): the caller's Entra tenant, the authentication context, and what a weaker sign-in gets. */
+  signIn: tenantSigninSchema.prefault({}),
 });
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -419,6 +431,7 @@ export function referenceProblems(raw: unknown): { path: string; message: string
     problems.push({ path: "database.url", message: "must start with sqlite: or postgres://" });
   }
   problems.push(...ssoTenantProblems(raw));
+  problems.push(...signinReferenceProblems(raw));
   problems.push(...emailDestinationProblems(raw, providers, tenants));
   return problems;
 }

@@ -29,3 +29,6 @@ export class Secret {
     return REDACTED;
   }
 }
+
+/** A secret Verity made itself when the configuration was read (never written in a file), e.g. the demo provider's client secret. */
+export class GeneratedSecret extends Secret {}

@@ -1,6 +1,6 @@
 import type { ConfigProblem } from "./load.js";
 import type { Config } from "./schema.js";
-import { Secret } from "./secret.js";
+import { GeneratedSecret, Secret } from "./secret.js";
 import { isCallerPageKind, parseMethod } from "../domain/methods.js";
 
 /** NIST SP 800-63B: a secret sent out of band is valid for at most 10 minutes. */
@@ -46,7 +46,7 @@ function literalSecrets(config: Config, referenced: ReadonlySet<string>): Config
   const found: ConfigProblem[] = [];
   const walk = (node: unknown, path: string): void => {
     if (node instanceof Secret) {
-      if (!referenced.has(path)) found.push({ path, message: LITERAL_SECRET });
+      if (!referenced.has(path) && !(node instanceof GeneratedSecret)) found.push({ path, message: LITERAL_SECRET });
     } else if (Array.isArray(node)) {
       node.forEach((item, i) => walk(item, `${path}[${i}]`));
     } else if (node !== null && typeof node === "object") {

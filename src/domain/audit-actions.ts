@@ -14,6 +14,9 @@ export const ENDING_ACTIONS = [
   "link.not_me",
   "approval.approved",
   "approval.denied",
+  "signin.verified",
+  "signin.rejected",
+  "signin.wrong_user",
   "push.denied",
   "push.fraud_reported",
   "push.timed_out",
@@ -28,10 +31,11 @@ export const ENDING_ACTIONS = [
 
 /**
  * Endings that are a fraud report: a push answered as fraud, "not me" on a confirmation link, a
- * manager who does not approve (or knows nothing of the request). Each flags the caller for 24
+ * sign-in by someone other than the caller, a manager who does not approve (or knows nothing of
+ * the request). Each flags the caller for 24
  * hours (the verification's state reason is `fraud`) and raises `verification.fraud_reported`.
  */
-export const FRAUD_REPORT_ACTIONS: readonly string[] = ["push.fraud_reported", "link.not_me", "approval.denied"];
+export const FRAUD_REPORT_ACTIONS: readonly string[] = ["push.fraud_reported", "link.not_me", "signin.wrong_user", "approval.denied"];
 
 /**
  * The endings a ticket hears about in a result note. A verification that failed while waiting

@@ -33,6 +33,9 @@ export const ERRORS = {
   SSO_REJECTED: { status: 401, message: "The identity provider's answer did not pass Verity's checks; start again from the sign-in page." },
   SSO_TENANT_NOT_ALLOWED: { status: 403, message: "Your organisation's directory is not allowed to sign in to Verity." },
   SSO_UNAVAILABLE: { status: 503, message: "The identity provider could not be reached; try again in a moment.", retryable: true },
+  CALLER_SIGNIN_FLOW_INVALID: { status: 400, message: "This sign-in has expired, was already used or was started in another browser; open the link again." },
+  CALLER_SIGNIN_REJECTED: { status: 403, message: "The sign-in did not confirm who you are, so nothing was verified." },
+  CALLER_SIGNIN_UNAVAILABLE: { status: 503, message: "Your organisation's sign-in could not be reached; try again in a moment.", retryable: true },
 
   // Lookup
   NOT_FOUND: { status: 404, message: "Not found." },

@@ -8,6 +8,8 @@ import { buildOpenApi } from "./openapi.js";
 import { installRateLimit } from "./rate-limit.js";
 import { auditRoutes } from "./routes/audit.js";
 import { demoRoutes } from "./routes/demo.js";
+import { callerSigninRoutes } from "./routes/caller-signin.js";
+import { mountDemoIdp } from "./routes/demo-idp-mount.js";
 import { directoryRoutes } from "./routes/directory.js";
 import { metricsRoute } from "./routes/metrics.js";
 import { healthRoutes } from "./routes/health.js";
@@ -115,6 +117,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   linkRoutes(app, { engine: runtime.engine, links: runtime.links, tenants: runtime.tenants, db: runtime.database.db });
   callerLinkRoutes(app, { engine: runtime.engine, publicUrl: config.server.publicUrl });
   approvalRoutes(app, { engine: runtime.engine, publicUrl: config.server.publicUrl });
+  callerSigninRoutes(app, { engine: runtime.engine, publicUrl: config.server.publicUrl });
   if (runtime.ticketing.triggers.length > 0) {
     ticketingHookRoutes(app, {
       routes: runtime.ticketing.triggers,
@@ -154,6 +157,8 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   });
   // The demo phone shows codes by design: it exists only in the demo, never in `verity serve`.
   if (runtime.loaded.demo && (runtime.dev.outboxPath !== null || runtime.dev.simulated.size > 0)) demoRoutes(app, { dev: runtime.dev });
+  // The demo's identity provider, for a simulated-signin service: likewise only in the demo.
+  if (runtime.loaded.demo) await mountDemoIdp(app, { config, tenants: runtime.tenants, clock: runtime.clock });
   await app.ready();
   return app;
 }

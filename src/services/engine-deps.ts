@@ -32,6 +32,8 @@ export interface EngineDeps {
   readonly callerLinkBase?: string;
   /** Said after a limit's retry advice (the demo names its reset command here). */
   readonly limitHint?: string;
+  /** This process's name where instances share work (push-poll leases); random when absent. */
+  readonly instanceId?: string;
   /** How much later than planned a push poll ran (metrics' poller lag), when metrics are on. */
   readonly observePollLag?: (seconds: number) => void;
 }

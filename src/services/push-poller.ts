@@ -3,13 +3,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isVerityError } from "../domain/errors.js";
 import type { PushOutcome, PushProvider } from "../domain/ports.js";
 import { isTerminal, transition, type Verification } from "../domain/verification.js";
-import { findVerification, listWaitingPushes } from "../store/verification-dal.js";
+import { randomUUID } from "node:crypto";
+import { findVerification, leasePushPoll, listWaitingPushes, releasePushPolls } from "../store/verification-dal.js";
 import type { PushTracker } from "./deliver.js";
 import { changeVerification, eventBase, type EngineDeps } from "./engine-deps.js";
 import { expireIfDue } from "./lifecycle.js";
 
 export interface PushPoller extends PushTracker {
-  /** Picks up pushes still waiting in the store (after a restart). */
+  /**
+   * Picks up pushes still waiting in the store that nobody polls: after a restart, or when the
+   * instance polling them died (its lease lapsed). Returns how many it took.
+   */
   resume(): Promise<number>;
   /** Stops every loop; resolves when they have ended, or after 2 s with long polls still out. */
   stop(): Promise<void>;
@@ -33,6 +37,13 @@ const ACTIONS: Record<Exclude<PushOutcome, "waiting">, { event: "approved" | "de
 const PERMANENT_POLL_FAILURES = 3;
 
 /**
+ * One instance polls each waiting push, holding a lease it renews as it polls; another instance
+ * (sweeping every few seconds) takes the push over once the lease lapses, so a dead instance's
+ * pushes are watched again within about this long.
+ */
+export const PUSH_LEASE_MS = 20_000;
+
+/**
  * Polls each waiting push until the provider reports an answer or the verification's deadline
  * passes. A poll that fails is logged and retried after a pause; it never counts as an answer,
  * and a permanent error on three polls in a row ends the verification as failed.
@@ -44,6 +55,14 @@ export function createPushPoller(deps: EngineDeps, options: { defaultIntervalMs?
   const abort = new AbortController();
   const baseInterval = options.defaultIntervalMs ?? 1000;
   const maxInterval = options.maxIntervalMs ?? 5000;
+  const owner = deps.instanceId ?? randomUUID();
+  /** Takes or renews the lease on polling `v`; false when another instance holds it. */
+  const lease = async (v: Verification, ref: string): Promise<number | null> => {
+    const now = deps.clock.now().getTime();
+    const until = now + PUSH_LEASE_MS;
+    const held = await leasePushPoll(deps.db, { id: v.id, providerRef: ref, owner, now: new Date(now).toISOString(), until: new Date(until).toISOString() });
+    return held ? until : null;
+  };
 
   const providerFor = (v: Verification): PushProvider | undefined => {
     const binding = deps.tenants.get(v.tenantId)?.methods.get(v.method);
@@ -83,11 +102,17 @@ export function createPushPoller(deps: EngineDeps, options: { defaultIntervalMs?
     let interval = provider.pollIntervalMs ?? baseInterval;
     let failures = 0;
     let permanent = 0;
-    while (!abort.signal.aborted) {
+    let leasedUntil = await lease(initial, ref);
+    while (!abort.signal.aborted && leasedUntil !== null) {
       const fresh = await findVerification(deps.db, initial.id);
       if (fresh === undefined || fresh.providerRef !== ref || isTerminal(fresh.state)) return;
       const current = await expireIfDue(deps, fresh);
       if (current.state !== "sent") return;
+      // Renewed at half-life; lost (another instance took over while we stalled) ends this loop.
+      if (leasedUntil - deps.clock.now().getTime() < PUSH_LEASE_MS / 2) {
+        leasedUntil = await lease(current, ref);
+        if (leasedUntil === null) return;
+      }
       try {
         const status = await provider.pollPush(ref);
         // Stopped while the poll was out (a long poll can take a minute): the store may be closed.
@@ -137,7 +162,7 @@ export function createPushPoller(deps: EngineDeps, options: { defaultIntervalMs?
   return {
     track,
     async resume() {
-      const waiting = await listWaitingPushes(deps.db);
+      const waiting = (await listWaitingPushes(deps.db, deps.clock.now().toISOString())).filter((v) => !loops.has(`${v.id}:${v.providerRef ?? ""}`));
       waiting.forEach(track);
       return waiting.length;
     },
@@ -146,6 +171,8 @@ export function createPushPoller(deps: EngineDeps, options: { defaultIntervalMs?
       // Loops between polls end at once; a loop inside a long poll ends when its provider closes,
       // so shutdown waits at most briefly for it. Polling resumes from the store on the next start.
       await Promise.race([Promise.all(loops.values()), sleep(2000, undefined, { ref: false })]);
+      // A clean stop hands its pushes straight to the next instance (or this one, restarted).
+      await releasePushPolls(deps.db, owner).catch((error: unknown) => deps.log.warn({ err: error }, "releasing push-poll leases failed"));
     },
     get active() {
       return loops.size;

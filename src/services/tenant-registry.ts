@@ -5,6 +5,7 @@ import type { AssuranceLevel } from "../domain/assurance.js";
 import type { RiskPolicy } from "../domain/policy.js";
 import type { Directory, MessageChannel, PushProvider, TicketingSystem } from "../domain/ports.js";
 import type { UserIdRule } from "../domain/methods.js";
+import type { TenantSigninBinding } from "../domain/signin.js";
 
 export type CodeMethod = Extract<MethodSpec, { kind: "code" }>;
 export type LinkMethod = Extract<MethodSpec, { kind: "link" }>;
@@ -15,8 +16,10 @@ export type CallerPageMethod = Extract<MethodSpec, { kind: CallerPageKind }>;
  * The identity services a caller-page method needs besides its channel (the sign-in provider,
  * the Verified ID service), named by the method's `service` in configuration.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- each caller-page method adds its own optional service here
-export interface CallerPageServices {}
+export interface CallerPageServices {
+  /** sms-signin / email-signin: the caller's identity provider and this tenant's settings for it. */
+  readonly signin?: TenantSigninBinding;
+}
 export type ProviderMethod = Extract<MethodSpec, { kind: "push" | "passcode" }>;
 
 /** A method enabled for a tenant, bound to the adapter that carries it out. */

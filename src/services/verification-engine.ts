@@ -6,6 +6,7 @@ import { abandonWaiting } from "./start-resume.js";
 import { findTicketVerification } from "./ticket-binding.js";
 import { answerApproval, type ApprovalAnswer, type ApprovalOutcome } from "./approval.js";
 import { answerCallerLink, openCallerLink, type CallerAnswer, type CallerLinkPage, type CallerOutcome } from "./caller-link.js";
+import { beginCallerSignin, finishCallerSignin, type CallerSigninOutcome } from "./caller-signin.js";
 import { checkVerification } from "./check-verification.js";
 import { confirmVerification, recordDeliveryStatus, type DeliveryStatus } from "./confirm-and-status.js";
 import { loadVerification, type EngineDeps } from "./engine-deps.js";
@@ -66,6 +67,10 @@ export interface VerificationEngine {
   answerLink(ref: string, nonce: unknown, answer: CallerAnswer): Promise<CallerOutcome>;
   /** The manager's one answer on a manager-approval page. See answerApproval. */
   answerApproval(ref: string, nonce: unknown, answer: ApprovalAnswer): Promise<ApprovalOutcome>;
+  /** A sign-in link's button: the provider's URL and the sealed flow for a cookie. See beginCallerSignin. */
+  beginSignin(ref: string, nonce: unknown): Promise<{ url: string; cookie: string; maxAgeSeconds: number; organisation: string }>;
+  /** The provider's answer at the one redirect URI. See finishCallerSignin. */
+  finishSignin(cookie: string | undefined, query: string): Promise<CallerSigninOutcome>;
   readonly pushes: PushPoller;
 }
 
@@ -140,6 +145,8 @@ export function createVerificationEngine(deps: EngineDeps, options: { pushPollMs
     openLink: (ref) => openCallerLink(deps, ref),
     answerLink: (ref, nonce, answer) => answerCallerLink(deps, ref, nonce, answer),
     answerApproval: (ref, nonce, answer) => answerApproval(deps, ref, nonce, answer),
+    beginSignin: (ref, nonce) => beginCallerSignin(deps, ref, nonce),
+    finishSignin: (cookie, query) => finishCallerSignin(deps, cookie, query),
     async findForTicket(actor, query) {
       const tenant = deps.tenants.get(query.tenantId);
       if (tenant === undefined) throw new VerityError("TENANT_NOT_FOUND");

@@ -284,6 +284,17 @@ const verificationEvidence: Migration = {
   },
 };
 
+/**
+ * Who polls a waiting push, and until when (issue 13): one instance at a time, renewing as it
+ * polls, so another takes over within the lease when it dies.
+ */
+const pushPollLease: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable("verifications").addColumn("poll_owner", "text").execute();
+    await db.schema.alterTable("verifications").addColumn("poll_lease_until", "text").execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
     Promise.resolve({
@@ -298,5 +309,6 @@ export const migrationProvider: MigrationProvider = {
       "0009_ticket_confirmed": ticketConfirmed,
       "0010_notification_disabled": notificationDestinations,
       "0011_verification_evidence": verificationEvidence,
+      "0012_push_poll_lease": pushPollLease,
     }),
 };

@@ -49,6 +49,9 @@ export interface VerificationRow {
   risk: string;
   /** JSON VerificationEvidence; null unless a caller-page method recorded some (migration 0011). */
   evidence: string | null;
+  /** The instance polling this push, and until when its lease holds (migration 0012). */
+  poll_owner: string | null;
+  poll_lease_until: string | null;
   created_at: string;
   updated_at: string;
   expires_at: string;

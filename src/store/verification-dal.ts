@@ -158,15 +158,39 @@ export async function listDueForExpiry(db: Db, now: string, limit: number): Prom
 }
 
 /** Push verifications still waiting for the caller: polling resumes on these after a restart. */
-export async function listWaitingPushes(db: Db): Promise<Verification[]> {
+/** Pushes still waiting for an answer that nobody polls: no lease, or one that lapsed by `now`. */
+export async function listWaitingPushes(db: Db, now: string): Promise<Verification[]> {
   const rows = await db
     .selectFrom("verifications")
     .selectAll()
     .where("state", "=", "sent")
     .where("method", "like", "%-push")
     .where("provider_ref", "is not", null)
+    .where((eb) => eb.or([eb("poll_lease_until", "is", null), eb("poll_lease_until", "<=", now)]))
     .execute();
   return rows.map(toVerification);
+}
+
+/** Gives up every push-poll lease `owner` holds (a clean shutdown: the next instance need not wait). */
+export async function releasePushPolls(db: Db, owner: string): Promise<void> {
+  await db.updateTable("verifications").set({ poll_owner: null, poll_lease_until: null }).where("poll_owner", "=", owner).where("state", "=", "sent").execute();
+}
+
+/**
+ * Takes or renews the lease on polling a waiting push: a guarded update that succeeds when the
+ * lease is free, lapsed, or already `owner`'s. Of instances racing for it, one wins.
+ */
+export async function leasePushPoll(db: Db, input: { id: string; providerRef: string; owner: string; now: string; until: string }): Promise<boolean> {
+  const row = await db
+    .updateTable("verifications")
+    .set({ poll_owner: input.owner, poll_lease_until: input.until })
+    .where("id", "=", input.id)
+    .where("state", "=", "sent")
+    .where("provider_ref", "=", input.providerRef)
+    .where((eb) => eb.or([eb("poll_lease_until", "is", null), eb("poll_lease_until", "<=", input.now), eb("poll_owner", "=", input.owner)]))
+    .returning("id")
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** The verification whose message or push the provider knows by this reference. */

@@ -108,3 +108,27 @@ describe("a listening server", () => {
     assert.match(passcode.passcode, /^\d{6}$/);
   });
 });
+
+describe("a server stopping with event streams open", () => {
+  it("ends the streams and closes, instead of waiting for their verifications to end", async () => {
+    const t = await createTestRuntime({ overrides: ROOMY_LIMITS });
+    const { app, base } = await listen(t.runtime);
+    try {
+      const { token } = await t.runtime.tokens.create({ name: "sse", role: "technician", tenants: null }, t.admin);
+      const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+      const started = (await (await fetch(`${base}/api/v1/verifications`, { method: "POST", headers, body: JSON.stringify({ user: TEST_USERS.jane.upn, method: "sms" }) })).json()) as { id: string };
+      const stream = await fetch(`${base}/api/v1/verifications/${started.id}/events`, { headers });
+      const reading = readStates(stream, 10);
+      await new Promise((r) => setTimeout(r, 50));
+      // The verification stays open for minutes; the close must not wait for it.
+      const closed = await Promise.race([app.close().then(() => "closed"), new Promise((r) => setTimeout(() => r("still waiting"), 5000))]);
+      assert.equal(closed, "closed");
+      const states = await reading;
+      assert.deepEqual(states.map((s) => s.state), ["sent"], "the stream had its state, then ended");
+    } finally {
+      // Without the fix the close never ends: do not let the cleanup hang the suite too.
+      await Promise.race([app.close(), new Promise((r) => setTimeout(r, 1000))]);
+      await t.close();
+    }
+  });
+});

@@ -2,17 +2,18 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import { pino } from "pino";
 import { sql } from "kysely";
-import { systemClock } from "../../src/domain/ports.js";
+import { systemClock, type PushProvider } from "../../src/domain/ports.js";
+import { PUSH_LEASE_MS } from "../../src/services/push-poller.js";
 import type { VerificationView } from "../../src/services/views.js";
 import { createChangeBus } from "../../src/services/change-bus.js";
 import { jobAnnouncer, listenToOtherInstances, newInstanceId } from "../../src/services/instance-signals.js";
 import { createJobQueue, type JobKind } from "../../src/services/job-queue.js";
 import { migrate, openDatabase } from "../../src/store/connect.js";
-import { waitFor } from "../helpers/engine.js";
+import { createEngineWith, waitFor } from "../helpers/engine.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
 import { captureLogs } from "../helpers/logs.js";
 import { testPostgres } from "../helpers/postgres.js";
-import { createTestRuntime, ROOMY_LIMITS } from "../helpers/runtime.js";
+import { createTestRuntime, ROOMY_LIMITS, TECHNICIAN } from "../helpers/runtime.js";
 import { describeUnless } from "../helpers/skip.js";
 
 /**
@@ -127,6 +128,78 @@ describeUnless("several instances on one PostgreSQL", skip, () => {
       await stopping;
       await b.stop();
       await second.close();
+    }
+  });
+});
+
+describeUnless("waiting pushes across instances on one PostgreSQL", skip, () => {
+  it("one instance polls a waiting push; when it dies, another takes the push over once its lease lapses", async () => {
+    const url = await newUrl();
+    const polledBy: string[] = [];
+    let answer: "waiting" | "approved" = "waiting";
+    const provider = (instance: string): PushProvider => ({
+      name: "shared",
+      kind: "shared",
+      developmentOnly: false,
+      pollIntervalMs: 20,
+      startPush: () => Promise.resolve({ transactionRef: `tx-${crypto.randomUUID()}` }),
+      pollPush: () => {
+        polledBy.push(instance);
+        return Promise.resolve({ outcome: answer });
+      },
+      cancelPush: () => Promise.resolve(),
+    });
+    const a = await createEngineWith({ databaseUrl: url, provider: provider("a") });
+    const b = await createEngineWith({ databaseUrl: url, provider: provider("b") });
+    try {
+      const started = await a.engine.start(TECHNICIAN, { user: TEST_USERS.jane.upn, method: "shared-push" });
+      await waitFor(() => polledBy.includes("a") || undefined);
+      assert.equal(await b.engine.pushes.resume(), 0, "a holds the lease: b leaves the push alone");
+      // a dies: its connections go (no renewal, no release); its lease stays until it lapses.
+      await a.handle.close();
+      assert.equal(await b.engine.pushes.resume(), 0, "the dead instance's lease still holds");
+      b.clock.advance(PUSH_LEASE_MS + 1000);
+      assert.equal(await b.engine.pushes.resume(), 1, "the lease lapsed: b takes the push over");
+      await waitFor(() => polledBy.includes("b") || undefined);
+      answer = "approved";
+      const verified = await waitFor(async () => {
+        const view = await b.engine.get(TECHNICIAN, started.id);
+        return view.state === "verified" ? view : undefined;
+      }, 5000);
+      assert.equal(verified.id, started.id);
+    } finally {
+      await a.close().catch(() => undefined);
+      await b.close();
+    }
+  });
+
+  it("a clean stop hands the push to the next instance at once", async () => {
+    const url = await newUrl();
+    let polls = 0;
+    const provider = (): PushProvider => ({
+      name: "shared",
+      kind: "shared",
+      developmentOnly: false,
+      pollIntervalMs: 20,
+      startPush: () => Promise.resolve({ transactionRef: `tx-${crypto.randomUUID()}` }),
+      pollPush: () => {
+        polls += 1;
+        return Promise.resolve({ outcome: "waiting" });
+      },
+      cancelPush: () => Promise.resolve(),
+    });
+    const a = await createEngineWith({ databaseUrl: url, provider: provider() });
+    const b = await createEngineWith({ databaseUrl: url, provider: provider() });
+    try {
+      await a.engine.start(TECHNICIAN, { user: TEST_USERS.jane.upn, method: "shared-push" });
+      // a polls only once it holds the lease.
+      await waitFor(() => polls > 0 || undefined);
+      assert.equal(await b.engine.pushes.resume(), 0);
+      await a.engine.pushes.stop();
+      assert.equal(await b.engine.pushes.resume(), 1, "no wait for the lease: the stopped instance released it");
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 });

@@ -1,13 +1,10 @@
 import type { Logger } from "pino";
 import type * as Oidc from "openid-client";
-import { z } from "zod";
 import { VerityError } from "../../domain/errors.js";
 import type { Clock } from "../../domain/ports.js";
-import { createOutboundClient } from "../http/outbound.js";
-import { createSingleFlightCache } from "../shared/single-flight-cache.js";
+import { createRelyingParty, openidClient, wellKnown } from "./oidc-relying-party.js";
 import { ENTRA_ISSUER_BASE, type SsoProviderConfig } from "./sso-config.js";
 import { ssoFailure } from "./sso-errors.js";
-import { libraryFetch } from "./sso-fetch.js";
 import { identityFromClaims, type SsoSignedIn } from "./sso-identity.js";
 
 export type { SsoSignedIn } from "./sso-identity.js";
@@ -37,18 +34,6 @@ export interface SsoClient {
 }
 
 const SCOPE = "openid profile email";
-// Loaded at the first sign-in: the CLI and servers without single sign-on never load it.
-let library: Promise<typeof Oidc> | undefined;
-const openidClient = () => (library ??= import("openid-client"));
-const DISCOVERY_TTL_MS = 3600_000;
-const discoveryShape = z.looseObject({ issuer: z.string(), authorization_endpoint: z.string(), token_endpoint: z.string(), jwks_uri: z.string() });
-
-/** Where OIDC discovery lives for an issuer (the same rule openid-client applies). */
-function wellKnown(issuer: string): string {
-  const url = new URL(issuer);
-  url.pathname = `${url.pathname}/.well-known/openid-configuration`.replace("//", "/");
-  return url.href;
-}
 
 /**
  * The issuer openid-client is told to expect, and where the discovery document is fetched. For
@@ -63,49 +48,18 @@ function endpoints(config: SsoProviderConfig): { issuer: string; document: strin
 }
 
 export function createSsoClient(config: SsoProviderConfig, deps: { clock: Clock; log?: Pick<Logger, "warn" | "debug"> }): SsoClient {
-  const { issuer, document } = endpoints(config);
-  const outbound = createOutboundClient({ name: `the identity provider ${config.name}`, timeoutMs: config.timeoutSeconds * 1000, maxRetries: 1, ...(deps.log === undefined ? {} : { log: deps.log }) });
-  const discovery = createSingleFlightCache<string>(deps.clock, 1);
-  const authMethod = config.clientAuthMethod ?? (config.kind === "entra" ? "client_secret_post" : "client_secret_basic");
-  let keys: Oidc.ExportedJWKSCache | undefined;
-
-  const loadDocument = async () => {
-    const answer = await outbound.request({ method: "GET", url: document, headers: { accept: "application/json" }, retry: "idempotent" });
-    if (answer.status !== 200) throw new VerityError("SSO_UNAVAILABLE", { details: { reason: `discovery at ${document} answered ${answer.status}` } });
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(answer.text);
-    } catch {
-      parsed = undefined;
-    }
-    if (!discoveryShape.safeParse(parsed).success) throw new VerityError("SSO_UNAVAILABLE", { details: { reason: `discovery at ${document} is not an OpenID provider's metadata` } });
-    return { ok: true as const, value: answer.text, ttlMs: DISCOVERY_TTL_MS };
-  };
-
-  /**
-   * A Configuration per sign-in, from the cached discovery document and keys. Rebuilt each time
-   * so the library's time checks (exp, nbf) use Verity's clock: its clockSkew is that clock's
-   * distance from the system's, zero in production.
-   */
-  const configuration = async (oidc: typeof Oidc): Promise<Oidc.Configuration> => {
-    const body = await discovery.get("document", loadDocument);
-    const secret = config.clientSecret.reveal();
-    const skew = Math.round((deps.clock.now().getTime() - Date.now()) / 1000);
-    const built = await oidc.discovery(
-      new URL(issuer),
-      config.clientId,
-      { [oidc.clockSkew]: skew },
-      authMethod === "client_secret_post" ? oidc.ClientSecretPost(secret) : oidc.ClientSecretBasic(secret),
-      {
-        [oidc.customFetch]: libraryFetch(outbound, { url: wellKnown(issuer), body }),
-        timeout: config.timeoutSeconds,
-        // The ID token's signature is checked against the provider's JWKS, not taken on TLS's word.
-        execute: [oidc.enableNonRepudiationChecks, ...(document.startsWith("http://") ? [oidc.allowInsecureRequests] : [])],
-      },
-    );
-    if (keys !== undefined) oidc.setJwksCache(built, keys);
-    return built;
-  };
+  const party = createRelyingParty(
+    {
+      ...endpoints(config),
+      name: config.name,
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      authMethod: config.clientAuthMethod ?? (config.kind === "entra" ? "client_secret_post" : "client_secret_basic"),
+      timeoutSeconds: config.timeoutSeconds,
+    },
+    deps,
+  );
+  const configuration = (oidc: typeof Oidc) => party.configuration(oidc);
 
   return {
     name: config.name,
@@ -154,10 +108,10 @@ export function createSsoClient(config: SsoProviderConfig, deps: { clock: Clock;
       } catch (error) {
         throw ssoFailure(config.name, error);
       } finally {
-        if (built !== undefined) keys = oidc.getJwksCache(built) ?? keys;
+        if (built !== undefined) party.remember(oidc, built);
       }
     },
 
-    close: () => outbound.close(),
+    close: () => party.close(),
   };
 }

@@ -67,6 +67,14 @@ export function verificationRoutes(app: FastifyInstance, deps: { engine: Verific
     return engine.cancel(actorOf(request), id, body.reason ?? null);
   });
 
+  // A stopping server ends its streams (clients reconnect, to another instance if there is one),
+  // instead of waiting for each verification to end before it can close.
+  const streams = new Set<() => void>();
+  app.addHook("preClose", (done) => {
+    for (const end of [...streams]) end();
+    done();
+  });
+
   app.get("/api/v1/verifications/:id/events", { preHandler: readers }, async (request, reply) => {
     const id = idOf(request.params);
     const actor = actorOf(request);
@@ -82,11 +90,13 @@ export function verificationRoutes(app: FastifyInstance, deps: { engine: Verific
     const end = () => {
       if (ended) return;
       ended = true;
+      streams.delete(end);
       release();
       clearInterval(heartbeat);
       unsubscribe?.();
       raw.end();
     };
+    streams.add(end);
     request.raw.on("close", end);
     try {
       unsubscribe = await engine.watch(actor, id, (view) => {

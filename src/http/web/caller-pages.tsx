@@ -3,6 +3,7 @@ import type { CallerPageKind } from "../../domain/methods.js";
 import type { CallerLinkPage } from "../../services/caller-link.js";
 import { ApprovalPage } from "./approval-page.js";
 import { ConfirmPage, RefusedPage } from "./caller-link-page.js";
+import { SigninPage } from "./caller-signin-page.js";
 
 /** What GET `/c/<ref>` shows for a live link of one kind; `linkRef` is the link's own path segment (`ref` is taken by preact). */
 export type CallerPageRenderer = (props: { readonly page: CallerLinkPage; readonly linkRef: string }) => JSX.Element;
@@ -16,7 +17,7 @@ const notYet: CallerPageRenderer = () => <RefusedPage code="METHOD_NOT_ENABLED" 
  */
 export const CALLER_PAGES: Readonly<Record<CallerPageKind, CallerPageRenderer>> = {
   link: ({ page, linkRef }) => <ConfirmPage page={page} action={`/c/${linkRef}`} />,
-  signin: notYet,
+  signin: ({ page, linkRef }) => <SigninPage page={page} action={`/c/${linkRef}/signin`} />,
   faceid: notYet,
   approval: ({ page, linkRef }) => <ApprovalPage page={page} action={`/c/${linkRef}/approval`} />,
 };

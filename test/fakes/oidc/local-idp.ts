@@ -22,6 +22,20 @@ export interface Tamper {
   readonly claims?: (claims: Record<string, unknown>) => Record<string, unknown>;
   /** Sign with a key that is not in the provider's JWKS (same kid). */
   readonly foreignKey?: boolean;
+  /** Hand out the ID token issued before this one, unchanged (a token replayed from an earlier flow). */
+  readonly replayPrevious?: boolean;
+}
+
+/** What a step-up provider (local-signin-idp.ts) adds to the plain provider. */
+export interface StepUpHooks {
+  /** Each authorization request's parameters, exactly as the browser brought them. */
+  authorize(parameters: URLSearchParams): void;
+  /** The person's choice on the login page; an `error` ends the flow with that OAuth error. */
+  login(accountId: string, form: URLSearchParams, parameters: Readonly<Record<string, unknown>>): { error?: string };
+  /** The ID token's claims on its way out (re-signed with the provider's key). */
+  claims(claims: Record<string, unknown>): Record<string, unknown>;
+  /** The authenticators the login page offers. */
+  readonly authenticators: readonly string[];
 }
 
 export const DEFAULT_PASSWORD = "correct horse battery staple";
@@ -59,7 +73,15 @@ const mountOf = (req: IncomingMessage & { originalUrl?: string }) => (req.origin
  */
 export function buildProvider(
   issuer: string,
-  options: { accounts: ReadonlyMap<string, LocalAccount>; clients: readonly LocalClient[]; signing: SigningKey; tamper: () => Tamper | undefined; idTokenTtl?: number },
+  options: {
+    accounts: ReadonlyMap<string, LocalAccount>;
+    clients: readonly LocalClient[];
+    signing: SigningKey;
+    tamper: () => Tamper | undefined;
+    idTokenTtl?: number;
+    /** Step-up providers: sees each authorization request as sent, and adds claims (acr, amr, acrs, auth_time) to each ID token. */
+    stepUp?: StepUpHooks;
+  },
 ): Provider {
   const provider = new Provider(issuer, {
     clients: options.clients.map((c) => ({
@@ -97,11 +119,18 @@ export function buildProvider(
       ctx.body = `<!doctype html><title>Error</title><p id="error">${String(out.error)}</p>`;
     },
   });
+  let previous: string | undefined;
   provider.use(async (ctx, next) => {
+    if (options.stepUp !== undefined && ctx.path === "/auth") options.stepUp.authorize(new URLSearchParams(ctx.req.url?.split("?")[1] ?? ""));
     await next();
     const tamper = options.tamper();
     const body = ctx.body as { id_token?: unknown } | undefined;
-    if (ctx.oidc?.route === "token" && tamper !== undefined && typeof body?.id_token === "string") body.id_token = resign(body.id_token, tamper, options.signing);
+    if (ctx.oidc?.route !== "token" || typeof body?.id_token !== "string") return;
+    const stepUp = options.stepUp;
+    const issued = stepUp === undefined ? body.id_token : resign(body.id_token, { claims: (claims) => stepUp.claims(claims) }, options.signing);
+    if (tamper?.replayPrevious === true && previous !== undefined) body.id_token = previous;
+    else body.id_token = tamper === undefined ? issued : resign(issued, tamper, options.signing);
+    previous = issued;
   });
   return provider;
 }
@@ -116,7 +145,7 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 /** The login page: a person types their login and password; anything else is the provider's. */
-async function interaction(req: IncomingMessage, res: ServerResponse, provider: Provider, accounts: ReadonlyMap<string, LocalAccount>, action: string) {
+async function interaction(req: IncomingMessage, res: ServerResponse, provider: Provider, accounts: ReadonlyMap<string, LocalAccount>, action: string, stepUp?: StepUpHooks) {
   const details = await provider.interactionDetails(req, res);
   let problem = "";
   if (req.method === "POST") {
@@ -124,11 +153,17 @@ async function interaction(req: IncomingMessage, res: ServerResponse, provider: 
     const login = form.get("login") ?? "";
     const account = accounts.get(login);
     if (account !== undefined && form.get("password") === (account.password ?? DEFAULT_PASSWORD)) {
-      await provider.interactionFinished(req, res, { login: { accountId: login } }, { mergeWithLastSubmission: false });
+      const outcome = stepUp?.login(login, form, details.params) ?? {};
+      const result = outcome.error === undefined ? { login: { accountId: login } } : { error: outcome.error, error_description: "the sign-in did not meet the requested authentication" };
+      await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
       return;
     }
     problem = `<p id="problem">Wrong login or password.</p>`;
   }
+  const choices =
+    stepUp === undefined
+      ? ""
+      : `<label>Sign in with <select name="authenticator" id="authenticator">${stepUp.authenticators.map((a) => `<option value="${a}">${a}</option>`).join("")}</select></label>`;
   res.writeHead(problem === "" ? 200 : 401, { "content-type": "text/html; charset=utf-8" });
   res.end(
     page(
@@ -136,6 +171,7 @@ async function interaction(req: IncomingMessage, res: ServerResponse, provider: 
       `${problem}<form method="post" action="${action}"><input type="hidden" name="prompt" value="${details.prompt.name}">` +
         `<label>Login <input name="login" id="login" autocomplete="username"></label>` +
         `<label>Password <input type="password" name="password" id="password"></label>` +
+        choices +
         `<button type="submit">Sign in</button></form>`,
     ),
   );
@@ -144,13 +180,14 @@ async function interaction(req: IncomingMessage, res: ServerResponse, provider: 
 /** Where a path prefix's requests go: a provider and the accounts that may sign in there. */
 export interface Mount {
   readonly prefix: string;
-  target(): { provider: Provider; accounts: ReadonlyMap<string, LocalAccount> } | undefined;
+  target(): { provider: Provider; accounts: ReadonlyMap<string, LocalAccount>; stepUp?: StepUpHooks } | undefined;
 }
 
 /** A node:http server on 127.0.0.1:0 that routes each prefix to its provider (mounted as under Express). */
-export async function listenIdp(mounts: () => readonly Mount[]): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function listenIdp(mounts: () => readonly Mount[], observe?: (path: string) => void): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer((req: IncomingMessage & { originalUrl?: string }, res) => {
     const url = req.url ?? "/";
+    observe?.(url.split("?")[0] ?? url);
     const mount = mounts().find((m) => url.startsWith(`${m.prefix}/`));
     const target = mount?.target();
     if (mount === undefined || target === undefined) {
@@ -161,7 +198,7 @@ export async function listenIdp(mounts: () => readonly Mount[]): Promise<{ url: 
     req.url = url.slice(mount.prefix.length);
     const uid = /^\/interaction\/([\w-]+)$/.exec(req.url.split("?")[0] ?? "")?.[1];
     if (uid !== undefined) {
-      interaction(req, res, target.provider, target.accounts, `${mount.prefix}/interaction/${uid}`).catch(() => {
+      interaction(req, res, target.provider, target.accounts, `${mount.prefix}/interaction/${uid}`, target.stepUp).catch(() => {
         if (!res.headersSent) res.writeHead(400, { "content-type": "text/plain" });
         res.end("interaction failed");
       });
