@@ -55,11 +55,10 @@ describe("Entra directory: the caller's manager", () => {
       const directory = h.directory({ tenantId: CONTOSO });
       await findSettled(directory, "jane.doe@contoso.example");
       h.fake.resetStats();
-      const started = Date.now();
       const user = await findSettled(directory, "jane.doe@contoso.example");
       assert.equal(user?.manager?.displayName, "Alex Kim");
+      // Six requests in flight at once: the manager read overlapped the five method, role and audit reads.
       assert.equal(h.fake.maxInFlight(), 6);
-      assert.ok(Date.now() - started < 60 * 4, "user read, then one round of parallel reads (not a third round for the manager)");
     } finally {
       h.fake.setLatency(0);
     }

@@ -35,14 +35,12 @@ describe("Okta directory: the caller's manager from profile.managerId", () => {
   });
 
   it("reads the manager beside the factors, groups and roles, not after them", async () => {
-    const started = Date.now();
     await directory.findUser(IDS.jane);
-    const took = Date.now() - started;
-    assert.ok(took < 80 * 3 + 120, `two round trips, not three: ${took} ms`);
     const manager = kit.fake.requests.find((r) => r.path === `/api/v1/users/${IDS.max}`);
     const factors = kit.fake.requests.find((r) => r.path === `/api/v1/users/${IDS.jane}/factors`);
     assert.ok(manager !== undefined && factors !== undefined);
-    assert.ok(Math.abs(manager.receivedAt - factors.receivedAt) < 60, "sent together");
+    // Every answer takes 80 ms: a manager read sent after the factor read's answer would arrive 80 ms or more later.
+    assert.ok(Math.abs(manager.receivedAt - factors.receivedAt) < 80, "sent together");
   });
 
   it("resolves a managerId that is a login", async () => {
