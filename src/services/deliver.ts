@@ -6,6 +6,7 @@ import type { Actor } from "./actor.js";
 import { changeVerification, eventBase, type EngineDeps } from "./engine-deps.js";
 import { callerLinkUrl } from "./link-secret.js";
 import type { Target } from "./targets.js";
+import { approvalMessage } from "./approval.js";
 import { callerOrganisation, renderTemplate, safeFirstName, safeTicket } from "./caller-wording.js";
 import type { MethodBinding, TenantRuntime } from "./tenant-registry.js";
 
@@ -71,11 +72,12 @@ async function deliverCode(
     const receipt = await binding.channel.send({
       channel: binding.spec.channel,
       to: target.kind === "destination" ? target.to : "",
-      subject: renderTemplate(link === null ? tenant.messages.emailSubject : tenant.messages.linkEmailSubject, vars),
-      text:
-        link === null
-          ? renderTemplate(sms ? tenant.messages.sms : tenant.messages.email, vars)
-          : renderTemplate(tenant.messages.link, { ...vars, code: "", link }),
+      ...(binding.spec.kind === "approval" && link !== null
+        ? approvalMessage({ ...vars, caller: v.subjectName, minutes: vars.minutes, link })
+        : {
+            subject: renderTemplate(link === null ? tenant.messages.emailSubject : tenant.messages.linkEmailSubject, vars),
+            text: link === null ? renderTemplate(sms ? tenant.messages.sms : tenant.messages.email, vars) : renderTemplate(tenant.messages.link, { ...vars, code: "", link }),
+          }),
       verificationId: v.id,
       tenantId: v.tenantId,
     });

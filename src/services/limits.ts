@@ -9,7 +9,7 @@ import { recordSend, sendWindow, type SendScope } from "../store/send-dal.js";
 import type { TenantRuntime } from "./tenant-registry.js";
 
 /** Audit actions that count as a failed proof of possession for the per-caller lockout. */
-export const FAILURE_ACTIONS = ["check.incorrect", "check.mismatch", "push.denied", "push.fraud_reported", "link.wrong_number", "link.not_me", "signin.rejected", "signin.wrong_user"] as const;
+export const FAILURE_ACTIONS = ["check.incorrect", "check.mismatch", "push.denied", "push.fraud_reported", "link.wrong_number", "link.not_me", "signin.rejected", "signin.wrong_user", "approval.denied"] as const;
 /** Audit actions that reserve a send; written in the same locked transaction that checks them. */
 export const SEND_ACTIONS = ["verification.started", "verification.resend_requested"] as const;
 

@@ -1,6 +1,7 @@
 import type { JSX } from "preact";
 import type { CallerPageKind } from "../../domain/methods.js";
 import type { CallerLinkPage } from "../../services/caller-link.js";
+import { ApprovalPage } from "./approval-page.js";
 import { ConfirmPage, RefusedPage } from "./caller-link-page.js";
 import { SigninPage } from "./caller-signin-page.js";
 
@@ -18,5 +19,5 @@ export const CALLER_PAGES: Readonly<Record<CallerPageKind, CallerPageRenderer>> 
   link: ({ page, linkRef }) => <ConfirmPage page={page} action={`/c/${linkRef}`} />,
   signin: ({ page, linkRef }) => <SigninPage page={page} action={`/c/${linkRef}/signin`} />,
   faceid: notYet,
-  approval: notYet,
+  approval: ({ page, linkRef }) => <ApprovalPage page={page} action={`/c/${linkRef}/approval`} />,
 };
