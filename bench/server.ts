@@ -6,22 +6,21 @@
 // CLI's launch to its first upstream request; the server's peak RSS and idle CPU. Writes
 // docs/benchmarks.md (BENCH_WRITE=0 skips it). The load generator and the fakes share the
 // machine's cores with the server, as they would not in production: the figures are a floor.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { Agent } from "undici";
 import { stringify } from "yaml";
 import { basicAuthorization, runbookBody } from "../test/fakes/halopsa/halo-webhooks.js";
 import { startFakeTwilio, twilioProviderConfig, type FakeTwilio } from "../test/fakes/twilio/fake-twilio.js";
 import { benchCaller, startFlowFakes, WEBHOOK } from "../test/e2e/halopsa-flow.js";
 import { freePort } from "../test/helpers/net.js";
+import { BENCHMARKS_FILE } from "./report.js";
+import { BIN, createToken, startServer } from "./serve-child.js";
 import { testPostgres } from "../test/helpers/postgres.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = join(ROOT, "dist", "src", "cli", "bin.js");
 const UPSTREAM_MS = Number(process.env.BENCH_UPSTREAM_MS ?? 10);
 const LEVELS = [1, 10, 100, 200];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -40,69 +39,6 @@ const LIMITS = {
 };
 /** The per-address request limit allows 100,000 a minute: the load comes from several loopback addresses. */
 const SOURCES = 8;
-
-/** One `verity serve` child process. */
-interface Server {
-  readonly base: string;
-  readonly child: ChildProcess;
-  /** Peak resident set (VmHWM) so far, in MB. */
-  peakRssMb(): number;
-  /** CPU seconds (user + system) so far. */
-  cpuSeconds(): number;
-  /** SIGTERM; resolves with the milliseconds it took to exit. */
-  stop(): Promise<number>;
-}
-
-async function startServer(configPath: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<Server> {
-  const child = spawn(process.execPath, [BIN, "serve", "--config", configPath, "--port", String(port)], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`verity serve exited ${child.exitCode}: ${stderr}`);
-    const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`verity serve did not answer within 60 s: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const proc = (file: string) => readFileSync(`/proc/${child.pid}/${file}`, "utf8");
-  return {
-    base,
-    child,
-    peakRssMb: () => Number(/VmHWM:\s+(\d+) kB/.exec(proc("status"))?.[1] ?? 0) / 1024,
-    cpuSeconds: () => {
-      const fields = proc("stat").split(") ")[1]?.split(" ") ?? [];
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    },
-    stop: () =>
-      new Promise((resolve) => {
-        const began = performance.now();
-        child.once("exit", () => resolve(performance.now() - began));
-        child.kill("SIGTERM");
-      }),
-  };
-}
-
-/** `verity token create` against the same store, as an operator would. */
-async function createToken(configPath: string): Promise<string> {
-  const out = await runCli(["token", "create", "--name", "bench", "--role", "technician", "--config", configPath]);
-  const token = /\b(vt_[A-Za-z0-9_-]+)/.exec(out)?.[1] ?? /^\s*([A-Za-z0-9_-]{30,})\s*$/m.exec(out)?.[1];
-  if (token === undefined) throw new Error(`no token in: ${out}`);
-  return token;
-}
-
-function runCli(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`verity ${args.join(" ")} exited ${code}: ${out}`))));
-  });
-}
 
 const pct = (values: readonly number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -349,5 +285,5 @@ if (process.env.BENCH_WRITE !== "0") {
     ...lines,
     "",
   ].join("\n");
-  writeFileSync(join(ROOT, "docs", "benchmarks.md"), md);
+  writeFileSync(BENCHMARKS_FILE, md);
 }

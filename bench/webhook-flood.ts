@@ -10,6 +10,7 @@ import { Pool } from "undici";
 import { sql } from "kysely";
 import { basicAuthorization, runbookBody } from "../test/fakes/halopsa/halo-webhooks.js";
 import { PEOPLE, startFlow, TICKETS, WEBHOOK } from "../test/e2e/halopsa-flow.js";
+import { appendSection } from "./report.js";
 
 const RATE = 1000;
 const SECONDS = Number(process.env.BENCH_FLOOD_SECONDS ?? 60);
@@ -107,4 +108,7 @@ const pass =
   Object.keys(statuses).every((s) => s === "401") &&
   errors === 0;
 console.log(pass ? "PASS" : "FAIL");
+appendSection("HaloPSA webhook flood (SECURITY.md R7)", [
+  `${sent} bad-credential webhooks in ${elapsed.toFixed(1)} s (${(sent / elapsed).toFixed(0)}/s) from another address while Halo pressed once a second: refused at p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms (target < ${TARGET_P99_MS} ms); database writes from the flood ${floodRows.length}; real presses accepted ${realDeliveries} of ${presses.length}; server heap growth ${growthMb.toFixed(1)} MB (target < ${TARGET_GROWTH_MB} MB). ${pass ? "PASS" : "FAIL"}.`,
+]);
 process.exit(pass ? 0 : 1);

@@ -24,13 +24,16 @@ import { normalisePhone } from "./domain/phone.js";
 import type { Clock, Directory, DirectoryUser, MessageChannel, PushProvider, TicketingSystem } from "./domain/ports.js";
 import { TWILIO_STATUS_PATH, type TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
 import type { TriggerRoute } from "./http/routes/hooks-ticketing.js";
-import { destinationUrl, type NotificationDestinationConfig } from "./adapters/notify/notify-config.js";
+import { createEmailNotifier } from "./adapters/notify/email/email-notifier.js";
+import { destinationUrl, emailLabel, type NotificationDestinationConfig } from "./adapters/notify/notify-config.js";
 import { createSlackNotifier } from "./adapters/notify/slack/slack-notifier.js";
 import { createTeamsNotifier } from "./adapters/notify/teams/teams-notifier.js";
 import { createWebhookNotifier } from "./adapters/notify/webhook/webhook-notifier.js";
 import type { KeyRing } from "./domain/keys.js";
-import { NOTIFICATION_EVENT_TYPES, type Notifier } from "./domain/notifications.js";
-import { createNotificationDestinations, destinationKey, type NotificationDestinations } from "./services/notifications.js";
+import { usableManager } from "./domain/manager.js";
+import { NOTIFICATION_EVENT_TYPES, type NotificationEventType, type Notifier } from "./domain/notifications.js";
+import { createNotificationDestinations, destinationKey, type NotificationDestination, type NotificationDestinations } from "./services/notifications.js";
+import type { TenantRegistry } from "./services/tenant-registry.js";
 
 /**
  * The concrete adapters a configuration names. Part of the composition root (with main.ts): the
@@ -241,22 +244,47 @@ export function buildTicketing(config: Config, deps: { clock: Clock; log: Logger
 }
 
 /** The notification destinations: the top-level list (every tenant) and each tenant's own. */
-export function buildNotifications(config: Config, deps: { keys: KeyRing; log: Logger; closers: Closeable[] }): NotificationDestinations {
-  const build = (d: NotificationDestinationConfig, tenantId: string | null) => {
-    const notifier: Notifier = keep(
-      deps.closers,
-      d.kind === "webhook" ? createWebhookNotifier(d, { log: deps.log }) : d.kind === "teams" ? createTeamsNotifier(d, { log: deps.log }) : createSlackNotifier(d, { log: deps.log }),
-    );
-    return {
-      key: destinationKey(deps.keys, d.kind, destinationUrl(d)),
-      notifier,
-      events: new Set(d.events ?? NOTIFICATION_EVENT_TYPES),
-      outcomes: d.outcomes === undefined ? null : new Set(d.outcomes),
-      tenantId,
-    };
+export function buildNotifications(
+  config: Config,
+  deps: { keys: KeyRing; log: Logger; closers: Closeable[]; adapters: ReadonlyMap<string, Adapter>; tenants: Pick<TenantRegistry, "get"> },
+): NotificationDestinations {
+  const events = (d: NotificationDestinationConfig) => new Set(d.events ?? (d.kind === "email" ? EMAIL_DEFAULT_EVENTS : NOTIFICATION_EVENT_TYPES));
+  const destination = (d: NotificationDestinationConfig, tenantId: string | null, key: string, notifier: Notifier): NotificationDestination => ({
+    key,
+    notifier: keep(deps.closers, notifier),
+    events: events(d),
+    outcomes: d.outcomes === undefined ? null : new Set(d.outcomes),
+    tenantId,
+  });
+  const build = (d: NotificationDestinationConfig, tenantId: string | null): NotificationDestination[] => {
+    if (d.kind !== "email") {
+      const notifier = d.kind === "webhook" ? createWebhookNotifier(d, { log: deps.log }) : d.kind === "teams" ? createTeamsNotifier(d, { log: deps.log }) : createSlackNotifier(d, { log: deps.log });
+      return [destination(d, tenantId, destinationKey(deps.keys, d.kind, destinationUrl(d)), notifier)];
+    }
+    const channel = deps.adapters.get(d.provider);
+    // referenceProblems refused the configuration already; this guards a programming error.
+    if (channel === undefined || !("send" in channel) || !channel.channels.includes("email")) throw new Error(`notification provider ${d.provider} does not carry email`);
+    // One destination per recipient: each gets its message once, and a failure of one is retried without resending to the others.
+    const emailDeps = { channel, managerOf: (tenant: string, subject: string) => managerAddress(deps.tenants, tenant, subject) };
+    return [
+      ...(d.to ?? []).map((address) =>
+        destination(d, tenantId, destinationKey(deps.keys, "email", `${d.provider}\n${address.toLowerCase()}`), createEmailNotifier({ kind: "address", address }, emailLabel(d, maskEmail(address)), emailDeps)),
+      ),
+      ...(d.notifyManager
+        ? [destination(d, tenantId, destinationKey(deps.keys, "email", `${d.provider}\nmanager\n${d.name ?? ""}`), createEmailNotifier({ kind: "manager" }, emailLabel(d, "the caller's manager"), emailDeps))]
+        : []),
+    ];
   };
-  return createNotificationDestinations([
-    ...config.notifications.map((d) => build(d, null)),
-    ...config.tenants.flatMap((t) => t.notifications.map((d) => build(d, t.id))),
-  ]);
+  return createNotificationDestinations([...config.notifications.flatMap((d) => build(d, null)), ...config.tenants.flatMap((t) => t.notifications.flatMap((d) => build(d, t.id)))]);
+}
+
+/** An email destination without `events` hears of fraud reports only. */
+const EMAIL_DEFAULT_EVENTS: readonly NotificationEventType[] = ["verification.fraud_reported"];
+
+/** The caller's manager's address, from the tenant's directory now; null when there is no usable manager. */
+async function managerAddress(tenants: Pick<TenantRegistry, "get">, tenantId: string, subjectId: string): Promise<string | null> {
+  const user = await tenants.get(tenantId)?.directory.findUser(subjectId);
+  if (user === undefined || user === null) return null;
+  const found = usableManager(user);
+  return "manager" in found ? found.manager.email : null;
 }

@@ -440,6 +440,7 @@ export function referenceProblems(raw: unknown): { path: string; message: string
   }
   problems.push(...ssoTenantProblems(raw));
   problems.push(...signinReferenceProblems(raw));
+  problems.push(...emailDestinationProblems(raw, providers, tenants));
   return problems;
 }
 
@@ -450,4 +451,20 @@ function faceCheckServiceProblems(path: string, service: unknown, providers: Rec
   const parsed = providerSchema.safeParse(providers[service]);
   if (parsed.success && parsed.data.kind !== "verified-id") return [{ path: `${path}.service`, message: `provider '${service}' (${parsed.data.kind}) is not a verified-id provider` }];
   return [];
+}
+
+/** An email notification destination names a provider that carries email (smtp, graph-mail, or console with email). */
+function emailDestinationProblems(raw: Record<string, unknown>, providers: Record<string, unknown>, tenants: readonly unknown[]): { path: string; message: string }[] {
+  const lists: [string, unknown][] = [["notifications", raw.notifications], ...tenants.map((t, i): [string, unknown] => [`tenants[${i}].notifications`, isRecord(t) ? t.notifications : undefined])];
+  return lists.flatMap(([path, list]) =>
+    (Array.isArray(list) ? list : []).flatMap((d: unknown, i) => {
+      if (!isRecord(d) || d.kind !== "email" || typeof d.provider !== "string") return [];
+      const at = `${path}[${i}].provider`;
+      if (providers[d.provider] === undefined) return [{ path: at, message: `provider '${d.provider}' is not defined under providers` }];
+      const provider = providerSchema.safeParse(providers[d.provider]);
+      if (!provider.success) return [];
+      const carries = CHANNELS_OF_KIND[provider.data.kind].includes("email") && (provider.data.kind !== "console" || provider.data.channels.includes("email"));
+      return carries ? [] : [{ path: at, message: `provider '${d.provider}' (${provider.data.kind}) does not carry email; use one of kind smtp, graph-mail or console` }];
+    }),
+  );
 }

@@ -48,7 +48,7 @@ function openMetrics(config: Config): ConfigProblem[] {
   return [{ path: "server.metrics.host", message: `serves metrics on ${metrics.host} without a token: anyone who reaches that address reads them; add server.metrics.token or bind to a private address only the scraper reaches` }];
 }
 
-/** A confirmation link must open on the caller's phone: without server.publicUrl a start is refused. */
+/** A confirmation link (or a manager's approval link) must open on a phone: without server.publicUrl a start is refused. */
 function linksWithoutAddress(config: Config): ConfigProblem[] {
   if (config.server.publicUrl !== undefined) return [];
   return config.tenants.flatMap((tenant, i) =>

@@ -16,6 +16,8 @@ export const ENDING_ACTIONS = [
   "faceid.rejected",
   "faceid.failed",
   "faceid.other_subject",
+  "approval.approved",
+  "approval.denied",
   "signin.verified",
   "signin.rejected",
   "signin.wrong_user",
@@ -30,6 +32,14 @@ export const ENDING_ACTIONS = [
   "message.status_failed",
   "verification.failed",
 ] as const;
+
+/**
+ * Endings that are a fraud report: a push answered as fraud, "not me" on a confirmation link, a
+ * sign-in by someone other than the caller, a manager who does not approve (or knows nothing of
+ * the request). Each flags the caller for 24
+ * hours (the verification's state reason is `fraud`) and raises `verification.fraud_reported`.
+ */
+export const FRAUD_REPORT_ACTIONS: readonly string[] = ["push.fraud_reported", "link.not_me", "signin.wrong_user", "approval.denied", "faceid.other_subject"];
 
 /**
  * The endings a ticket hears about in a result note. A verification that failed while waiting

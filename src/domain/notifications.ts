@@ -87,13 +87,14 @@ export interface NotificationMessage {
 export type DeliveryOutcome = "delivered" | "gone";
 
 /**
- * Where events go: a Standard Webhooks receiver, a Teams workflow, a Slack incoming webhook.
+ * Where events go: a Standard Webhooks receiver, a Teams workflow, a Slack incoming webhook, an
+ * email address (or the caller's manager) through one of Verity's email channels.
  * `deliver` resolves "delivered" on success and "gone" when the destination said it no longer
  * exists (410); it rejects with NOTIFICATION_FAILED (retry later, maybe after
  * `retryAfterSeconds`) or NOTIFICATION_REFUSED (the destination will never take this message).
  */
 export interface Notifier {
-  readonly kind: "webhook" | "teams" | "slack";
+  readonly kind: "webhook" | "teams" | "slack" | "email";
   /** How it is named in logs, audit events and pages: never more of the URL than its origin. */
   readonly label: string;
   /**

@@ -70,6 +70,23 @@ export interface DirectoryUser {
    * `organization.displayName`; a directory file: its `organisation`), or null when unknown.
    */
   readonly organisation?: string | null;
+  /**
+   * The caller's manager as the directory records it (Entra's `manager` reference, a directory
+   * file's `manager` field, Okta's `profile.managerId` when it names a user of the org), absent
+   * when none is set or it could not be resolved. Use `usableManager` (domain/manager.ts) before
+   * sending anything: a manager without an address, or whose address is the caller's own, is no
+   * manager for approval.
+   */
+  readonly manager?: DirectoryManager;
+}
+
+/** A user's manager: who they are and where they read mail. */
+export interface DirectoryManager {
+  /** The manager's id in the same directory (the same form as `DirectoryUser.id`). */
+  readonly id: string;
+  readonly displayName: string;
+  /** The manager's own mailbox (Entra `mail`, the file's `mail` or `upn`, Okta `profile.email`), or null. */
+  readonly email: string | null;
 }
 
 export interface RiskSignal {

@@ -15,6 +15,7 @@ import { metricsRoute } from "./routes/metrics.js";
 import { healthRoutes } from "./routes/health.js";
 import { ticketingHookRoutes } from "./routes/hooks-ticketing.js";
 import { twilioHookRoutes } from "./routes/hooks-twilio.js";
+import { approvalRoutes } from "./routes/approval.js";
 import { callerLinkRoutes } from "./routes/caller-link.js";
 import { callerFaceCheckRoutes } from "./routes/caller-faceid.js";
 import { verifiedIdHookRoutes } from "./routes/hooks-verified-id.js";
@@ -117,6 +118,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   tokenRoutes(app, { tokens: runtime.tokens, tenants: runtime.tenants });
   linkRoutes(app, { engine: runtime.engine, links: runtime.links, tenants: runtime.tenants, db: runtime.database.db });
   callerLinkRoutes(app, { engine: runtime.engine, publicUrl: config.server.publicUrl });
+  approvalRoutes(app, { engine: runtime.engine, publicUrl: config.server.publicUrl });
   callerSigninRoutes(app, { engine: runtime.engine, publicUrl: config.server.publicUrl });
   if (runtime.proofing.size > 0) {
     callerFaceCheckRoutes(app, { engine: runtime.engine, publicUrl: config.server.publicUrl });

@@ -77,7 +77,8 @@ export async function openCallerLink(deps: EngineDeps, ref: string): Promise<Cal
     desk: deskName(organisation),
     technician: v.technician.slice(0, 80),
     ticket: safeTicket(v.ticket),
-    reason: tenant?.settings.linkShowsReason === true && v.reason !== null ? v.reason.slice(0, 200) : null,
+    // A manager deciding whether to approve sees the technician's reason; a caller only where the tenant allows it.
+    reason: (kind === "approval" || tenant?.settings.linkShowsReason === true) && v.reason !== null ? v.reason.slice(0, 200) : null,
     choices: v.challenge === null ? [] : linkChoices(deps.keys, hash, v.challenge),
     nonce: issueFormNonce(deps.keys, v.id, hash, deps.clock.now()),
     expiresAt: v.expiresAt,

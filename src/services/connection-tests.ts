@@ -75,6 +75,7 @@ const NOTIFICATION_PRODUCTS: Readonly<Record<string, string>> = {
   webhook: "Signed webhook (Standard Webhooks)",
   teams: "Microsoft Teams (Workflows)",
   slack: "Slack (incoming webhook)",
+  email: "Email alert (through an email provider)",
 };
 
 interface Entry {

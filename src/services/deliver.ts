@@ -6,6 +6,7 @@ import type { Actor } from "./actor.js";
 import { changeVerification, eventBase, type EngineDeps } from "./engine-deps.js";
 import { callerLinkUrl } from "./link-secret.js";
 import type { Target } from "./targets.js";
+import { approvalMessage } from "./approval.js";
 import { callerOrganisation, linkWording, renderTemplate, safeFirstName, safeTicket } from "./caller-wording.js";
 import type { MethodBinding, TenantRuntime } from "./tenant-registry.js";
 
@@ -71,11 +72,15 @@ async function deliverCode(
     const receipt = await binding.channel.send({
       channel: binding.spec.channel,
       to: target.kind === "destination" ? target.to : "",
-      subject: renderTemplate(link === null ? tenant.messages.emailSubject : linkWording(tenant.messages, binding.spec.kind).subject, vars),
-      text:
-        link === null
-          ? renderTemplate(sms ? tenant.messages.sms : tenant.messages.email, vars)
-          : renderTemplate(linkWording(tenant.messages, binding.spec.kind).text, { ...vars, code: "", link }),
+      ...(binding.spec.kind === "approval" && link !== null
+        ? approvalMessage({ ...vars, caller: v.subjectName, minutes: vars.minutes, link })
+        : {
+            subject: renderTemplate(link === null ? tenant.messages.emailSubject : linkWording(tenant.messages, binding.spec.kind).subject, vars),
+            text:
+              link === null
+                ? renderTemplate(sms ? tenant.messages.sms : tenant.messages.email, vars)
+                : renderTemplate(linkWording(tenant.messages, binding.spec.kind).text, { ...vars, code: "", link }),
+          }),
       verificationId: v.id,
       tenantId: v.tenantId,
     });

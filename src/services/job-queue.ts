@@ -112,7 +112,18 @@ export function createJobQueue(deps: {
       }, idlePollMs);
     });
 
+  /** Jobs running in this process: a claim that lapsed (the clock jumped) never starts a second run here. */
+  const inFlight = new Set<string>();
   const runOne = async (job: JobRow): Promise<void> => {
+    if (inFlight.has(job.id)) return;
+    inFlight.add(job.id);
+    try {
+      await runClaimed(job);
+    } finally {
+      inFlight.delete(job.id);
+    }
+  };
+  const runClaimed = async (job: JobRow): Promise<void> => {
     const kind = kinds[job.kind];
     const now = () => clock.now().toISOString();
     if (kind === undefined) {

@@ -18,6 +18,7 @@ export const FAILURE_ACTIONS = [
   "link.not_me",
   "signin.rejected",
   "signin.wrong_user",
+  "approval.denied",
   "faceid.rejected",
   "faceid.failed",
   "faceid.other_subject",

@@ -74,7 +74,7 @@ export async function lookupUser(
   const methods = await Promise.all(
     [...tenant.methods.values()].map(async (binding) => {
       try {
-        const target = chooseTarget(binding, user, deps.keys);
+        const target = chooseTarget(binding, user, deps.keys, { id: actor.id, name: actor.name });
         const checked = numberChecks.get(binding.spec.id);
         if (checked !== undefined && checked.length > 0) {
           const verdict = decidePolicy([...signals, ...checked], tenant.policy);

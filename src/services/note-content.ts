@@ -44,7 +44,9 @@ export function sentNote(v: Verification, event: ChainedAuditEvent, linkEnabled:
   const risk = v.risk.signals.length === 0 ? "none" : v.risk.signals.map((s) => `${s.detail} (policy: ${s.action.replace("_", " ")})`).join("; ");
   const ambiguous = event.action === "message.delivery_unknown";
   const next =
-    v.method.endsWith("-link")
+    v.method === "manager-approval"
+      ? `${e(v.subjectName)}'s manager was emailed a link to approve; the answer appears here.`
+      : v.method.endsWith("-link")
       ? `Ask ${e(v.subjectName)} to open the link and pick the number <b>${e(v.challenge ?? "")}</b> you read out.`
       : v.method.endsWith("-push")
       ? `Ask ${e(v.subjectName)} to approve the prompt${v.challenge === null ? "" : `; read them the number <b>${e(v.challenge)}</b> to choose or type in their app`}.`

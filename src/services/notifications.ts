@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { ChainedAuditEvent } from "../domain/audit-chain.js";
-import { ENDING_ACTIONS } from "../domain/audit-actions.js";
+import { ENDING_ACTIONS, FRAUD_REPORT_ACTIONS } from "../domain/audit-actions.js";
 import type { KeyRing } from "../domain/keys.js";
 import { methodLabel, parseMethod } from "../domain/methods.js";
 import {
@@ -26,7 +26,7 @@ import type { AuditObserver, AuditWriter } from "./audit-service.js";
 import type { JobKind, JobQueue } from "./job-queue.js";
 import type { TenantRegistry } from "./tenant-registry.js";
 
-/** Webhooks are retried for two days (Standard Webhooks: "over days"); chat messages for an hour. */
+/** Webhooks are retried for two days (Standard Webhooks: "over days"); chat messages and emails for an hour. */
 export const WEBHOOK_NOTIFY_JOB = "notify.webhook";
 export const CHAT_NOTIFY_JOB = "notify.chat";
 
@@ -125,9 +125,7 @@ export function createNotificationsObserver(deps: {
         if (data === null) continue;
         const types: NotificationEventType[] = [];
         if ((await firstVerificationEvent(trx, v.id, ENDING_ACTIONS))?.id === event.id) types.push("verification.completed");
-        if (event.action === "push.fraud_reported" || event.action === "link.not_me" || event.action === "signin.wrong_user" || event.action === "faceid.other_subject") {
-          types.push("verification.fraud_reported");
-        }
+        if (FRAUD_REPORT_ACTIONS.includes(event.action)) types.push("verification.fraud_reported");
         if (types.length === 0) continue;
         const disabled = await disabledDestinations(trx, destinations.map((d) => d.key));
         for (const d of destinations) {

@@ -102,7 +102,7 @@ export async function startVerification(
   const user = await tenant.directory.findUser(input.user);
   if (user === null) throw new VerityError("USER_NOT_FOUND", { message: `No user matches that id, email, account name or provider id in ${tenant.name}'s directory.` });
   const refuse = refusal(deps, actor, tenant, user, binding.spec.id, ticket);
-  const target = await refuse.unless(() => chooseTarget(binding, user, deps.keys));
+  const target = await refuse.unless(() => chooseTarget(binding, user, deps.keys, { id: actor.id, name: actor.role === "admin" && input.technician !== undefined ? input.technician : actor.name }));
   const sms = target.kind === "destination" ? (target.sms ?? null) : null;
   if (sms !== null && tenant.smsCountries !== undefined && !tenant.smsCountries.includes(sms.country)) {
     await refuse.with(

@@ -5,6 +5,7 @@ import { maskEmail, maskPhone } from "../domain/masking.js";
 import type { UserIdRule } from "../domain/methods.js";
 import type { NormalisedPhone } from "../domain/phone.js";
 import type { DirectoryUser } from "../domain/ports.js";
+import { usableManager } from "../domain/manager.js";
 import type { MethodBinding } from "./tenant-registry.js";
 
 /** Where a verification goes: a destination Verity sends to, or the user's id at a provider. */
@@ -23,13 +24,21 @@ export type Target =
 /** Phone types that may receive a text, in order of preference. Office lines take voice only. */
 const SMS_PHONE_ORDER = ["mobile", "alternateMobile"] as const;
 
+/** Who is starting the verification, to keep a manager from approving their own request. */
+export interface Requester {
+  readonly id: string;
+  readonly name: string;
+}
+
 /**
  * Picks the registered factor a method uses. Only directory data is consulted: there is no way
- * to send to a number or address that a caller or technician supplies.
+ * to send to a number or address that a caller or technician supplies. Manager approval goes to
+ * the caller's manager as the directory names them (approvalTarget).
  * @throws NO_USABLE_FACTOR saying what the user lacks
  */
-export function chooseTarget(binding: MethodBinding, user: DirectoryUser, keys: KeyRing): Target {
+export function chooseTarget(binding: MethodBinding, user: DirectoryUser, keys: KeyRing, requester?: Requester): Target {
   const spec = binding.spec;
+  if (spec.kind === "approval") return approvalTarget(user, keys, requester);
   if (usesChannel(spec) && spec.channel === "sms") {
     for (const type of SMS_PHONE_ORDER) {
       const phone = user.phones.find((p) => p.type === type);
@@ -78,6 +87,33 @@ export function chooseTarget(binding: MethodBinding, user: DirectoryUser, keys: 
     });
   }
   return { kind: "provider", providerUserId, masked: null, hash: null, label: `${spec.provider} account ${providerUserId}` };
+}
+
+/**
+ * Manager approval's destination: the manager's own mailbox, never the caller's. Refused (with the
+ * reason in words) when the directory names no manager, a manager without an address, the caller
+ * themself or an address of the caller's, or when the manager is the technician asking: nobody
+ * approves their own request.
+ */
+function approvalTarget(user: DirectoryUser, keys: KeyRing, requester: Requester | undefined): Target {
+  const found = usableManager(user);
+  if ("reason" in found) {
+    throw new VerityError("NO_USABLE_FACTOR", { message: `${found.reason} Manager approval needs one; use another method.`, details: { reason: "no_usable_manager" } });
+  }
+  const { manager } = found;
+  if (requester !== undefined && isRequester(manager, requester)) {
+    throw new VerityError("NO_USABLE_FACTOR", {
+      message: `You are ${user.displayName}'s manager in the directory, and nobody approves their own request. Ask another technician to start it, or use another method.`,
+      details: { reason: "manager_is_technician" },
+    });
+  }
+  return { kind: "destination", to: manager.email, masked: maskEmail(manager.email), hash: hashDestination(keys, manager.email), label: `manager (${manager.displayName})` };
+}
+
+/** Whether the requester is the manager: by address (a web user's or token's name is often one) or by name. */
+function isRequester(manager: { displayName: string; email: string }, requester: Requester): boolean {
+  const names = [requester.name, requester.id.replace(/^[a-z]+:/, "")].map((n) => n.trim().toLowerCase()).filter((n) => n !== "");
+  return names.includes(manager.email.toLowerCase()) || names.includes(manager.displayName.trim().toLowerCase());
 }
 
 /** Why an email code never goes to the account's own mailbox (shown to technicians). */

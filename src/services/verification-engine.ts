@@ -4,6 +4,7 @@ import type { TicketContact } from "../domain/ports.js";
 import { assertCanRead, assertTenantAccess, type Actor } from "./actor.js";
 import { abandonWaiting } from "./start-resume.js";
 import { findTicketVerification } from "./ticket-binding.js";
+import { answerApproval, type ApprovalAnswer, type ApprovalOutcome } from "./approval.js";
 import { answerCallerLink, openCallerLink, type CallerAnswer, type CallerLinkPage, type CallerOutcome } from "./caller-link.js";
 import { beginCallerSignin, finishCallerSignin, type CallerSigninOutcome } from "./caller-signin.js";
 import { checkVerification } from "./check-verification.js";
@@ -70,6 +71,8 @@ export interface VerificationEngine {
   startFaceCheck(ref: string, nonce: unknown): Promise<FaceCheckStart>;
   /** A Verified ID callback that `service` authenticated. See faceCheckCallback. */
   faceCheckCallback(service: IdentityProofingService, callback: PresentationCallback): Promise<CallbackResult>;
+  /** The manager's one answer on a manager-approval page. See answerApproval. */
+  answerApproval(ref: string, nonce: unknown, answer: ApprovalAnswer): Promise<ApprovalOutcome>;
   /** A sign-in link's button: the provider's URL and the sealed flow for a cookie. See beginCallerSignin. */
   beginSignin(ref: string, nonce: unknown): Promise<{ url: string; cookie: string; maxAgeSeconds: number; organisation: string }>;
   /** The provider's answer at the one redirect URI. See finishCallerSignin. */
@@ -149,6 +152,7 @@ export function createVerificationEngine(deps: EngineDeps, options: { pushPollMs
     answerLink: (ref, nonce, answer) => answerCallerLink(deps, ref, nonce, answer),
     startFaceCheck: (ref, nonce) => startFaceCheck(deps, ref, nonce),
     faceCheckCallback: (service, callback) => faceCheckCallback(deps, service, callback),
+    answerApproval: (ref, nonce, answer) => answerApproval(deps, ref, nonce, answer),
     beginSignin: (ref, nonce) => beginCallerSignin(deps, ref, nonce),
     finishSignin: (cookie, query) => finishCallerSignin(deps, cookie, query),
     async findForTicket(actor, query) {

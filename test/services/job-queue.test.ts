@@ -253,4 +253,42 @@ describe("durable job queue", () => {
       await queue.stop();
     }
   });
+
+  it("never starts a second run of a job this process is still running, even when the clock jumps past its claim", async () => {
+    const clock = createFakeClock();
+    let runs = 0;
+    let release = () => {};
+    const hung = new Promise<void>((resolve) => (release = resolve));
+    const queue = createJobQueue({
+      db: handle.db,
+      clock,
+      log,
+      lockMs: 5000,
+      kinds: {
+        jumpy: kind(
+          async () => {
+            runs += 1;
+            await hung;
+          },
+          { concurrency: 3 },
+        ),
+      },
+    });
+    queue.start();
+    try {
+      await queue.enqueue(handle.db, "jumpy", {});
+      queue.kick();
+      await waitFor(() => runs > 0 || undefined);
+      // An NTP step (or a test's fake clock) moves time past the claim while the job runs.
+      clock.advance(60_000);
+      queue.wakeAll();
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(runs, 1, "the job ran twice at once in one process");
+      release();
+      await waitFor(async () => ((await countJobs(handle.db, "done", "jumpy")) === 1) || undefined);
+    } finally {
+      release();
+      await queue.stop();
+    }
+  });
 });

@@ -92,7 +92,7 @@ describe("notifications configuration", () => {
     assert.match(byPath("notifications[5].events[0]"), /verification\.completed, verification\.fraud_reported/);
     assert.match(byPath("notifications[6].events"), /at least one event type/);
     assert.match(byPath("notifications[7].outcomes[0]"), /verified, denied/);
-    assert.match(problems.map((p) => `${p.path} ${p.message}`).join("\n"), /notifications\[8\].*webhook, teams or slack/);
+    assert.match(problems.map((p) => `${p.path} ${p.message}`).join("\n"), /notifications\[8\].*webhook, teams, slack or email/);
     assert.match(byPath("notifications[9].url"), /https:\/\//);
     assert.match(byPath("tenants[0].notifications[0].url"), /UNSET_TEAMS_URL is not set/);
     assert.ok(!JSON.stringify(problems).includes("leakyleakyleaky"), "no message repeats a URL");
@@ -101,5 +101,38 @@ describe("notifications configuration", () => {
   it("accepts http only on loopback", () => {
     const { config } = parse({ notifications: [{ kind: "webhook", url: "http://127.0.0.1:9000/hooks", secret: "${EVENTS_SECRET}" }, { kind: "slack", url: "http://localhost:9001/services/x" }] });
     assert.equal(config.notifications.length, 2);
+  });
+
+  it("takes an email destination naming an email provider, fraud only by default, and labels it without whole addresses", () => {
+    const { config, warnings } = parse({
+      providers: { console: { kind: "console" }, mail: { kind: "console", channels: ["email"] } },
+      notifications: [{ kind: "email", provider: "mail", to: ["security@acme.test"], notifyManager: true, name: "SOC" }],
+      tenants: [tenant({ notifications: [{ kind: "email", provider: "console", notifyManager: true }] })],
+    });
+    assert.deepEqual(warnings, []);
+    const [top] = config.notifications;
+    assert.equal(top?.kind, "email");
+    assert.equal(top?.kind === "email" ? top.events : "?", undefined, "left to the default (fraud reports only)");
+    assert.equal(destinationLabel(top), 'email "SOC" via mail to s•••@a•••.test, the caller\'s manager');
+    assert.equal(destinationLabel(config.tenants[0]!.notifications[0]!), "email via console to the caller's manager");
+  });
+
+  it("refuses an email destination without recipients, with a bad address, or whose provider is missing or carries no email", () => {
+    const problems = problemsOf({
+      providers: { console: { kind: "console" }, texts: { kind: "console", channels: ["sms"] }, phone: { kind: "simulated" } },
+      notifications: [
+        { kind: "email", provider: "console" },
+        { kind: "email", provider: "console", to: ["Security <security@acme.test>"] },
+        { kind: "email", provider: "nowhere", to: ["security@acme.test"] },
+        { kind: "email", provider: "texts", to: ["security@acme.test"] },
+        { kind: "email", provider: "phone", notifyManager: true },
+      ],
+    });
+    const byPath = (path: string) => problems.filter((p) => p.path === path).map((p) => p.message).join(" | ");
+    assert.match(byPath("notifications[0].to"), /give `to` \(addresses\), `notifyManager: true`, or both/);
+    assert.match(byPath("notifications[1].to[0]"), /one plain email address/);
+    assert.match(byPath("notifications[2].provider"), /provider 'nowhere' is not defined under providers/);
+    assert.match(byPath("notifications[3].provider"), /provider 'texts' \(console\) does not carry email/);
+    assert.match(byPath("notifications[4].provider"), /provider 'phone' \(simulated\) does not carry email/);
   });
 });

@@ -29,6 +29,13 @@ const REASON_WORDS: Readonly<Record<string, string>> = {
   denied: "the caller denied the request in their app",
 };
 
+/** Who reported the fraud, by the method that carried the report. */
+function fraudWords(method: string): string {
+  if (method === "manager-approval") return "the manager did not approve, or knew nothing of the request";
+  if (method.endsWith("-link")) return 'the caller answered "No, this is not me" on the confirmation link';
+  return REASON_WORDS.fraud ?? "fraud";
+}
+
 const utc = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 
 /** One line of plain text: control characters and line breaks become spaces, and it is cut short. */
@@ -49,14 +56,18 @@ export function messageFacts(message: NotificationMessage): MessageFacts {
   }
   const d: VerificationEventData = message.data;
   const caller = oneLine(d.subject.displayName, 100);
+  const byManager = d.method === "manager-approval";
   const headline =
-    message.type === "verification.fraud_reported"
-      ? `Fraud alert: ${caller} reported a verification request as not theirs`
-      : `Caller ${OUTCOME_WORDS[d.outcome]}: ${caller}`;
+    message.type !== "verification.fraud_reported"
+      ? `Caller ${OUTCOME_WORDS[d.outcome]}: ${caller}`
+      : byManager
+        ? `Fraud alert: ${caller}'s manager did not approve a request made in ${caller}'s name`
+        : `Fraud alert: ${caller} reported a verification request as not theirs`;
+  const why = d.reason === null ? null : d.reason === "fraud" ? fraudWords(d.method) : (REASON_WORDS[d.reason] ?? d.reason.replace(/_/g, " "));
   const ticket = d.ticket === null ? null : `${oneLine(d.ticket.id, 60)} ${ticketNote(d.ticket)}`;
   const facts = [
     { title: "Outcome", value: OUTCOME_WORDS[d.outcome] },
-    ...(d.outcome === "verified" || d.reason === null ? [] : [{ title: "Why", value: oneLine(REASON_WORDS[d.reason] ?? d.reason.replace(/_/g, " "), 150) }]),
+    ...(d.outcome === "verified" || why === null ? [] : [{ title: "Why", value: oneLine(why, 150) }]),
     { title: "Caller", value: caller },
     { title: "Organisation", value: oneLine(d.tenant.name, 100) },
     ...(ticket === null ? [] : [{ title: "Ticket", value: ticket }]),

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { secretString } from "../../config/fields.js";
 import { NOTIFICATION_EVENT_TYPES, NOTIFICATION_OUTCOMES } from "../../domain/notifications.js";
+import { maskEmail } from "../../domain/masking.js";
+import { isPlainAddress } from "../channel/email-shared/email-message.js";
 import { webhookSecretKey } from "../http/standard-webhooks.js";
 
 const LOOPBACK_HTTP = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?(\/|$)/i;
@@ -55,12 +57,36 @@ const teamsDestination = z.strictObject({ kind: z.literal("teams"), url: secretU
 /** A Slack incoming webhook (https://hooks.slack.com/services/…). */
 const slackDestination = z.strictObject({ kind: z.literal("slack"), url: secretUrl, ...common });
 
-export const notificationDestinationSchema = z.discriminatedUnion("kind", [webhookDestination, teamsDestination, slackDestination], {
-  error: "kind must be webhook, teams or slack",
+/**
+ * Email through one of the configured email providers (kind smtp, graph-mail or console; the one
+ * that carries email codes will do): to fixed addresses (the security team), to the caller's
+ * manager (`notifyManager`, SECURITY.md item 20), or both. By default only fraud reports.
+ */
+const emailDestination = z
+  .strictObject({
+    kind: z.literal("email"),
+    /** The name of a provider under `providers` that carries email (checked with the other references). */
+    provider: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "the name of a provider under providers"),
+    to: z
+      .array(z.string().refine(isPlainAddress, "must be one plain email address (no display name, no second address)"))
+      .min(1, "list at least one address, or leave the setting out")
+      .max(20)
+      .optional(),
+    /** Also send each message to the caller's manager as the directory names them (when they have a usable address). */
+    notifyManager: z.boolean().default(false),
+    ...common,
+  })
+  .refine((d) => d.to !== undefined || d.notifyManager, { message: "give `to` (addresses), `notifyManager: true`, or both", path: ["to"] });
+
+export const notificationDestinationSchema = z.discriminatedUnion("kind", [webhookDestination, teamsDestination, slackDestination, emailDestination], {
+  error: "kind must be webhook, teams, slack or email",
 });
 export type NotificationDestinationConfig = z.output<typeof notificationDestinationSchema>;
 export type WebhookDestinationConfig = z.output<typeof webhookDestination>;
 export type ChatDestinationConfig = z.output<typeof teamsDestination> | z.output<typeof slackDestination>;
+export type EmailDestinationConfig = z.output<typeof emailDestination>;
+/** The destinations that post to a URL (every kind but email). */
+export type UrlDestinationConfig = Exclude<NotificationDestinationConfig, EmailDestinationConfig>;
 
 /**
  * A `notifications` list: at the top level it applies to every tenant; under a tenant, to that
@@ -75,17 +101,27 @@ export type ChatDestinationConfig = z.output<typeof teamsDestination> | z.output
  *     notifications:
  *       - { kind: teams, url: ${CONTOSO_TEAMS_WORKFLOW_URL} }
  *       - { kind: slack, url: ${CONTOSO_SLACK_WEBHOOK_URL}, events: [verification.fraud_reported] }
+ *       - { kind: email, provider: mail, to: [security@contoso.com], notifyManager: true }
  * ```
  */
 export const notificationsSchema = z.array(notificationDestinationSchema).max(20, "at most 20 destinations per list").default([]);
 
 /** The URL of a destination, revealed only to send to it. */
-export function destinationUrl(destination: NotificationDestinationConfig): string {
+export function destinationUrl(destination: UrlDestinationConfig): string {
   return typeof destination.url === "string" ? destination.url : destination.url.reveal();
 }
 
 /** How a destination is named in logs, audit events and pages: its kind, name and origin, never the rest of its URL. */
 export function destinationLabel(destination: NotificationDestinationConfig): string {
+  if (destination.kind === "email") {
+    const recipients = [...(destination.to ?? []).map(maskEmail), ...(destination.notifyManager ? ["the caller's manager"] : [])];
+    return emailLabel(destination, recipients.join(", "));
+  }
   const origin = new URL(destinationUrl(destination)).origin;
   return `${destination.kind}${destination.name === undefined ? "" : ` "${destination.name}"`} ${origin}`;
+}
+
+/** One email recipient's label: `email "name" via <provider> to j•••@c•••.com` (never the whole address). */
+export function emailLabel(destination: EmailDestinationConfig, recipient: string): string {
+  return `email${destination.name === undefined ? "" : ` "${destination.name}"`} via ${destination.provider} to ${recipient}`;
 }

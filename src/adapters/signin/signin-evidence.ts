@@ -11,6 +11,9 @@ export function signinRejected(reason: SigninReason, detail: string, evidence?: 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : typeof value === "string" ? [value] : []);
 const text = (value: unknown): string | undefined => (typeof value === "string" && value !== "" ? value : undefined);
 
+/** Okta's acr_values that mean a phishing-resistant sign-in (PROVIDERS.md §10.2). */
+const OKTA_PHISHING_RESISTANT: ReadonlySet<string> = new Set(["phr", "phrh"]);
+
 /**
  * Entra's `amr` says phishing-resistant (PROVIDERS.md §10.1, the "Phishing-resistant MFA"
  * strength): a FIDO2 key or passkey (`fido`), Windows Hello for Business (`hwk` with `mfa` or
@@ -59,7 +62,8 @@ export function evaluateSignin(
     if (sub === undefined) throw signinRejected("missing_claims", "the ID token has no sub claim");
     subject = sub;
     if (sub !== expected.userId) throw signinRejected("wrong_user", `signed in as ${sub}, not the caller`, undefined, sub);
-    phishingResistant = acr === input.ask.acrValues;
+    // Only Okta's phishing-resistant values count, and only when met exactly as asked.
+    phishingResistant = acr === input.ask.acrValues && OKTA_PHISHING_RESISTANT.has(acr);
   }
   const authTime = claims.auth_time;
   if (typeof authTime !== "number" || !Number.isFinite(authTime)) {

@@ -1,14 +1,13 @@
 import type { JSX } from "preact";
 import type { CallerPageKind } from "../../domain/methods.js";
 import type { CallerLinkPage } from "../../services/caller-link.js";
-import { ConfirmPage, RefusedPage } from "./caller-link-page.js";
+import { ApprovalPage } from "./approval-page.js";
+import { ConfirmPage } from "./caller-link-page.js";
 import { FaceCheckPage, faceCheckAction } from "./faceid-page.js";
 import { SigninPage } from "./caller-signin-page.js";
 
 /** What GET `/c/<ref>` shows for a live link of one kind; `linkRef` is the link's own path segment (`ref` is taken by preact). */
 export type CallerPageRenderer = (props: { readonly page: CallerLinkPage; readonly linkRef: string }) => JSX.Element;
-
-const notYet: CallerPageRenderer = () => <RefusedPage code="METHOD_NOT_ENABLED" message="This kind of link is not available on this Verity yet." />;
 
 /**
  * One page per caller-page kind (issue 12): the confirmation link's number picker, the sign-in
@@ -19,5 +18,5 @@ export const CALLER_PAGES: Readonly<Record<CallerPageKind, CallerPageRenderer>> 
   link: ({ page, linkRef }) => <ConfirmPage page={page} action={`/c/${linkRef}`} />,
   signin: ({ page, linkRef }) => <SigninPage page={page} action={`/c/${linkRef}/signin`} />,
   faceid: ({ page, linkRef }) => <FaceCheckPage page={page} action={faceCheckAction(linkRef)} />,
-  approval: notYet,
+  approval: ({ page, linkRef }) => <ApprovalPage page={page} action={`/c/${linkRef}/approval`} />,
 };

@@ -51,7 +51,7 @@ describe("Entra directory: user lookup and mapping", () => {
     h.fake.resetStats();
     const again = await findSettled(directory, first.id.toUpperCase());
     assert.equal(again?.upn, "sam.admin@contoso.example");
-    assert.equal(h.fake.count(`/graph/v1.0/users/${USERS.sam}`), 5, "the user read plus its four per-user reads");
+    assert.equal(h.fake.count(`/graph/v1.0/users/${USERS.sam}`), 6, "the user read plus its five per-user reads (four lists and the manager)");
     assert.equal(h.fake.count(USERS_QUERY), 0);
   });
 
@@ -104,12 +104,13 @@ describe("Entra directory: user lookup and mapping", () => {
       await findSettled(directory, "jane.doe@contoso.example");
       h.fake.resetStats(); // the tenant's organisation name is now cached and is not read again
       await findSettled(directory, "jane.doe@contoso.example");
-      assert.equal(h.fake.maxInFlight(), 5, "phone, email and Authenticator methods, roles and audits in parallel");
+      assert.equal(h.fake.maxInFlight(), 6, "phone, email and Authenticator methods, roles, audits and the manager in parallel");
       const base = `/graph/v1.0/users/${USERS.jane}`;
       for (const path of ["/authentication/phoneMethods", "/authentication/emailMethods", "/authentication/microsoftAuthenticatorMethods", "/transitiveMemberOf/microsoft.graph.directoryRole"]) {
         assert.equal(h.fake.count(`${base}${path}`), 1, path);
       }
       assert.equal(h.fake.count("/graph/v1.0/auditLogs/directoryAudits"), 1);
+      assert.equal(h.fake.count(new RegExp(`^${base}$`)), 1, "the manager, expanded on the user");
     } finally {
       h.fake.setLatency(0);
     }

@@ -77,8 +77,8 @@ describe("Entra directory: risk signals", () => {
     assert.ok(user !== null);
     await Promise.all([directory.riskSignals(user), directory.riskSignals(user), directory.authenticatorMethods(user)]);
     assert.equal(h.fake.count(AUDITS), 1);
-    assert.equal(h.fake.count(`/graph/v1.0/users/${USERS.jane}`), 4, "phone, email, Authenticator, roles: once each");
-    assert.equal(h.fake.count("/graph/"), 7, "with the user query, the organisation read and the audit read");
+    assert.equal(h.fake.count(`/graph/v1.0/users/${USERS.jane}`), 5, "phone, email, Authenticator, roles and the manager: once each");
+    assert.equal(h.fake.count("/graph/"), 8, "with the user query, the organisation read and the audit read");
   });
 
   it("reads afresh for a user it has not looked up recently", async () => {

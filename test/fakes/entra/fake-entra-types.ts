@@ -17,6 +17,8 @@ export interface FakeUser {
   readonly authenticators?: readonly { readonly displayName: string; readonly deviceTag?: string; readonly phoneAppVersion?: string }[];
   /** Directory roles held, by role template id (transitively, e.g. through a group). */
   readonly roles?: readonly string[];
+  /** The object id of this user's manager: another user of the same tenant. */
+  readonly manager?: string;
 }
 
 /** A directoryAudit event; `targetId` is the user it targets. */

@@ -101,7 +101,17 @@ export function handleGraph(
     if (sub === "") {
       if (!allowed(PERMISSIONS.users)) return;
       const context = `${state.graphUrl}/v1.0/$metadata#users/$entity`;
-      return sendJson(response, 200, { "@odata.context": context, ...select(userResource(user), url, DEFAULT_USER_FIELDS) });
+      const expanded = expandManager(tenant, user, url);
+      if (typeof expanded === "string") return graphError(response, 400, "Request_BadRequest", expanded);
+      return sendJson(response, 200, { "@odata.context": context, ...select(userResource(user), url, DEFAULT_USER_FIELDS), ...expanded });
+    }
+    if (sub === "manager") {
+      if (!allowed(PERMISSIONS.users)) return;
+      const manager = managerOf(tenant, user);
+      // The 404 for a user without a manager is UNCONFIRMED (PROVIDERS.md 12); Graph's usual not-found envelope is assumed.
+      if (manager === undefined) return graphError(response, 404, "Request_ResourceNotFound", `Resource 'manager' does not exist or one of its queried reference-property objects are not present.`);
+      const context = `${state.graphUrl}/v1.0/$metadata#directoryObjects/$entity`;
+      return sendJson(response, 200, { "@odata.context": context, "@odata.type": "#microsoft.graph.user", ...select(userResource(manager), url, DEFAULT_USER_FIELDS) });
     }
     if (sub === "authentication/phoneMethods") {
       if (!allowed(PERMISSIONS.phoneMethods)) return;
@@ -137,6 +147,38 @@ export function handleGraph(
     if (error instanceof SearchError) return graphError(response, 400, "BadRequest", `Invalid search expression: ${error.message}`);
     throw error;
   }
+}
+
+function managerOf(tenant: FakeTenant, user: FakeUser): FakeUser | undefined {
+  return user.manager === undefined ? undefined : tenant.users?.find((u) => u.id === user.manager);
+}
+
+/**
+ * `$expand=manager` or `$expand=manager($levels=n;$select=…)` on a user (List manager): the
+ * immediate manager inlined, absent when none is set. Graph's docs say `$levels` is required
+ * once `$select` appears inside the expansion; the exact 400 wording is UNCONFIRMED.
+ */
+function expandManager(tenant: FakeTenant, user: FakeUser, url: URL): Record<string, unknown> | string {
+  const expand = url.searchParams.get("$expand");
+  if (expand === null) return {};
+  const match = /^manager(?:\((.*)\))?$/.exec(expand.trim());
+  if (match === null) return `Could not find a property named '${expand.split("(")[0] ?? expand}' on type 'microsoft.graph.user'.`;
+  const options = new Map(
+    (match[1] ?? "")
+      .split(";")
+      .filter((o) => o.trim() !== "")
+      .map((o) => {
+        const eq = o.indexOf("=");
+        return [o.slice(0, eq).trim(), o.slice(eq + 1).trim()] as const;
+      }),
+  );
+  if (options.has("$select") && !options.has("$levels")) return "The $levels parameter is required when $select is used inside $expand=manager.";
+  const manager = managerOf(tenant, user);
+  if (manager === undefined) return {};
+  const fields = options.get("$select")?.split(",").map((f) => f.trim()) ?? DEFAULT_USER_FIELDS;
+  const resource = userResource(manager);
+  const picked = Object.fromEntries(Object.entries(resource).filter(([key]) => key === "id" || fields.includes(key)));
+  return { manager: { "@odata.type": "#microsoft.graph.user", ...picked } };
 }
 
 function phoneItems(user: FakeUser): Record<string, unknown>[] {

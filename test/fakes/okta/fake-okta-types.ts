@@ -42,6 +42,9 @@ export interface FakeOktaUserInput {
   readonly roles?: readonly string[];
   /** `passwordChanged` (ISO; default: when the fake started). */
   readonly passwordChanged?: string;
+  /** `profile.managerId` and `profile.manager` (Okta's base profile: the manager's id and display name, free text). */
+  readonly managerId?: string;
+  readonly manager?: string;
 }
 
 /** An API token and the admin role of the admin who created it. */
@@ -108,6 +111,8 @@ export interface FakeOktaUser {
   readonly groups: readonly { readonly id: string; readonly name: string }[];
   readonly roles: readonly { readonly id: string; readonly type: string }[];
   readonly passwordChanged: string;
+  readonly managerId: string | null;
+  readonly manager: string | null;
 }
 
 export type FakeTransactionResult = "WAITING" | "SUCCESS" | "REJECTED" | "TIMEOUT";
@@ -192,6 +197,8 @@ export function completeUser(input: FakeOktaUserInput, nowIso: string): FakeOkta
     groups: ["Everyone", ...(input.groups ?? [])].map((name) => ({ id: groupId(name), name })),
     roles: (input.roles ?? []).map((type) => ({ id: fakeOktaId("ra1"), type })),
     passwordChanged: input.passwordChanged ?? nowIso,
+    managerId: input.managerId ?? null,
+    manager: input.manager ?? null,
     status: input.status ?? "ACTIVE",
     caller: input.caller ?? { action: "approve", afterMs: 100, pick: "right" },
     created: nowIso,

@@ -11,9 +11,11 @@ import {
   directoryAuditSchema,
   directoryRoleSchema,
   emailMethodSchema,
+  managerEnvelopeSchema,
   phoneMethodSchema,
   type DirectoryAudit,
   type DirectoryRole,
+  type GraphManager,
   type GraphUser,
 } from "./entra-schemas.js";
 import { assertSearchable, createEntraSearch, searchTenant } from "./entra-search.js";
@@ -71,7 +73,15 @@ const PERMISSION = {
   authenticator: "UserAuthenticationMethod.Read.All (or UserAuthMethod-MicrosoftAuthApp.Read.All)",
   roles: "RoleManagement.Read.Directory",
   audits: "AuditLog.Read.All (Microsoft lists Directory.Read.All with it for directoryAudits)",
+  manager: "User.Read.All",
 } as const;
+/**
+ * The manager is read by expanding the user rather than from `/users/{id}/manager`: a public
+ * integration note says app-only tokens are refused on that navigation (PROVIDERS.md 12), while
+ * `$expand` on the user needs only User.Read.All. `$levels=1` is required once `$select` appears
+ * inside the expansion; without `$count=true` no ConsistencyLevel header is needed.
+ */
+const MANAGER_QUERY = "?$select=id&$expand=manager($levels=1;$select=id,displayName,mail,userPrincipalName)";
 
 /**
  * A Directory backed by Microsoft Entra ID through Microsoft Graph.
@@ -127,7 +137,7 @@ export function createEntraDirectory(config: EntraDirectoryConfig, deps: EntraDi
     return promise;
   };
 
-  const startReads = (tenant: string, user: GraphUser) => {
+  const startReads = (tenant: string, user: GraphUser, withManager = true) => {
     const base = `/users/${encodeURIComponent(user.id)}`;
     const list = <T extends Parameters<GraphClient["list"]>[1]>(path: string, permission: string, item: T) =>
       handled(graph.list({ tenant, path: `${base}${path}`, permission }, item));
@@ -139,6 +149,9 @@ export function createEntraDirectory(config: EntraDirectoryConfig, deps: EntraDi
         (methods) => methods.map(toAuthenticatorMethod),
       ),
       roles: list("/transitiveMemberOf/microsoft.graph.directoryRole?$select=displayName,roleTemplateId", PERMISSION.roles, directoryRoleSchema),
+      manager: withManager
+        ? handled(graph.get({ tenant, path: `${base}${MANAGER_QUERY}`, permission: PERMISSION.manager }, managerEnvelopeSchema).then((found): GraphManager | null => found?.manager ?? null))
+        : Promise.resolve(null),
       audits:
         config.recentChangeDays === 0
           ? Promise.resolve([])
@@ -197,7 +210,7 @@ export function createEntraDirectory(config: EntraDirectoryConfig, deps: EntraDi
     if (id === undefined || (config.tenantId !== undefined && id.tenant !== config.tenantId)) return undefined;
     const graphUser = await users.byId(id.tenant, id.objectId);
     if (graphUser === null) return undefined;
-    startReads(id.tenant, graphUser);
+    startReads(id.tenant, graphUser, false);
     return fresh(user.id);
   };
 
@@ -210,10 +223,15 @@ export function createEntraDirectory(config: EntraDirectoryConfig, deps: EntraDi
       const user = await target.find();
       if (user === null) return null;
       const started = startReads(tenant, user);
+      // A manager that cannot be read costs manager approval, not the lookup: every other method still works.
+      const manager = started.manager.catch((error: unknown) => {
+        log.warn({ tenant, objectId: user.id, reason: error instanceof Error ? error.message : "unknown" }, "the Entra user's manager could not be read");
+        return null;
+      });
       try {
         const [phoneMethods, emailMethods, roles] = await Promise.all([started.phones, started.emails, started.roles]);
         log.debug({ tenant, objectId: user.id }, "found an Entra user");
-        const found = { tenant, user, phoneMethods, emailMethods, roles, privilegedTemplateIds: privilegedIds };
+        const found = { tenant, user, phoneMethods, emailMethods, roles, privilegedTemplateIds: privilegedIds, manager: await manager };
         return toDirectoryUser({ ...found, organisation: await organisation });
       } catch (error) {
         reads.delete(compositeId(tenant, user.id));

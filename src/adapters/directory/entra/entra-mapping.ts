@@ -2,7 +2,7 @@ import { isVerityError } from "../../../domain/errors.js";
 import { normalisePhone } from "../../../domain/phone.js";
 import type { DirectoryPhone, DirectoryUser, PhoneType, UnusableFactor } from "../../../domain/ports.js";
 import { PHONE_TYPES } from "../../../domain/ports.js";
-import type { DirectoryRole, EmailMethod, GraphUser, PhoneMethod } from "./entra-schemas.js";
+import type { DirectoryRole, EmailMethod, GraphManager, GraphUser, PhoneMethod } from "./entra-schemas.js";
 
 const PHONE_LABEL: Readonly<Record<PhoneType, string>> = {
   mobile: "mobile",
@@ -58,6 +58,8 @@ export function toDirectoryUser(input: {
   readonly privilegedTemplateIds: ReadonlySet<string>;
   /** The tenant's organisation display name, when Graph gave it. */
   readonly organisation?: string | null;
+  /** The user's manager as Graph expanded it (null: none set, or not read). */
+  readonly manager?: GraphManager | null;
 }): DirectoryUser {
   const phones: DirectoryPhone[] = [];
   const unusable: UnusableFactor[] = [];
@@ -98,5 +100,19 @@ export function toDirectoryUser(input: {
     mailboxAddresses: (input.user.proxyAddresses ?? []).filter((a) => /^smtp:/i.test(a)).map((a) => a.slice(5)),
     samAccountName: input.user.onPremisesSamAccountName ?? null,
     organisation: input.organisation ?? null,
+    ...(input.manager === undefined || input.manager === null ? {} : { manager: toManager(input.tenant, input.manager) }),
+  };
+}
+
+/**
+ * Graph's manager as Verity's: the id in the same composite form as users', the address from
+ * `mail` only (a UPN is not always a mailbox, and an organisational contact has none).
+ */
+export function toManager(tenant: string, manager: GraphManager): NonNullable<DirectoryUser["manager"]> {
+  const mail = manager.mail?.trim();
+  return {
+    id: compositeId(tenant, manager.id),
+    displayName: manager.displayName?.trim() || manager.userPrincipalName || manager.mail || manager.id,
+    email: mail === undefined || mail === "" ? null : mail,
   };
 }

@@ -68,6 +68,24 @@ export const graphUserSchema = z.object({
 });
 export type GraphUser = z.output<typeof graphUserSchema>;
 
+/**
+ * `GET /users/{id}?$select=id&$expand=manager(…)`: the user with their manager inlined, absent
+ * when none is set. The manager may be an organisational contact (no UPN), so only `id` is required.
+ */
+export const managerEnvelopeSchema = z.object({
+  id: z.string().optional(),
+  manager: z
+    .object({
+      "@odata.type": z.string().optional(),
+      id: z.string().min(1),
+      displayName: z.string().nullish(),
+      mail: z.string().nullish(),
+      userPrincipalName: z.string().nullish(),
+    })
+    .nullish(),
+});
+export type GraphManager = NonNullable<z.output<typeof managerEnvelopeSchema>["manager"]>;
+
 /** An item of `/organization` (there is one: the tenant itself). */
 export const organizationSchema = z.object({ id: z.string().optional(), displayName: z.string().nullish() });
 

@@ -40,12 +40,14 @@ const CSV_COLUMNS = [
   "groups",
   "privileged",
   "providerIds",
+  "manager",
 ] as const;
 
 /**
  * CSV columns (header row required, any order): id, upn, mail, samAccountName, displayName, mobile,
  * alternateMobile, office, alternateEmails (`;`-separated), groups (`;`-separated), privileged
- * (`true`/`false`), providerIds (`vip=jdoe;duo=jane.doe`). Empty cells mean "not set".
+ * (`true`/`false`), providerIds (`vip=jdoe;duo=jane.doe`), manager (the id, upn or mail of another
+ * row). Empty cells mean "not set".
  */
 function csvToRows(content: string): unknown[] {
   const [header, ...body] = parseCsv(content);
@@ -70,6 +72,7 @@ function csvToRows(content: string): unknown[] {
       upn: cell("upn"),
       ...(cell("mail") === undefined ? {} : { mail: cell("mail") }),
       ...(cell("samAccountName") === undefined ? {} : { samAccountName: cell("samAccountName") }),
+      ...(cell("manager") === undefined ? {} : { manager: cell("manager") }),
       displayName: cell("displayName"),
       phones: Object.fromEntries(
         (["mobile", "alternateMobile", "office"] as const).flatMap((t) => (cell(t) === undefined ? [] : [[t, cell(t)]])),

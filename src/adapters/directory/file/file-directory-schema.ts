@@ -17,6 +17,8 @@ export const fileUserSchema = z.strictObject({
   groups: z.array(text(200)).default([]),
   privileged: z.boolean().default(false),
   providerIds: z.record(z.string().regex(/^[a-z][a-z0-9]{1,30}$/), text(128)).default({}),
+  /** The user's manager: the `id`, `upn` or `mail` of another user of the same file. */
+  manager: text(254).optional(),
 });
 
 export type FileUser = z.output<typeof fileUserSchema>;

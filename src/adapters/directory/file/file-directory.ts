@@ -126,6 +126,8 @@ function withFirstProblem(error: unknown): unknown {
 
 interface ParsedUser {
   readonly row: number;
+  /** The `manager` the row names, as written; resolved once every row is read. */
+  readonly managerKey: string | undefined;
   /** id, upn and mail, lower-cased: each names this user alone. */
   readonly primaryKeys: readonly string[];
   /** samAccountName and provider ids, lower-cased: other users may share them. */
@@ -174,6 +176,7 @@ function parseUsers(content: string, options: FileDirectoryOptions): ParsedUser[
     const unusable: UnusableFactor[] = [];
     users.push({
       row: i,
+      managerKey: u.manager,
       primaryKeys,
       secondaryKeys,
       entry: {
@@ -202,11 +205,36 @@ function parseUsers(content: string, options: FileDirectoryOptions): ParsedUser[
       }
     }
   }
+  const resolved = withManagers(users, seen, problems);
   if (problems.length > 0) {
     throw new VerityError("DIRECTORY_INVALID", {
       message: `Directory file ${options.path}: ${problems.length} problem(s)`,
       details: problems,
     });
   }
-  return users;
+  return resolved;
+}
+
+/**
+ * Each user with the manager their row names, found by id, upn or mail among the file's users
+ * (`seen`: those keys → row). A name no row has, or a user named as their own manager, is a
+ * problem of the file: an approval must never go to a guess or back to the caller.
+ */
+function withManagers(users: readonly ParsedUser[], seen: ReadonlyMap<string, number>, problems: { path: string; message: string }[]): ParsedUser[] {
+  const byRow = new Map(users.map((u) => [u.row, u]));
+  return users.map((user) => {
+    if (user.managerKey === undefined) return user;
+    const row = seen.get(user.managerKey.toLowerCase());
+    const manager = row === undefined ? undefined : byRow.get(row);
+    if (manager === undefined) {
+      problems.push({ path: `users[${user.row}].manager`, message: `${user.managerKey} is not the id, upn or mail of a user in this file` });
+      return user;
+    }
+    if (manager.row === user.row) {
+      problems.push({ path: `users[${user.row}].manager`, message: "a user cannot be their own manager" });
+      return user;
+    }
+    const m = manager.entry;
+    return { ...user, entry: { ...user.entry, manager: { id: m.id, displayName: m.displayName, email: m.mail ?? m.upn } } };
+  });
 }

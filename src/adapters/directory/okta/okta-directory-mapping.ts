@@ -82,6 +82,8 @@ export function toDirectoryUser(input: {
   readonly groups: readonly OktaGroup[];
   readonly roles: readonly OktaRole[];
   readonly organisation: string | null;
+  /** The user `profile.managerId` names in the org, when it names one. */
+  readonly manager?: OktaDirectoryUser | null;
 }): DirectoryUser {
   const { user } = input;
   const phones: DirectoryPhone[] = [];
@@ -125,6 +127,9 @@ export function toDirectoryUser(input: {
     groups: input.groups.map((g) => g.profile?.name ?? g.id),
     privileged: heldRoles(input.roles).length > 0,
     unusable,
+    ...(input.manager === undefined || input.manager === null
+      ? {}
+      : { manager: { id: input.manager.id, displayName: displayNameOf(input.manager), email: input.manager.profile.email?.trim() || null } }),
   };
 }
 

@@ -13,6 +13,13 @@ export const oktaProfileSchema = z.looseObject({
   firstName: optionalText,
   lastName: optionalText,
   displayName: optionalText,
+  /**
+   * Okta's base profile: `managerId` (the manager's id) and `manager` (their display name). Both
+   * are free text that an HR import or an administrator fills in; whether `managerId` holds an
+   * Okta user id, a login or an HR employee number is up to the org (UNCONFIRMED which is usual).
+   */
+  managerId: optionalText,
+  manager: optionalText,
 });
 
 export const oktaDirectoryUserSchema = z.looseObject({

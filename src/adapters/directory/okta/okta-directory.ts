@@ -101,6 +101,23 @@ export function createOktaDirectory(config: OktaDirectoryConfig, deps: OktaDirec
   const groupsOf = (id: string) =>
     reads.list({ path: `${userPath(id)}/groups?limit=200`, action: "list the user's Okta groups", scope: USERS_READ }, oktaGroupSchema, MAX_GROUPS);
 
+  /**
+   * The user `profile.managerId` names, looked up like any query (an Okta id or a login), beside
+   * the other reads. An id that names no user (an HR employee number, say), names the caller, or
+   * cannot be read leaves the manager out: approval then has no one to ask, and says so.
+   */
+  const managerOf = async (user: OktaDirectoryUser): Promise<OktaDirectoryUser | null> => {
+    const id = user.profile.managerId?.trim();
+    if (id === undefined || id === "") return null;
+    try {
+      const manager = await byKey(id);
+      return manager === null || manager.id === user.id ? null : manager;
+    } catch (error) {
+      deps.log.warn({ oktaUserId: user.id, reason: error instanceof Error ? error.message : "unknown" }, "the Okta user's manager could not be read");
+      return null;
+    }
+  };
+
   const remember = (entry: Omit<UserReads, "expiresAt">) => {
     const now = deps.clock.now().getTime();
     if (cache.size >= MAX_CACHED_USERS) {
@@ -124,10 +141,10 @@ export function createOktaDirectory(config: OktaDirectoryConfig, deps: OktaDirec
       if (text === "") return null;
       const user = await locate(text);
       if (user === null) return null;
-      const [factors, groups, roles] = await Promise.all([factorsOf(user.id), groupsOf(user.id), rolesOf(user.id)]);
+      const [factors, groups, roles, manager] = await Promise.all([factorsOf(user.id), groupsOf(user.id), rolesOf(user.id), managerOf(user)]);
       remember({ user, factors, roles });
       deps.log.debug({ oktaUserId: user.id, status: user.status }, "found an Okta user");
-      return toDirectoryUser({ user, factors, groups, roles, organisation });
+      return toDirectoryUser({ user, factors, groups, roles, organisation, manager });
     },
 
     async riskSignals(found) {
