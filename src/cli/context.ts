@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import { demoConfig } from "../config/demo.js";
 import { loadConfigFile, resolveConfigPath, type LoadedConfig } from "../config/load.js";
 import { createRuntime, type Runtime } from "../main.js";
+import { formatLogLine } from "./log-lines.js";
 import type { Actor } from "../services/actor.js";
 import type { VerityClient } from "./client.js";
 import { CliExit, EXIT, line, type CliIo } from "./io.js";
@@ -25,11 +26,14 @@ export function loadCliConfig(values: CommonValues, io: CliIo): LoadedConfig {
 /** A runtime for commands that work on the local store; dev-channel output goes to stderr. */
 export async function openLocalRuntime(values: CommonValues, io: CliIo): Promise<Runtime> {
   const loaded = loadCliConfig(values, io);
-  // Commands keep their stdout for results; operational logs go to stderr at warn and above.
+  // Commands keep their stdout for results; operational logs go to stderr at warn and above, as
+  // lines a person reads (pino writes one JSON object per line).
   const quiet = new Writable({
     write(chunk: Buffer, _enc, done) {
-      const text = chunk.toString("utf8");
-      if (/"level":(40|50|60)/.test(text)) io.stderr.write(text);
+      for (const text of chunk.toString("utf8").split("\n")) {
+        const formatted = formatLogLine(text);
+        if (formatted !== null) io.stderr.write(`${formatted}\n`);
+      }
       done();
     },
   });
