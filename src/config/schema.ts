@@ -194,6 +194,9 @@ const messagesSchema = z.strictObject({
   /** A Face Check link's text (sms-faceid, and email-faceid's body). */
   faceidLink: template("{link}").optional(),
   faceidEmailSubject: z.string().min(1).max(200).optional(),
+  /** A sign-in link's text (sms-signin, and email-signin's body). */
+  signinLink: template("{link}").optional(),
+  signinEmailSubject: z.string().min(1).max(200).optional(),
 });
 
 const policySchema = z.strictObject({

@@ -33,11 +33,16 @@ export const DEFAULT_MESSAGES: TenantMessages = {
     "{desk}: {technician} is checking your identity ({ticket}) with Microsoft Authenticator and a selfie. If you are on a call with them now, open {link}. " +
     "If you are not, ignore this message and report it to your IT security team.",
   faceidEmailSubject: "{desk}: confirm it is you with Face Check",
+  signinLink:
+    "{desk}: {technician} is checking your identity ({ticket}). If you are on a call with them now, open {link} " +
+    "and sign in to your work account with your passkey or security key. If you are not, do not sign in: report this message to your IT security team.",
+  signinEmailSubject: "{desk}: sign in to confirm it is you",
 };
 
 /** A caller-page link's message text and email subject, in the words of its kind. */
 export function linkWording(messages: TenantMessages, kind: string): { readonly text: string; readonly subject: string } {
   if (kind === "faceid") return { text: messages.faceidLink, subject: messages.faceidEmailSubject };
+  if (kind === "signin") return { text: messages.signinLink, subject: messages.signinEmailSubject };
   return { text: messages.link, subject: messages.linkEmailSubject };
 }
 

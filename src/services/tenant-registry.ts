@@ -43,6 +43,9 @@ export interface TenantMessages {
   /** A Face Check link's text (sms-faceid, and email-faceid's body); must hold `{link}`. */
   readonly faceidLink: string;
   readonly faceidEmailSubject: string;
+  /** A sign-in link's text (sms-signin, and email-signin's body); must hold `{link}`. */
+  readonly signinLink: string;
+  readonly signinEmailSubject: string;
 }
 
 /** How a tenant's tickets take part: where notes go, how codes are handled, what a button starts. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { assuranceCeiling, assuranceOf } from "../../src/domain/assurance.js";
 import { CALLER_PAGE_KINDS, isCallerPageKind, methodLabel, parseMethod, usesChannel } from "../../src/domain/methods.js";
+import { DEFAULT_MESSAGES, linkWording } from "../../src/services/caller-wording.js";
 
 describe("caller-page methods (issue 12)", () => {
   it("parses the sign-in, Face Check and manager-approval ids, each with the channel that carries its link", () => {
@@ -45,5 +46,15 @@ describe("caller-page methods (issue 12)", () => {
     assert.equal(assuranceCeiling("sms-faceid"), "proofing");
     assert.equal(assuranceCeiling("sms"), "possession");
     assert.equal(assuranceCeiling("duo-passcode"), "app-matched");
+  });
+
+  it("words each kind's message for what the caller will do: pick a number, sign in, or Face Check", () => {
+    assert.match(linkWording(DEFAULT_MESSAGES, "link").text, /pick the number/);
+    const signin = linkWording(DEFAULT_MESSAGES, "signin");
+    assert.match(signin.text, /sign in to your work account/);
+    assert.doesNotMatch(signin.text, /pick the number/);
+    assert.match(signin.subject, /sign in/);
+    assert.match(linkWording(DEFAULT_MESSAGES, "faceid").text, /selfie/);
+    for (const kind of ["link", "signin", "faceid"]) assert.ok(linkWording(DEFAULT_MESSAGES, kind).text.includes("{link}"), kind);
   });
 });
