@@ -5,6 +5,20 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 
+/**
+ * The highest per-caller limits configuration allows, for load: each caller stays below 1,000
+ * texts an hour, and the desk-wide limits never bind.
+ */
+export const BENCH_LIMITS = {
+  sends: { max: 1000, windowSeconds: 3600 },
+  failures: { max: 1000, windowSeconds: 86_400 },
+  technician: { max: 1_000_000, windowSeconds: 3600 },
+  tenant: { max: 1_000_000, windowSeconds: 3600 },
+  tenantDaily: { max: 1_000_000, windowSeconds: 86_400 },
+  smsCountry: { max: 1_000_000, windowSeconds: 3600 },
+  smsPrefix: { max: 1_000_000, windowSeconds: 3600 },
+};
+
 export const BIN = join(fileURLToPath(new URL("../../", import.meta.url)), "dist", "src", "cli", "bin.js");
 
 /** One `verity serve` child process. */

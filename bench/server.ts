@@ -18,7 +18,7 @@ import { startFakeTwilio, twilioProviderConfig, type FakeTwilio } from "../test/
 import { benchCaller, startFlowFakes, WEBHOOK } from "../test/e2e/halopsa-flow.js";
 import { freePort } from "../test/helpers/net.js";
 import { BENCHMARKS_FILE } from "./report.js";
-import { BIN, createToken, startServer } from "./serve-child.js";
+import { BENCH_LIMITS as LIMITS, BIN, createToken, startServer } from "./serve-child.js";
 import { testPostgres } from "../test/helpers/postgres.js";
 
 const UPSTREAM_MS = Number(process.env.BENCH_UPSTREAM_MS ?? 10);
@@ -26,17 +26,6 @@ const LEVELS = [1, 10, 100, 200];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 1;
 const PRESSES = 100;
-// The highest limits configuration allows: each level uses callers of its own, so no caller
-// reaches 1,000 texts an hour.
-const LIMITS = {
-  sends: { max: 1000, windowSeconds: 3600 },
-  failures: { max: 1000, windowSeconds: 86_400 },
-  technician: { max: 1_000_000, windowSeconds: 3600 },
-  tenant: { max: 1_000_000, windowSeconds: 3600 },
-  tenantDaily: { max: 1_000_000, windowSeconds: 86_400 },
-  smsCountry: { max: 1_000_000, windowSeconds: 3600 },
-  smsPrefix: { max: 1_000_000, windowSeconds: 3600 },
-};
 /** The per-address request limit allows 100,000 a minute: the load comes from several loopback addresses. */
 const SOURCES = 8;
 

@@ -15,7 +15,7 @@ import { openDatabase } from "../src/store/connect.js";
 import type { FakeTwilioFailure } from "../test/fakes/twilio/fake-twilio.js";
 import { benchCaller, startFlowFakes } from "../test/e2e/halopsa-flow.js";
 import { freePort } from "../test/helpers/net.js";
-import { createToken, runCli, startServer } from "./serve-child.js";
+import { BENCH_LIMITS as LIMITS, createToken, runCli, startServer } from "./serve-child.js";
 
 export interface SoakOptions {
   readonly seconds: number;
@@ -49,15 +49,6 @@ export interface SoakReport {
   readonly chainOutput: string;
 }
 
-const LIMITS = {
-  sends: { max: 1000, windowSeconds: 3600 },
-  failures: { max: 1000, windowSeconds: 86_400 },
-  technician: { max: 1_000_000, windowSeconds: 3600 },
-  tenant: { max: 1_000_000, windowSeconds: 3600 },
-  tenantDaily: { max: 1_000_000, windowSeconds: 86_400 },
-  smsCountry: { max: 1_000_000, windowSeconds: 3600 },
-  smsPrefix: { max: 1_000_000, windowSeconds: 3600 },
-};
 /** True with probability `p` (a fault's dice; not a secret, but the linter keeps Math.random out). */
 const chance = (p: number): boolean => randomInt(1_000_000) < p * 1_000_000;
 const TWILIO_FAULTS: readonly FakeTwilioFailure[] = ["429", "503", "500", "reset", "hang"];

@@ -1,6 +1,6 @@
 import type { ApprovalOutcome } from "../../services/approval.js";
 import type { CallerLinkPage } from "../../services/caller-link.js";
-import { Frame } from "./caller-link-page.js";
+import { CallerFacts, Frame } from "./caller-link-page.js";
 
 /**
  * The manager's approval page (manager-approval): who asks, for whom, for which ticket and why,
@@ -16,18 +16,7 @@ export function ApprovalPage(props: { page: CallerLinkPage; action: string }) {
       <p>
         The service desk asks you, as <strong id="caller">{page.caller}</strong>'s manager, to approve a request.
       </p>
-      <dl class="facts">
-        <dt>Organisation</dt>
-        <dd id="organisation">{page.organisation}</dd>
-        <dt>Technician</dt>
-        <dd id="technician">{page.technician}</dd>
-        <dt>For</dt>
-        <dd>{page.caller}</dd>
-        <dt>Ticket</dt>
-        <dd id="ticket">{page.ticket ?? "—"}</dd>
-        <dt>Reason</dt>
-        <dd id="reason">{page.reason ?? "—"}</dd>
-      </dl>
+      <CallerFacts page={page} forWhom />
       <form method="post" action={props.action}>
         <input type="hidden" name="nonce" value={page.nonce} />
         <p>

@@ -22,25 +22,43 @@ export function Frame(props: { title: string; children: ComponentChildren }) {
   );
 }
 
+/**
+ * Who is asking, as every caller page shows it: the organisation, the technician, the ticket and,
+ * where the tenant shows it, the reason. The manager's page also names the caller (`forWhom`) and
+ * always shows the reason line.
+ */
+export function CallerFacts(props: { page: CallerLinkPage; forWhom?: boolean }) {
+  const { page, forWhom = false } = props;
+  return (
+    <dl class="facts">
+      <dt>Organisation</dt>
+      <dd id="organisation">{page.organisation}</dd>
+      <dt>Technician</dt>
+      <dd id="technician">{page.technician}</dd>
+      {forWhom ? (
+        <>
+          <dt>For</dt>
+          <dd>{page.caller}</dd>
+        </>
+      ) : null}
+      <dt>Ticket</dt>
+      <dd id="ticket">{page.ticket ?? "—"}</dd>
+      {page.reason === null && !forWhom ? null : (
+        <>
+          <dt>Reason</dt>
+          <dd id="reason">{page.reason ?? "—"}</dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
 export function ConfirmPage(props: { page: CallerLinkPage; action: string }) {
   const { page } = props;
   return (
     <Frame title={`${page.desk}: are you on a call?`}>
       <h1>{page.desk}</h1>
-      <dl class="facts">
-        <dt>Organisation</dt>
-        <dd>{page.organisation}</dd>
-        <dt>Technician</dt>
-        <dd id="technician">{page.technician}</dd>
-        <dt>Ticket</dt>
-        <dd id="ticket">{page.ticket ?? "—"}</dd>
-        {page.reason === null ? null : (
-          <>
-            <dt>Reason</dt>
-            <dd id="reason">{page.reason}</dd>
-          </>
-        )}
-      </dl>
+      <CallerFacts page={page} />
       <form method="post" action={props.action}>
         <input type="hidden" name="nonce" value={page.nonce} />
         <fieldset>

@@ -1,6 +1,6 @@
 import type { CallerLinkPage } from "../../services/caller-link.js";
 import type { CallerSigninOutcome } from "../../services/caller-signin.js";
-import { Frame } from "./caller-link-page.js";
+import { CallerFacts, Frame } from "./caller-link-page.js";
 
 /**
  * A sign-in link's page: who is asking, and one button. The button is a POST from this page (its
@@ -11,20 +11,7 @@ export function SigninPage(props: { page: CallerLinkPage; action: string }) {
   return (
     <Frame title={`${page.desk}: confirm it is you`}>
       <h1>{page.desk}</h1>
-      <dl class="facts">
-        <dt>Organisation</dt>
-        <dd>{page.organisation}</dd>
-        <dt>Technician</dt>
-        <dd id="technician">{page.technician}</dd>
-        <dt>Ticket</dt>
-        <dd id="ticket">{page.ticket ?? "—"}</dd>
-        {page.reason === null ? null : (
-          <>
-            <dt>Reason</dt>
-            <dd id="reason">{page.reason}</dd>
-          </>
-        )}
-      </dl>
+      <CallerFacts page={page} />
       <form method="post" action={props.action}>
         <input type="hidden" name="nonce" value={page.nonce} />
         <p>

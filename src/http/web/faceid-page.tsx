@@ -1,30 +1,10 @@
 import { renderSVG } from "uqr";
 import type { CallerLinkPage } from "../../services/caller-link.js";
 import type { FaceCheckStart } from "../../services/face-check.js";
-import { Frame } from "./caller-link-page.js";
+import { CallerFacts, Frame } from "./caller-link-page.js";
 
 /** Where the Face Check page's button posts: `/c/<ref>/verified-id` (routes/caller-faceid.tsx). */
 export const faceCheckAction = (ref: string): string => `/c/${ref}/verified-id`;
-
-function Facts(props: { page: CallerLinkPage }) {
-  const { page } = props;
-  return (
-    <dl class="facts">
-      <dt>Organisation</dt>
-      <dd>{page.organisation}</dd>
-      <dt>Technician</dt>
-      <dd id="technician">{page.technician}</dd>
-      <dt>Ticket</dt>
-      <dd id="ticket">{page.ticket ?? "—"}</dd>
-      {page.reason === null ? null : (
-        <>
-          <dt>Reason</dt>
-          <dd id="reason">{page.reason}</dd>
-        </>
-      )}
-    </dl>
-  );
-}
 
 /**
  * The Face Check caller page: what is about to happen, and one button. Opening the page does
@@ -35,7 +15,7 @@ export function FaceCheckPage(props: { page: CallerLinkPage; action: string }) {
   return (
     <Frame title={`${page.desk}: confirm it is you with Face Check`}>
       <h1>{page.desk}</h1>
-      <Facts page={page} />
+      <CallerFacts page={page} />
       <p>
         <strong>{`${page.technician} asked to confirm that you are ${page.caller}.`}</strong> Microsoft Authenticator will ask you to share your
         work credential (VerifiedEmployee) and to take a selfie, which Microsoft compares with the photo in that credential.
