@@ -133,7 +133,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     // Several instances on one PostgreSQL tell each other of changes and queued jobs.
     const instanceId = newInstanceId();
     const shared = database.dialect === "postgres";
-    const queue = createJobQueue({ db: database.db, clock, log, kinds, lockMs: config.jobs.lockSeconds * 1000, ...(shared ? { announce: jobAnnouncer(instanceId) } : {}) });
+    const queue = createJobQueue({ db: database.db, clock, log, kinds, lockMs: config.jobs.lockSeconds * 1000, ...(shared ? { announce: jobAnnouncer(database.db, instanceId, log) } : {}) });
     const metrics = config.server.metrics === undefined ? undefined : await createMetrics({ db: database.db, version: VERSION });
     if (metrics !== undefined) closers.push({ close: () => Promise.resolve(metrics.close()) });
     const audit = createAuditWriter({
@@ -141,7 +141,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       clock,
       observers: [
         ...(metrics === undefined ? [] : [metrics.observer]),
-        ...(shared ? [createChangeAnnouncer(instanceId)] : []),
+        ...(shared ? [createChangeAnnouncer(database.db, instanceId, log)] : []),
         createTicketNotesObserver({ tenants, queue, linkEnabled: config.server.publicUrl !== undefined }),
         createNotificationsObserver({ destinations: notifications, tenants, queue, publicUrl: config.server.publicUrl }),
       ],

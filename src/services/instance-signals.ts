@@ -9,9 +9,8 @@ import type { ChangeBus } from "./change-bus.js";
 import type { JobQueue } from "./job-queue.js";
 
 /**
- * Several instances on one PostgreSQL (issue 13): each tells the others, by NOTIFY inside the
- * transaction that made the change (so it is delivered at commit, or never), that a verification
- * changed or a job was queued. A listening instance publishes the changed row to its own event
+ * Several instances on one PostgreSQL (issue 13): each tells the others, by NOTIFY once the
+ * change committed, that a verification changed or a job was queued. A listening instance publishes the changed row to its own event
  * streams and wakes a worker of the job's kind, instead of finding out at its next poll. The
  * payload is `<instance id> <verification id | job kind>`: no person, number or code.
  */
@@ -21,22 +20,29 @@ export const JOB_CHANNEL = "verity_job_queued";
 /** This process's name in its notifications, so it ignores its own. */
 export const newInstanceId = (): string => randomUUID();
 
-/** Tells other instances which verifications an audit transaction changed. */
-export function createChangeAnnouncer(instanceId: string): AuditObserver {
+/**
+ * Tells other instances which verifications an audit transaction changed, once it committed: one
+ * statement on the pool, not inside the transaction. PostgreSQL orders the commits of transactions
+ * that NOTIFY behind one lock, and the chain's lock is already held there; a notification lost to
+ * a crash right after the commit costs the other instance's stream its one-second poll.
+ */
+export function createChangeAnnouncer(db: Kysely<Database>, instanceId: string, log: Logger): AuditObserver {
   return {
-    async inTransaction(trx, events) {
-      const ids = new Set<string>();
-      for (const e of events) if (e.verificationId !== null) ids.add(e.verificationId);
-      for (const id of ids) await sql`select pg_notify(${VERIFICATION_CHANNEL}, ${`${instanceId} ${id}`})`.execute(trx);
+    inTransaction: () => Promise.resolve(),
+    afterCommit(events) {
+      const ids = [...new Set(events.flatMap((e) => (e.verificationId === null ? [] : [`${instanceId} ${e.verificationId}`])))];
+      if (ids.length > 0) notifyAll(db, VERIFICATION_CHANNEL, ids, log);
     },
   };
 }
 
-/** Tells other instances a job of `kind` was queued (JobQueue's announce). */
-export function jobAnnouncer(instanceId: string): (trx: Kysely<Database>, kind: string) => Promise<void> {
-  return async (trx, kind) => {
-    await sql`select pg_notify(${JOB_CHANNEL}, ${`${instanceId} ${kind}`})`.execute(trx);
-  };
+/** Tells other instances jobs of these kinds were queued (JobQueue's announce, at its kick). */
+export function jobAnnouncer(db: Kysely<Database>, instanceId: string, log: Logger): (kinds: readonly string[]) => void {
+  return (kinds) => notifyAll(db, JOB_CHANNEL, kinds.map((kind) => `${instanceId} ${kind}`), log);
+}
+
+function notifyAll(db: Kysely<Database>, channel: string, payloads: readonly string[], log: Logger): void {
+  sql`select pg_notify(${channel}, payload) from unnest(${[...payloads]}::text[]) as payload`.execute(db).catch((error: unknown) => log.warn({ err: error, channel }, "telling the other instances failed"));
 }
 
 /**

@@ -71,10 +71,10 @@ export function createJobQueue(deps: {
   /** How often an idle kind looks for due jobs without being woken (default 1 s). */
   idlePollMs?: number;
   /**
-   * Tells other instances a job was queued, inside the enqueuing transaction (PostgreSQL's
-   * NOTIFY, delivered at commit). Absent on a single instance.
+   * Tells other instances jobs of these kinds were queued, at the kick after their commit
+   * (PostgreSQL's NOTIFY, fire and forget). Absent on a single instance.
    */
-  announce?: (trx: Kysely<Database>, kind: string) => Promise<void>;
+  announce?: (kinds: readonly string[]) => void;
 }): JobQueue {
   const { db, clock, log, kinds } = deps;
   const lockMs = deps.lockMs ?? DEFAULT_LOCK_MS;
@@ -196,10 +196,7 @@ export function createJobQueue(deps: {
   return {
     async enqueue(trx, kind, payload, options = {}) {
       const now = clock.now();
-      if ((options.delayMs ?? 0) <= 0) {
-        idleOf(kind).enqueued += 1;
-        await deps.announce?.(trx, kind);
-      }
+      if ((options.delayMs ?? 0) <= 0) idleOf(kind).enqueued += 1;
       return insertJob(trx, {
         id: randomUUID(),
         kind,
@@ -211,13 +208,16 @@ export function createJobQueue(deps: {
       });
     },
     kick() {
+      const queued: string[] = [];
       for (const [kind, state] of idle) {
         if (state.enqueued === 0) continue;
         const count = state.enqueued;
         state.enqueued = 0;
         state.kicks += 1;
+        queued.push(kind);
         wake(kind, count);
       }
+      if (queued.length > 0) deps.announce?.(queued);
     },
     wake(kind) {
       const state = idleOf(kind);

@@ -63,14 +63,15 @@ describeUnless("several instances on one PostgreSQL", skip, () => {
     const idlePollMs = 60_000;
     const aId = newInstanceId();
     const bId = newInstanceId();
-    const a = createJobQueue({ db: first.db, clock: systemClock, log, kinds: { note: job(async () => void ran.push("a")) }, idlePollMs, announce: jobAnnouncer(aId) });
-    const b = createJobQueue({ db: second.db, clock: systemClock, log, kinds: { note: job(async () => void ran.push("b")) }, idlePollMs, announce: jobAnnouncer(bId) });
+    const a = createJobQueue({ db: first.db, clock: systemClock, log, kinds: { note: job(async () => void ran.push("a")) }, idlePollMs, announce: jobAnnouncer(first.db, aId, log) });
+    const b = createJobQueue({ db: second.db, clock: systemClock, log, kinds: { note: job(async () => void ran.push("b")) }, idlePollMs, announce: jobAnnouncer(second.db, bId, log) });
     const stopListening = await listenToOtherInstances({ database: second, bus: createChangeBus(), queue: b, instanceId: bId, log });
     b.start();
     try {
       // Let b's workers look once and fall asleep for a minute.
       await new Promise((r) => setTimeout(r, 200));
       await first.db.transaction().execute((trx) => a.enqueue(trx, "note", { n: 1 }).then(() => undefined));
+      a.kick();
       await waitFor(() => ran.length > 0 || undefined, 5000);
       assert.deepEqual(ran, ["b"], "instance a never ran a worker; b ran the job long before its minute's poll");
     } finally {
