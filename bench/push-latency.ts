@@ -51,6 +51,6 @@ const max = sorted.at(-1) ?? 0;
 console.log(`\nPush answer → technician's event stream, ${ROUNDS} pushes (polling provider, default interval)\n`);
 console.log(`p50 ${pct(50)} ms   p95 ${pct(95)} ms   max ${max} ms   target: every one within ${TARGET_MS} ms   ${max < TARGET_MS ? "PASS" : "FAIL"}`);
 appendSection("Push answer → the technician's event stream", [
-  `${ROUNDS} pushes through the simulated provider, polled like VIP and Okta (default interval), in-process server over HTTP: p50 ${pct(50)} ms, p95 ${pct(95)} ms, max ${max} ms. Target for polled providers: p95 ≤ 300 ms.`,
+  `${ROUNDS} pushes through the simulated provider, polled like VIP and Okta (default interval), in-process server over HTTP: p50 ${pct(50)} ms, p95 ${pct(95)} ms, max ${max} ms. Target for polled providers: p95 ≤ 300 ms: ${pct(95) <= 300 ? "met" : "**not met**: a polled provider is asked every 750 ms by default, so an answer waits for the next poll (half an interval on average, a whole one at worst); providers that long-poll or call back (Duo, Entra) are not bound by it"}.`,
 ]);
 process.exit(max < TARGET_MS ? 0 : 1);
