@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import type { FakeTwilio } from "../test/fakes/twilio/fake-twilio.js";
 
 /**
  * The highest per-caller limits configuration allows, for load: each caller stays below 1,000
@@ -84,3 +85,11 @@ export function runCli(args: string[]): Promise<string> {
   });
 }
 
+/** The latest code texted to `to` after message index `from` (the fake keeps every message, in order). */
+export function codeFor(twilio: FakeTwilio, to: string, from: number): string | undefined {
+  for (let i = twilio.messages.length - 1; i >= from; i -= 1) {
+    const m = twilio.messages[i];
+    if (m?.to === to) return /\b(\d{6})\b/.exec(m.body)?.[1];
+  }
+  return undefined;
+}

@@ -14,11 +14,11 @@ import { performance } from "node:perf_hooks";
 import { Agent } from "undici";
 import { stringify } from "yaml";
 import { basicAuthorization, runbookBody } from "../test/fakes/halopsa/halo-webhooks.js";
-import { startFakeTwilio, twilioProviderConfig, type FakeTwilio } from "../test/fakes/twilio/fake-twilio.js";
+import { startFakeTwilio, twilioProviderConfig } from "../test/fakes/twilio/fake-twilio.js";
 import { benchCaller, startFlowFakes, WEBHOOK } from "../test/e2e/halopsa-flow.js";
 import { freePort } from "../test/helpers/net.js";
 import { BENCHMARKS_FILE } from "./report.js";
-import { BENCH_LIMITS as LIMITS, BIN, createToken, startServer } from "./serve-child.js";
+import { BENCH_LIMITS as LIMITS, BIN, codeFor, createToken, startServer } from "./serve-child.js";
 import { testPostgres } from "../test/helpers/postgres.js";
 
 const UPSTREAM_MS = Number(process.env.BENCH_UPSTREAM_MS ?? 10);
@@ -48,15 +48,6 @@ interface StoreResult {
   readonly peakRssMb: number;
   readonly idleCpuPercent: number;
   readonly stopMs: number;
-}
-
-/** The latest code texted to `to` after message index `from` (the fake keeps every message, in order). */
-function codeFor(twilio: FakeTwilio, to: string, from: number): string | undefined {
-  for (let i = twilio.messages.length - 1; i >= from; i -= 1) {
-    const m = twilio.messages[i];
-    if (m?.to === to) return /\b(\d{6})\b/.exec(m.body)?.[1];
-  }
-  return undefined;
 }
 
 /** Closed loop: `concurrency` technicians, each verifying their own caller back to back. */

@@ -15,7 +15,7 @@ import { openDatabase } from "../src/store/connect.js";
 import type { FakeTwilioFailure } from "../test/fakes/twilio/fake-twilio.js";
 import { benchCaller, startFlowFakes } from "../test/e2e/halopsa-flow.js";
 import { freePort } from "../test/helpers/net.js";
-import { BENCH_LIMITS as LIMITS, createToken, runCli, startServer } from "./serve-child.js";
+import { BENCH_LIMITS as LIMITS, codeFor, createToken, runCli, startServer } from "./serve-child.js";
 
 export interface SoakOptions {
   readonly seconds: number;
@@ -104,13 +104,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (response.status >= 400) count(refused, `${response.status} ${typeof json.code === "string" ? json.code : ""}`.trim());
     return { status: response.status, json };
   };
-  const codeFor = (to: string, from: number): string | undefined => {
-    for (let i = fakes.twilio.messages.length - 1; i >= from; i -= 1) {
-      const m = fakes.twilio.messages[i];
-      if (m?.to === to) return /\b(\d{6})\b/.exec(m.body)?.[1];
-    }
-    return undefined;
-  };
 
   let started = 0;
   let verified = 0;
@@ -131,7 +124,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (TERMINAL_STATES.has(start.json.state as VerificationState)) continue;
       let code: string | undefined;
       for (let i = 0; i < 20 && code === undefined; i += 1) {
-        code = codeFor(caller.mobile, from);
+        code = codeFor(fakes.twilio, caller.mobile, from);
         if (code === undefined) await new Promise((r) => setTimeout(r, 50));
       }
       if (code !== undefined) {

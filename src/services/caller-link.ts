@@ -1,7 +1,7 @@
 import { assuranceOf } from "../domain/assurance.js";
 import { VerityError } from "../domain/errors.js";
 import { checkFormNonce, issueFormNonce, linkChoices, linkTokenMatches, parseLinkRef } from "../domain/caller-link.js";
-import { isCallerPageKind, parseMethod, type CallerPageKind } from "../domain/methods.js";
+import { CALLER_PAGE_KINDS, isCallerPageKind, parseMethod, type CallerPageKind } from "../domain/methods.js";
 import { statesAccepting, transition, type Verification, type VerificationEvidence } from "../domain/verification.js";
 import { findVerification } from "../store/verification-dal.js";
 import { callerOrganisation, deskName, safeTicket } from "./caller-wording.js";
@@ -46,7 +46,7 @@ const invalid = () => new VerityError("LINK_NOT_VALID");
  * token, a used, expired, cancelled or resent link all look the same, and the token is compared
  * in constant time whether or not the verification exists.
  */
-export async function liveCallerLink(deps: EngineDeps, ref: string, kinds: readonly CallerPageKind[] = ["link", "signin", "faceid", "approval"]): Promise<LiveLink> {
+export async function liveCallerLink(deps: EngineDeps, ref: string, kinds: readonly CallerPageKind[] = CALLER_PAGE_KINDS): Promise<LiveLink> {
   const parsed = parseLinkRef(ref);
   const found = parsed === null ? undefined : await findVerification(deps.db, parsed.id);
   const matched = linkTokenMatches(deps.keys, parsed?.id ?? "", parsed?.token ?? "", found?.codeHash ?? null);

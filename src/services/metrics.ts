@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Counter, Histogram, Registry } from "prom-client";
 import { observeOutbound } from "../adapters/http/outbound.js";
 import type { ChainedAuditEvent } from "../domain/audit-chain.js";
 import { ENDING_ACTIONS } from "../domain/audit-actions.js";
@@ -66,7 +66,8 @@ export async function createMetrics(deps: { readonly db: Kysely<Database>; reado
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const queueDepth: Gauge = new prom.Gauge({
+  // Registered for its collect(): read from the database at each scrape.
+  new prom.Gauge({
     name: "verity_job_queue_depth",
     help: "Background jobs not yet done, by kind (read from the database at each scrape, so it counts every instance's).",
     labelNames: ["kind"],
@@ -77,7 +78,6 @@ export async function createMetrics(deps: { readonly db: Kysely<Database>; reado
       for (const row of rows) this.set({ kind: row.kind }, Number(row.n));
     },
   });
-  void queueDepth;
 
   const seenEndings = new Set<string>();
   const stopOutbound = observeOutbound((o) => upstream.observe({ service: o.service, status: o.status === null ? "none" : `${Math.floor(o.status / 100)}xx` }, o.seconds));

@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildApp } from "../../src/http/build-app.js";
 import { DEFAULT_PASSWORD } from "../fakes/oidc/local-idp.js";
 import { startLocalOktaSignin, type LocalOktaSignin } from "../fakes/oidc/local-signin-idp.js";
-import { browserMissing, launchBrowser } from "../helpers/browser.js";
+import { browserMissing, launchBrowser, openDemoDesk, startOnVerifyScreen } from "../helpers/browser.js";
 import { createFakeClock } from "../helpers/clock.js";
 import { linkSentFor } from "../helpers/confirm-link.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
@@ -46,11 +46,7 @@ describeUnless("sign-in verification with a replayed ID token", browserMissing, 
     app = await buildApp(t.runtime);
     await app.listen({ host: "127.0.0.1", port });
     browser = await launchBrowser();
-    desk = await (await browser.newContext()).newPage();
-    await desk.goto(`${base}/`);
-    await desk.getByRole("button", { name: "Continue as Demo Technician" }).click();
-    await desk.waitForURL(`${base}/verify`);
-    phone = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    ({ desk, phone } = await openDemoDesk(browser, base));
   });
   after(async () => {
     await browser?.close();
@@ -60,11 +56,7 @@ describeUnless("sign-in verification with a replayed ID token", browserMissing, 
   });
 
   const startSignin = async () => {
-    await desk.goto(`${base}/verify?user=${encodeURIComponent(TEST_USERS.jane.upn)}`);
-    await desk.locator('input[name="method"][value="sms-signin"]').check();
-    await desk.getByRole("button", { name: "Start verification" }).click();
-    await desk.waitForURL(/\/verify\/[0-9a-f-]{36}$/);
-    return /\/verify\/([0-9a-f-]{36})$/.exec(desk.url())?.[1] ?? "";
+    return startOnVerifyScreen(desk, base, TEST_USERS.jane.upn, "sms-signin");
   };
 
   /** The caller opens the link, presses Sign in, and signs in at Okta with a passkey. */

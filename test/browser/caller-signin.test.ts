@@ -3,7 +3,7 @@ import { after, before, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildApp } from "../../src/http/build-app.js";
-import { browserMissing, launchBrowser } from "../helpers/browser.js";
+import { browserMissing, launchBrowser, openDemoDesk, startOnVerifyScreen, tapLinkOnDemoPhone } from "../helpers/browser.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
 import { freePort } from "../helpers/net.js";
 import { acmeTenant, createTestRuntime, ROOMY_LIMITS, type TestRuntime } from "../helpers/runtime.js";
@@ -42,11 +42,7 @@ describeUnless("sign-in verification, technician and caller", browserMissing, ()
     app = await buildApp(t.runtime);
     await app.listen({ host: "127.0.0.1", port });
     browser = await launchBrowser();
-    desk = await (await browser.newContext()).newPage();
-    await desk.goto(`${base}/`);
-    await desk.getByRole("button", { name: "Continue as Demo Technician" }).click();
-    await desk.waitForURL(`${base}/verify`);
-    phone = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    ({ desk, phone } = await openDemoDesk(browser, base));
   });
   after(async () => {
     await browser?.close();
@@ -55,23 +51,14 @@ describeUnless("sign-in verification, technician and caller", browserMissing, ()
   });
 
   const startSignin = async () => {
-    await desk.goto(`${base}/verify?user=${encodeURIComponent(TEST_USERS.jane.upn)}`);
-    await desk.locator('input[name="method"][value="sms-signin"]').check();
-    await desk.getByRole("button", { name: "Start verification" }).click();
-    await desk.waitForURL(/\/verify\/[0-9a-f-]{36}$/);
+    const id = await startOnVerifyScreen(desk, base, TEST_USERS.jane.upn, "sms-signin");
     await desk.evaluate(() => Object.assign(window, { notReloaded: true }));
-    return /\/verify\/([0-9a-f-]{36})$/.exec(desk.url())?.[1] ?? "";
+    return id;
   };
 
   /** The caller taps the link on the demo phone, presses Sign in, and reaches the provider's login page. */
   const toProvider = async (id: string) => {
-    const inbox = await phone.newPage();
-    await inbox.goto(`${base}/demo/phone`);
-    const link = inbox.locator(`li[data-verification="${id}"] a.confirm-link`);
-    await link.waitFor({ timeout: 5000 });
-    const [caller] = await Promise.all([phone.waitForEvent("page"), link.click()]);
-    await caller.waitForLoadState();
-    await inbox.close();
+    const caller = await tapLinkOnDemoPhone(phone, base, id);
     assert.match(await caller.locator("main").innerText(), /Sign in to Acme Test to confirm it is you/);
     await caller.getByRole("button", { name: "Sign in" }).tap();
     await caller.waitForURL(/\/demo\/idp\/authorize\?/);

@@ -3,7 +3,7 @@ import { after, before, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildApp } from "../../src/http/build-app.js";
-import { browserMissing, launchBrowser } from "../helpers/browser.js";
+import { browserMissing, launchBrowser, openDemoDesk, startOnVerifyScreen, tapLinkOnDemoPhone } from "../helpers/browser.js";
 import { acmeWithLinks } from "../helpers/confirm-link.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
 import { freePort } from "../helpers/net.js";
@@ -31,11 +31,7 @@ describeUnless("confirmation link, technician and caller", browserMissing, () =>
     await app.listen({ host: "127.0.0.1", port });
     base = `http://127.0.0.1:${port}`;
     browser = await launchBrowser();
-    desk = await (await browser.newContext()).newPage();
-    await desk.goto(`${base}/`);
-    await desk.getByRole("button", { name: "Continue as Demo Technician" }).click();
-    await desk.waitForURL(`${base}/verify`);
-    phone = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    ({ desk, phone } = await openDemoDesk(browser, base));
   });
   after(async () => {
     await browser?.close();
@@ -45,11 +41,7 @@ describeUnless("confirmation link, technician and caller", browserMissing, () =>
 
   /** Starts sms-link for Jane on the verify screen; returns the number shown to the technician and the verification id. */
   const startLink = async () => {
-    await desk.goto(`${base}/verify?user=${encodeURIComponent(TEST_USERS.jane.upn)}`);
-    await desk.locator('input[name="method"][value="sms-link"]').check();
-    await desk.getByRole("button", { name: "Start verification" }).click();
-    await desk.waitForURL(/\/verify\/[0-9a-f-]{36}$/);
-    const id = /\/verify\/([0-9a-f-]{36})$/.exec(desk.url())?.[1] ?? "";
+    const id = await startOnVerifyScreen(desk, base, TEST_USERS.jane.upn, "sms-link");
     await desk.evaluate(() => Object.assign(window, { notReloaded: true }));
     const challenge = (await desk.locator(".challenge").innerText()).trim();
     return { id, challenge };
@@ -57,13 +49,7 @@ describeUnless("confirmation link, technician and caller", browserMissing, () =>
 
   /** The caller taps the link in the demo phone's inbox; the page opens in a new tab. */
   const openOnPhone = async (id: string) => {
-    const inbox = await phone.newPage();
-    await inbox.goto(`${base}/demo/phone`);
-    const link = inbox.locator(`li[data-verification="${id}"] a.confirm-link`);
-    await link.waitFor({ timeout: 5000 });
-    const [caller] = await Promise.all([phone.waitForEvent("page"), link.click()]);
-    await caller.waitForLoadState();
-    await inbox.close();
+    const caller = await tapLinkOnDemoPhone(phone, base, id);
     return caller;
   };
 

@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { demoConfig } from "../../src/config/demo.js";
 import { buildApp } from "../../src/http/build-app.js";
 import { createRuntime, type Runtime } from "../../src/main.js";
-import { browserMissing, launchBrowser } from "../helpers/browser.js";
+import { browserMissing, launchBrowser, openDemoDesk, startOnVerifyScreen } from "../helpers/browser.js";
 import { captureLogs } from "../helpers/logs.js";
 import { freePort } from "../helpers/net.js";
 import { describeUnless } from "../helpers/skip.js";
@@ -37,11 +37,7 @@ describeUnless("Face Check on the demo, technician and caller", browserMissing, 
     await app.listen({ host: "127.0.0.1", port });
     base = `http://127.0.0.1:${port}`;
     browser = await launchBrowser();
-    desk = await (await browser.newContext()).newPage();
-    await desk.goto(`${base}/`);
-    await desk.getByRole("button", { name: "Continue as Demo Technician" }).click();
-    await desk.waitForURL(`${base}/verify`);
-    phone = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    ({ desk, phone } = await openDemoDesk(browser, base));
   });
   after(async () => {
     await browser?.close();
@@ -51,11 +47,7 @@ describeUnless("Face Check on the demo, technician and caller", browserMissing, 
   });
 
   const startFaceCheck = async (user: string) => {
-    await desk.goto(`${base}/verify?user=${encodeURIComponent(user)}`);
-    await desk.locator('input[name="method"][value="sms-faceid"]').check();
-    await desk.getByRole("button", { name: "Start verification" }).click();
-    await desk.waitForURL(/\/verify\/[0-9a-f-]{36}$/);
-    return /\/verify\/([0-9a-f-]{36})$/.exec(desk.url())?.[1] ?? "";
+    return startOnVerifyScreen(desk, base, user, "sms-faceid");
   };
 
   /** The caller opens the link from the demo phone's messages and presses the button. */

@@ -3,7 +3,7 @@ import { after, before, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildApp } from "../../src/http/build-app.js";
-import { browserMissing, launchBrowser } from "../helpers/browser.js";
+import { browserMissing, launchBrowser, openDemoDesk, startOnVerifyScreen } from "../helpers/browser.js";
 import { acmeWithApproval } from "../helpers/manager-approval.js";
 import { freePort } from "../helpers/net.js";
 import { createTestRuntime, ROOMY_LIMITS, type TestRuntime } from "../helpers/runtime.js";
@@ -29,11 +29,7 @@ describeUnless("manager approval, technician and manager", browserMissing, () =>
     await app.listen({ host: "127.0.0.1", port });
     base = `http://127.0.0.1:${port}`;
     browser = await launchBrowser();
-    desk = await (await browser.newContext()).newPage();
-    await desk.goto(`${base}/`);
-    await desk.getByRole("button", { name: "Continue as Demo Technician" }).click();
-    await desk.waitForURL(`${base}/verify`);
-    phone = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    ({ desk, phone } = await openDemoDesk(browser, base));
   });
   after(async () => {
     await browser?.close();
@@ -42,11 +38,7 @@ describeUnless("manager approval, technician and manager", browserMissing, () =>
   });
 
   const startApproval = async (user: string) => {
-    await desk.goto(`${base}/verify?user=${encodeURIComponent(user)}`);
-    await desk.locator('input[name="method"][value="manager-approval"]').check();
-    await desk.getByRole("button", { name: "Start verification" }).click();
-    await desk.waitForURL(/\/verify\/[0-9a-f-]{36}$/);
-    return /\/verify\/([0-9a-f-]{36})$/.exec(desk.url())?.[1] ?? "";
+    return startOnVerifyScreen(desk, base, user, "manager-approval");
   };
 
   /** The manager opens the email's link from the demo phone's inbox; the page opens in a new tab. */

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 /** Debian's chromium (or $VERITY_CHROMIUM); never a downloaded browser. */
 export const CHROMIUM = process.env.VERITY_CHROMIUM ?? "/usr/bin/chromium";
@@ -14,4 +14,38 @@ export function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
+}
+
+/**
+ * The demo's two screens: the technician's browser, signed in with the demo's one-click button and
+ * on the verify page, and a phone-sized touch context for the caller (the demo phone's inbox).
+ */
+export async function openDemoDesk(browser: Browser, base: string): Promise<{ desk: Page; phone: BrowserContext }> {
+  const desk = await (await browser.newContext()).newPage();
+  await desk.goto(`${base}/`);
+  await desk.getByRole("button", { name: "Continue as Demo Technician" }).click();
+  await desk.waitForURL(`${base}/verify`);
+  const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  return { desk, phone };
+}
+
+/** Starts `method` for `upn` on the verify screen; returns the new verification's id. */
+export async function startOnVerifyScreen(desk: Page, base: string, upn: string, method: string): Promise<string> {
+  await desk.goto(`${base}/verify?user=${encodeURIComponent(upn)}`);
+  await desk.locator(`input[name="method"][value="${method}"]`).check();
+  await desk.getByRole("button", { name: "Start verification" }).click();
+  await desk.waitForURL(/\/verify\/[0-9a-f-]{36}$/);
+  return /\/verify\/([0-9a-f-]{36})$/.exec(desk.url())?.[1] ?? "";
+}
+
+/** Taps the verification's link in the demo phone's inbox; returns the page it opened (the inbox is closed). */
+export async function tapLinkOnDemoPhone(phone: BrowserContext, base: string, id: string): Promise<Page> {
+  const inbox = await phone.newPage();
+  await inbox.goto(`${base}/demo/phone`);
+  const link = inbox.locator(`li[data-verification="${id}"] a.confirm-link`);
+  await link.waitFor({ timeout: 5000 });
+  const [caller] = await Promise.all([phone.waitForEvent("page"), link.click()]);
+  await caller.waitForLoadState();
+  await inbox.close();
+  return caller;
 }
