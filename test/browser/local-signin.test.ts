@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, before, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { waitFor } from "../helpers/engine.js";
 import { listen } from "../helpers/server.js";
 import { describeUnless } from "../helpers/skip.js";
 import { createTestRuntime, type TestRuntime } from "../helpers/runtime.js";
@@ -162,6 +163,8 @@ describeUnless("signing in to the web app with a Verity account", browserMissing
     const planted = randomBytes(32).toString("base64url");
     await page.goto(`${base}/signin`);
     await page.evaluate((cookie) => (document.cookie = cookie), `${SESSION_COOKIE}=${planted}; Path=/; Secure; SameSite=Lax`);
+    // A script's cookie reaches the browser's store a moment later; under load, read it once it has.
+    await waitFor(async () => ((await sessionCookie(context, base)) === planted ? true : undefined), 2000).catch(() => undefined);
     assert.equal(await sessionCookie(context, base), planted);
     await signInOnPage(page, base, as("fay"), t.clock);
     assert.equal(await signedInAs(), "Fay Example (technician)");
