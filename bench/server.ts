@@ -28,6 +28,13 @@ const WARMUP_SECONDS = 1;
 const PRESSES = 100;
 /** The per-address request limit allows 100,000 a minute: the load comes from several loopback addresses. */
 const SOURCES = 8;
+/**
+ * BENCH_ONLY=sqlite,postgres,hook,cli runs only those parts (and writes no report), BENCH_LEVELS=100
+ * only those concurrencies: for profiling with BENCH_SERVER_NODE_ARGS (see serve-child.ts).
+ */
+const ONLY = process.env.BENCH_ONLY?.split(",").map((p) => p.trim().toLowerCase());
+const runs = (part: string) => ONLY === undefined || ONLY.includes(part);
+if (process.env.BENCH_LEVELS !== undefined) LEVELS.splice(0, LEVELS.length, ...process.env.BENCH_LEVELS.split(",").map(Number));
 
 const pct = (values: readonly number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -218,14 +225,15 @@ async function cliLaunch(): Promise<{ firstMs: number; smsMs: number }[]> {
   }
 }
 
-const stores: StoreResult[] = [await throughput("SQLite", undefined)];
-const postgres = await testPostgres().catch((error: unknown) => ({ skip: String(error) }));
+const stores: StoreResult[] = runs("sqlite") ? [await throughput("SQLite", undefined)] : [];
 let postgresNote = "";
-if ("skip" in postgres) postgresNote = `PostgreSQL: not measured (${postgres.skip})`;
-else stores.push(await throughput("PostgreSQL", await postgres.createDatabase()));
-const hook = await webhookOverhead();
-const cli = await cliLaunch();
-
+if (runs("postgres")) {
+  const postgres = await testPostgres().catch((error: unknown) => ({ skip: String(error) }));
+  if ("skip" in postgres) postgresNote = `PostgreSQL: not measured (${postgres.skip})`;
+  else stores.push(await throughput("PostgreSQL", await postgres.createDatabase()));
+}
+const hook = runs("hook") ? await webhookOverhead() : { coldMs: NaN, p50: NaN, p99: NaN, max: NaN, sent: 0 };
+const cli = runs("cli") ? await cliLaunch() : [];
 
 const TARGETS = { SQLite: 1000, PostgreSQL: 500 } as Record<string, number>;
 const FLOORS = { SQLite: 600, PostgreSQL: 300 } as Record<string, number>;
@@ -269,7 +277,7 @@ say(`| CLI launch → first upstream request ≤ 250 ms | ${cliFirst} ms | ${ver
 say(`| RSS < 200 MB at 200 at once | peak ${peakRss.toFixed(0)} MB | ${verdict(peakRss < 200)} | Peak RSS includes V8's heap growth under the burst; not yet profiled. |`);
 say(`| Idle CPU near zero | ${stores.map((s) => `${s.store} ${s.idleCpuPercent.toFixed(1)} %`).join(", ")} | — | Idle work: one job poll per kind a second, the expiry and push-lease sweep every 5 s, audit anchoring. |`);
 
-if (process.env.BENCH_WRITE !== "0") {
+if (process.env.BENCH_WRITE !== "0" && ONLY === undefined) {
   const cpu = cpus();
   const md = [
     "# Benchmarks",

@@ -225,6 +225,9 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       notifications,
       async startBackground() {
         stopListening = await listenToOtherInstances({ database, bus, queue, instanceId, log });
+        // Events an instance committed but could not link before it stopped (PostgreSQL).
+        const linked = await audit.linkPending();
+        if (linked > 0) log.warn({ linked }, "linked audit events left pending by an earlier run");
         const resumed = await engine.pushes.resume();
         if (resumed > 0) log.info({ resumed }, "resumed polling of waiting pushes");
         queue.start();
@@ -233,6 +236,10 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
           engine.expireDue().catch((error: unknown) => log.error({ err: error }, "expiry sweep failed"));
           // Pushes whose poller died (another instance, or a CLI that exited) are taken over here.
           engine.pushes.resume().catch((error: unknown) => log.error({ err: error }, "taking over waiting pushes failed"));
+          audit.linkPending().then(
+            (n) => (n > 0 ? log.warn({ linked: n }, "linked audit events left pending") : undefined),
+            (error: unknown) => log.error({ err: error }, "linking pending audit events failed"),
+          );
         }, 5000);
         sweeper.unref();
       },

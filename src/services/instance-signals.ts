@@ -23,7 +23,7 @@ export const newInstanceId = (): string => randomUUID();
 /**
  * Tells other instances which verifications an audit transaction changed, once it committed: one
  * statement on the pool, not inside the transaction. PostgreSQL orders the commits of transactions
- * that NOTIFY behind one lock, and the chain's lock is already held there; a notification lost to
+ * that NOTIFY behind one lock, outside any transaction of ours here; a notification lost to
  * a crash right after the commit costs the other instance's stream its one-second poll.
  */
 export function createChangeAnnouncer(db: Kysely<Database>, instanceId: string, log: Logger): AuditObserver {

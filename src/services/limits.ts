@@ -3,7 +3,7 @@ import type { Kysely } from "kysely";
 import type { VerificationSettings } from "../config/schema.js";
 import { ERRORS, VerityError, type ErrorCode } from "../domain/errors.js";
 import { decideCount, decideLimit, retryAdvice, type LimitDecision, type LimitRule } from "../domain/rate-limit.js";
-import { subjectEventTimes } from "../store/audit-dal.js";
+import { lockKey, onPostgres, subjectEventTimes } from "../store/audit-dal.js";
 import type { Database } from "../store/schema.js";
 import { recordSend, sendWindow, type SendScope } from "../store/send-dal.js";
 import type { TenantRuntime } from "./tenant-registry.js";
@@ -23,7 +23,7 @@ export const FAILURE_ACTIONS = [
   "faceid.failed",
   "faceid.other_subject",
 ] as const;
-/** Audit actions that reserve a send; written in the same locked transaction that checks them. */
+/** Audit actions that reserve a send; written in the same transaction, under the caller's lock, that checks them. */
 export const SEND_ACTIONS = ["verification.started", "verification.resend_requested"] as const;
 
 /** Who sends and, for a text, where it goes: what the wider send caps count. */
@@ -55,10 +55,18 @@ export function limitError(code: ErrorCode, decision: Extract<LimitDecision, { a
 }
 
 /**
+ * Serialises, until the transaction ends, every transaction that counts or spends this caller's
+ * limits: what one counts cannot change under it (SQLite: its writers already run one at a time).
+ * Take it before reading anything a racing twin could write (an idempotency key's row).
+ */
+export const lockCaller = (trx: Kysely<Database>, tenantId: string, subjectId: string): Promise<void> => lockKey(trx, `caller:${tenantId}:${subjectId}`);
+
+/**
  * The per-caller lockout after too many wrong answers, across verifications and methods. Call it
  * inside an audit transaction, before a check is spent, so it holds at every check.
  */
 export async function checkFailureLimit(trx: Kysely<Database>, input: Omit<LimitInput, "kind">): Promise<VerityError | null> {
+  await lockCaller(trx, input.tenant.id, input.subjectId);
   const rule = input.settings.limits.failures;
   const times = await subjectEventTimes(trx, {
     tenantId: input.tenant.id,
@@ -76,8 +84,8 @@ export async function checkFailureLimit(trx: Kysely<Database>, input: Omit<Limit
 
 /**
  * Checks every limit a send must pass, from the audit log and the send log. Call it inside an
- * audit transaction: the chain lock it holds makes check-then-record atomic across processes and
- * instances. When `send` is given and every limit passes, the send is recorded in the same
+ * audit transaction: the caller's lock (and near a cap, the cap's) makes check-then-record atomic
+ * across processes and instances. When `send` is given and every limit passes, the send is recorded in the same
  * transaction.
  * @returns the refusal, or null when within limits
  */
@@ -105,8 +113,19 @@ export async function checkSubjectLimits(trx: Kysely<Database>, input: LimitInpu
           ["PREFIX_SEND_LIMIT", { by: "prefix", value: send.sms.prefix }, settings.limits.smsPrefix],
         ] as [ErrorCode, SendScope, LimitRule][])),
   ];
+  const postgres = onPostgres(trx);
   for (const [code, scope, cap] of caps) {
-    const { count, nthNewest } = await sendWindow(trx, scope, since(cap, now), cap.max);
+    let window = await sendWindow(trx, scope, since(cap, now), cap.max);
+    // PostgreSQL: other transactions may be spending the same cap right now, each at most one send
+    // and at most one per connection the server allows. While the count is that far below the
+    // cap none of them can matter; nearer, the cap's own lock makes count-then-record atomic.
+    // (Caps are locked in this fixed order, after the caller, so two transactions never wait on
+    // each other in a circle.)
+    if (postgres && window.count + (window.connections ?? Infinity) >= cap.max) {
+      await lockKey(trx, `cap:${scope.by}:${scope.value}`);
+      window = await sendWindow(trx, scope, since(cap, now), cap.max);
+    }
+    const { count, nthNewest } = window;
     const capDecision = decideCount(cap, count, nthNewest, now);
     if (!capDecision.allowed) return limitError(code, capDecision, now, input.hint);
   }

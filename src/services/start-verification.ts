@@ -12,7 +12,7 @@ import { callerHistorySignals, RECENT_FRAUD_REPORT } from "./caller-history.js";
 import { deliver, type PushTracker } from "./deliver.js";
 import { assertLinkable, freshSecret } from "./link-secret.js";
 import { isoAfter, type EngineDeps } from "./engine-deps.js";
-import { checkSubjectLimits, type SendContext } from "./limits.js";
+import { checkSubjectLimits, lockCaller, type SendContext } from "./limits.js";
 import { resumeInterrupted, resumeWaiting } from "./start-resume.js";
 import { chooseTarget, type Target } from "./targets.js";
 import { ticketSystemOf, type MethodBinding, type TenantRuntime } from "./tenant-registry.js";
@@ -210,7 +210,8 @@ export async function startVerification(
   const send: SendContext = { technician: actor.role === "admin" && input.technician !== undefined ? `${actor.id}:${input.technician}` : actor.id, sms };
 
   const { result: outcome } = await deps.audit.transaction(async (trx, record): Promise<VerityError | Verification | null> => {
-    // Under the chain lock: a second run racing the first sees its row here.
+    // Under the caller's lock: a second run racing the first sees its row here.
+    await lockCaller(trx, tenant.id, user.id);
     const earlier = key === undefined ? undefined : await findVerificationByOrigin(trx, key);
     if (earlier !== undefined) return earlier;
     const refused =

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely } from "kysely";
+import { PostgresAdapter, sql, type Kysely } from "kysely";
 import { canonicalJson, chainHash, type AuditRecord, type ChainedAuditEvent } from "../domain/audit-chain.js";
-import type { AuditEventRow, Database } from "./schema.js";
+import type { AuditEventRow, AuditPendingRow, Database } from "./schema.js";
 
 type Db = Kysely<Database>;
 
@@ -26,17 +26,20 @@ export async function lockAuditHead(trx: Db): Promise<AuditHead> {
   return { seq: Number(head.seq), hash: head.hash };
 }
 
+/** An audit record with the id it keeps when it is linked. */
+export type IdentifiedAuditRecord = AuditRecord & { readonly id: string };
+
 /** Appends records after `head` (taken by lockAuditHead in this transaction). */
 export async function appendAuditEvents(
   trx: Db,
   head: AuditHead,
-  records: readonly AuditRecord[],
+  records: readonly (AuditRecord | IdentifiedAuditRecord)[],
 ): Promise<{ head: AuditHead; events: ChainedAuditEvent[] }> {
   if (records.length === 0) return { head, events: [] };
   const events: ChainedAuditEvent[] = [];
   let prev = head;
   for (const record of records) {
-    const base = { ...record, seq: prev.seq + 1, id: randomUUID() };
+    const base = { ...record, seq: prev.seq + 1, id: "id" in record ? record.id : randomUUID() };
     const hash = chainHash(prev.hash, base);
     events.push({ ...base, prevHash: prev.hash, hash });
     prev = { seq: base.seq, hash };
@@ -44,6 +47,61 @@ export async function appendAuditEvents(
   await trx.insertInto("audit_events").values(events.map(toRow)).execute();
   await trx.updateTable("audit_head").set({ seq: prev.seq, hash: prev.hash }).where("id", "=", 1).execute();
   return { head: prev, events };
+}
+
+/** Whether `db` is PostgreSQL, where transactions run side by side (SQLite runs one at a time). */
+export const onPostgres = (db: Db): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
+
+/**
+ * Serialises the transactions that name `key` from here until they end: a PostgreSQL advisory
+ * transaction lock (re-entrant within a transaction). On SQLite it is a no-op: its writers run
+ * one at a time, behind the chain's lock that every audit transaction takes first.
+ */
+export async function lockKey(trx: Db, key: string): Promise<void> {
+  if (!onPostgres(trx)) return;
+  await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+}
+
+/**
+ * Writes records as pending events (PostgreSQL), each with the id it keeps in the chain, without
+ * the chain's lock; linkPendingEvents links them once they are committed.
+ */
+export async function stageAuditEvents(trx: Db, records: readonly AuditRecord[]): Promise<string[]> {
+  const rows = records.map((record) => ({ ...recordColumns(record), id: randomUUID() }));
+  if (rows.length > 0) await trx.insertInto("audit_pending").values(rows).execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Links up to `limit` committed pending events after `head` (taken by lockAuditHead in this
+ * transaction), oldest first, and removes them from the pending table.
+ */
+export async function linkPendingEvents(trx: Db, head: AuditHead, limit: number): Promise<{ head: AuditHead; events: ChainedAuditEvent[]; more: boolean }> {
+  const rows = await trx.selectFrom("audit_pending").selectAll().orderBy("pid").limit(limit).execute();
+  if (rows.length === 0) return { head, events: [], more: false };
+  const linked = await appendAuditEvents(trx, head, rows.map(pendingRecord));
+  await trx
+    .deleteFrom("audit_pending")
+    .where(
+      "pid",
+      "in",
+      rows.map((r) => r.pid),
+    )
+    .execute();
+  return { ...linked, more: rows.length === limit };
+}
+
+/** Events by id, in chain order (those already linked). */
+export async function auditEventsByIds(db: Db, ids: readonly string[]): Promise<ChainedAuditEvent[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom("audit_events").selectAll().where("id", "in", [...ids]).orderBy("seq").execute();
+  return rows.map(fromRow);
+}
+
+/** How many events wait to be linked (PostgreSQL; always 0 on SQLite). */
+export async function countPendingEvents(db: Db): Promise<number> {
+  const row = await db.selectFrom("audit_pending").select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 export async function readAuditHead(db: Db): Promise<AuditHead> {
@@ -130,27 +188,32 @@ export async function firstVerificationEvents(
   return found;
 }
 
-/** When the subject's events of these kinds happened since `since`: the input of rate limits. */
+/**
+ * When the subject's events of these kinds happened since `since`: the input of rate limits. On
+ * PostgreSQL, events committed but not linked yet count too.
+ */
 export async function subjectEventTimes(
   db: Db,
   query: { tenantId: string; subjectId: string; actions: readonly string[]; methods?: readonly string[]; since: string },
 ): Promise<Date[]> {
-  let q = db
-    .selectFrom("audit_events")
-    .select("at")
-    .where("subject_id", "=", query.subjectId)
-    .where("tenant_id", "=", query.tenantId)
-    .where("action", "in", [...query.actions])
-    .where("at", ">", query.since);
-  if (query.methods !== undefined) q = q.where("method", "in", query.methods.length > 0 ? [...query.methods] : [""]);
-  const rows = await q.execute();
+  // audit_pending has every column these filters read; the cast names it as audit_events for Kysely.
+  const from = (table: "audit_events" | "audit_pending") => {
+    let q = db
+      .selectFrom(table as "audit_events")
+      .select("at")
+      .where("subject_id", "=", query.subjectId)
+      .where("tenant_id", "=", query.tenantId)
+      .where("action", "in", [...query.actions])
+      .where("at", ">", query.since);
+    if (query.methods !== undefined) q = q.where("method", "in", query.methods.length > 0 ? [...query.methods] : [""]);
+    return q;
+  };
+  const rows = onPostgres(db) ? await from("audit_events").unionAll(from("audit_pending")).execute() : await from("audit_events").execute();
   return rows.map((r) => new Date(r.at));
 }
 
-function toRow(e: ChainedAuditEvent): AuditEventRow {
+function recordColumns(e: AuditRecord): Omit<AuditPendingRow, "pid" | "id"> {
   return {
-    seq: e.seq,
-    id: e.id,
     at: e.at,
     tenant_id: e.tenantId,
     actor: e.actor,
@@ -164,9 +227,30 @@ function toRow(e: ChainedAuditEvent): AuditEventRow {
     outcome: e.outcome,
     reason: e.reason,
     data: e.data === null ? null : canonicalJson(e.data),
-    prev_hash: e.prevHash,
-    hash: e.hash,
   };
+}
+
+function pendingRecord(r: Omit<AuditPendingRow, "pid">): IdentifiedAuditRecord {
+  return {
+    id: r.id,
+    at: r.at,
+    tenantId: r.tenant_id,
+    actor: r.actor,
+    action: r.action,
+    subjectId: r.subject_id,
+    verificationId: r.verification_id,
+    ticket: r.ticket,
+    method: r.method,
+    destinationMasked: r.destination_masked,
+    destinationHash: r.destination_hash,
+    outcome: r.outcome,
+    reason: r.reason,
+    data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>),
+  };
+}
+
+function toRow(e: ChainedAuditEvent): AuditEventRow {
+  return { ...recordColumns(e), seq: e.seq, id: e.id, prev_hash: e.prevHash, hash: e.hash };
 }
 
 function fromRow(r: AuditEventRow): ChainedAuditEvent {

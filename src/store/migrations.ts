@@ -1,7 +1,7 @@
-import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import { GENESIS_HASH } from "../domain/audit-chain.js";
 
-/* Migrations are written against Kysely's schema builder only, so each runs on both dialects. */
+/* Migrations are written against Kysely's schema builder, so each runs on both dialects (one column type differs). */
 
 const initial: Migration = {
   async up(db: Kysely<unknown>) {
@@ -295,6 +295,38 @@ const pushPollLease: Migration = {
   },
 };
 
+/**
+ * Audit events committed but not yet linked into the chain (issue 13). On PostgreSQL a
+ * state-changing transaction writes its events here, without taking the chain's lock, and a linker
+ * moves them into audit_events in batches under the lock right after the commit: the chain stays
+ * one gap-free sequence while transactions run side by side. SQLite links in the transaction
+ * itself and leaves this table empty. `pid` orders events by when they were written: a
+ * PostgreSQL bigserial, SQLite's rowid.
+ */
+const auditPending: Migration = {
+  async up(db: Kysely<unknown>) {
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    await db.schema
+      .createTable("audit_pending")
+      .addColumn("pid", postgres ? sql`bigserial` : "integer", (c) => c.primaryKey())
+      .addColumn("id", "text", (c) => c.notNull().unique())
+      .addColumn("at", "text", (c) => c.notNull())
+      .addColumn("tenant_id", "text")
+      .addColumn("actor", "text", (c) => c.notNull())
+      .addColumn("action", "text", (c) => c.notNull())
+      .addColumn("subject_id", "text")
+      .addColumn("verification_id", "text")
+      .addColumn("ticket", "text")
+      .addColumn("method", "text")
+      .addColumn("destination_masked", "text")
+      .addColumn("destination_hash", "text")
+      .addColumn("outcome", "text")
+      .addColumn("reason", "text")
+      .addColumn("data", "text")
+      .execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
     Promise.resolve({
@@ -310,5 +342,6 @@ export const migrationProvider: MigrationProvider = {
       "0010_notification_disabled": notificationDestinations,
       "0011_verification_evidence": verificationEvidence,
       "0012_push_poll_lease": pushPollLease,
+      "0013_audit_pending": auditPending,
     }),
 };

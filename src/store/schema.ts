@@ -3,10 +3,13 @@
  * (`2026-11-23T05:26:00.000Z`) so they compare correctly as text in both databases; JSON is
  * stored as text. Integers are plain numbers on both (PostgreSQL int8 is parsed to number).
  */
+import type { Generated } from "kysely";
+
 export interface Database {
   verifications: VerificationRow;
   audit_events: AuditEventRow;
   audit_head: AuditHeadRow;
+  audit_pending: AuditPendingRow;
   api_tokens: ApiTokenRow;
   jobs: JobRow;
   webhook_deliveries: WebhookDeliveryRow;
@@ -78,6 +81,9 @@ export interface AuditEventRow {
   prev_hash: string;
   hash: string;
 }
+
+/** An event committed but not yet linked (PostgreSQL): an audit event without its place in the chain. */
+export type AuditPendingRow = Omit<AuditEventRow, "seq" | "prev_hash" | "hash"> & { pid: Generated<number> };
 
 export interface AuditHeadRow {
   id: number;

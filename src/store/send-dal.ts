@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
+import { onPostgres } from "./audit-dal.js";
 import type { Database, SendLogRow } from "./schema.js";
 
 type Db = Kysely<Database>;
@@ -17,17 +18,21 @@ export async function recordSend(db: Db, send: Omit<SendLogRow, "id">): Promise<
 
 /**
  * How many sends in `scope` happened after `since`, and, when there are at least `max`, the time
- * of the `max`-th newest (which must leave the window before another send is allowed).
+ * of the `max`-th newest (which must leave the window before another send is allowed). On
+ * PostgreSQL also `connections`: how many connections the server allows, the most transactions
+ * that can be spending the same cap at once (read in the same round trip).
  */
-export async function sendWindow(db: Db, scope: SendScope, since: string, max: number): Promise<{ count: number; nthNewest: Date | undefined }> {
+export async function sendWindow(db: Db, scope: SendScope, since: string, max: number): Promise<{ count: number; nthNewest: Date | undefined; connections?: number }> {
+  const postgres = onPostgres(db);
   const row = await db
     .selectFrom("send_log")
-    .select((eb) => eb.fn.countAll<number | string>().as("n"))
+    .select((eb) => [eb.fn.countAll<number | string>().as("n"), (postgres ? sql<string | null>`current_setting('max_connections')` : sql<string | null>`null`).as("connections")])
     .where(scope.by, "=", scope.value)
     .where("at", ">", since)
     .executeTakeFirstOrThrow();
   const count = Number(row.n);
-  if (count < max) return { count, nthNewest: undefined };
+  const connections = row.connections === null ? {} : { connections: Number(row.connections) };
+  if (count < max) return { count, nthNewest: undefined, ...connections };
   const nth = await db
     .selectFrom("send_log")
     .select("at")
@@ -37,7 +42,7 @@ export async function sendWindow(db: Db, scope: SendScope, since: string, max: n
     .offset(max - 1)
     .limit(1)
     .executeTakeFirst();
-  return { count, nthNewest: nth === undefined ? undefined : new Date(nth.at) };
+  return { count, nthNewest: nth === undefined ? undefined : new Date(nth.at), ...connections };
 }
 
 /** Drops rows older than every window can reach back. */
