@@ -6,7 +6,8 @@ import { findVerification } from "../src/store/verification-dal.js";
 import { TEST_USERS } from "../test/helpers/fixtures.js";
 import { createTestRuntime, ROOMY_LIMITS } from "../test/helpers/runtime.js";
 import { listen } from "../test/helpers/server.js";
-import { systemClock } from "../src/domain/ports.js";
+import { DEFAULT_PUSH_POLL_MS, systemClock } from "../src/domain/ports.js";
+import { OKTA_POLL_INTERVAL_MS } from "../src/adapters/push/okta/okta-push-provider.js";
 import { appendSection } from "./report.js";
 
 /** The real time, shaped as the test helper's clock (this benchmark measures wall time). */
@@ -51,6 +52,6 @@ const max = sorted.at(-1) ?? 0;
 console.log(`\nPush answer → technician's event stream, ${ROUNDS} pushes (polling provider, default interval)\n`);
 console.log(`p50 ${pct(50)} ms   p95 ${pct(95)} ms   max ${max} ms   target: every one within ${TARGET_MS} ms   ${max < TARGET_MS ? "PASS" : "FAIL"}`);
 appendSection("Push answer → the technician's event stream", [
-  `${ROUNDS} pushes through the simulated provider, polled like VIP and Okta (default interval), in-process server over HTTP: p50 ${pct(50)} ms, p95 ${pct(95)} ms, max ${max} ms. Target for polled providers: p95 ≤ 300 ms: ${pct(95) <= 300 ? "met" : "**not met**: a polled provider is asked every 750 ms by default, so an answer waits for the next poll (half an interval on average, a whole one at worst); providers that long-poll or call back (Duo, Entra) are not bound by it"}.`,
+  `${ROUNDS} pushes through the simulated provider, polled like VIP and Okta (default interval), in-process server over HTTP: p50 ${pct(50)} ms, p95 ${pct(95)} ms, max ${max} ms. Target for polled providers: p95 ≤ 300 ms: ${pct(95) <= 300 ? "met" : "**not met**"}. A polled provider is asked every ${DEFAULT_PUSH_POLL_MS} ms (VIP too, its polls due together sent as one request), so an answer waits for the next poll: half an interval on average, a whole one at worst. Providers that long-poll or call back (Duo, Entra) are not bound by it; Okta is polled every ${OKTA_POLL_INTERVAL_MS} ms.`,
 ]);
 process.exit(max < TARGET_MS ? 0 : 1);

@@ -47,6 +47,8 @@ interface LevelResult {
   readonly p50: number;
   readonly p99: number;
   readonly errors: number;
+  /** The server's CPU milliseconds per verification over the measured window. */
+  readonly cpuMs: number;
 }
 
 interface StoreResult {
@@ -107,6 +109,14 @@ async function throughput(store: string, databaseUrl: string | undefined): Promi
       const began = performance.now();
       const measureFrom = began + WARMUP_SECONDS * 1000;
       const stopAt = measureFrom + SECONDS * 1000;
+      // The server's own CPU time over the measured window: what a verification costs it,
+      // whatever else runs on the machine.
+      let cpuFrom = 0;
+      let cpuTo = 0;
+      const marks = [
+        setTimeout(() => (cpuFrom = server.cpuSeconds()), WARMUP_SECONDS * 1000),
+        setTimeout(() => (cpuTo = server.cpuSeconds()), (WARMUP_SECONDS + SECONDS) * 1000),
+      ];
       await Promise.all(
         users.slice(offset, offset + concurrency).map(async (user, n) => {
           while (performance.now() < stopAt) {
@@ -125,7 +135,9 @@ async function throughput(store: string, databaseUrl: string | undefined): Promi
           }
         }),
       );
-      levels.push({ concurrency, perSecond: done / SECONDS, p50: pct(durations, 50), p99: pct(durations, 99), errors });
+      marks.forEach(clearTimeout);
+      const cpuMs = done > 0 && cpuTo > cpuFrom ? ((cpuTo - cpuFrom) * 1000) / done : Number.NaN;
+      levels.push({ concurrency, perSecond: done / SECONDS, p50: pct(durations, 50), p99: pct(durations, 99), errors, cpuMs });
       if (errors > 0) console.error(`${store}, concurrency ${concurrency}: ${errors} failed; the first: ${firstError}`);
       offset += concurrency;
       twilio.reset();
@@ -244,9 +256,9 @@ const say = (text = "") => {
 };
 say(`Whole verifications (start + correct check) over TCP against \`verity serve\` (its own process, background work on); Twilio fake at ${UPSTREAM_MS} ms; ${SECONDS} s per level after ${WARMUP_SECONDS} s warm-up.`);
 say();
-say("| store | concurrency | verifications/s | p50 ms | p99 ms | errors |");
-say("|---|---:|---:|---:|---:|---:|");
-for (const s of stores) for (const l of s.levels) say(`| ${s.store} | ${l.concurrency} | ${l.perSecond.toFixed(0)} | ${l.p50.toFixed(1)} | ${l.p99.toFixed(1)} | ${l.errors} |`);
+say("| store | concurrency | verifications/s | p50 ms | p99 ms | errors | server CPU ms per verification |");
+say("|---|---:|---:|---:|---:|---:|---:|");
+for (const s of stores) for (const l of s.levels) say(`| ${s.store} | ${l.concurrency} | ${l.perSecond.toFixed(0)} | ${l.p50.toFixed(1)} | ${l.p99.toFixed(1)} | ${l.errors} | ${l.cpuMs.toFixed(2)} |`);
 say();
 say("| store | best verifications/s | target (floor) | peak RSS MB | idle CPU % | SIGTERM → exit ms |");
 say("|---|---:|---:|---:|---:|---:|");

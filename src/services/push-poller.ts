@@ -142,8 +142,12 @@ export function createPushPoller(deps: EngineDeps, options: { defaultIntervalMs?
           "push poll failed; will retry until the deadline",
         );
       }
-      const untilDeadline = Date.parse(current.expiresAt) - deps.clock.now().getTime();
-      const planned = Math.max(0, Math.min(interval, untilDeadline));
+      const now = deps.clock.now().getTime();
+      const untilDeadline = Date.parse(current.expiresAt) - now;
+      // Between good polls every loop wakes on one shared grid of its interval, so the polls due
+      // together reach the provider together (VIP sends them as one request).
+      const wait = failures === 0 && interval > 0 ? interval - (now % interval) : interval;
+      const planned = Math.max(0, Math.min(wait, untilDeadline));
       const slept = performance.now();
       await sleep(planned, undefined, { signal: abort.signal }).catch(() => undefined);
       if (!abort.signal.aborted) deps.observePollLag?.((performance.now() - slept - planned) / 1000);

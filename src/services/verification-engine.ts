@@ -1,6 +1,6 @@
 import { findVerification, findVerificationByProviderRef } from "../store/verification-dal.js";
 import { VerityError } from "../domain/errors.js";
-import type { TicketContact } from "../domain/ports.js";
+import { DEFAULT_PUSH_POLL_MS, type TicketContact } from "../domain/ports.js";
 import { assertCanRead, assertTenantAccess, type Actor } from "./actor.js";
 import { abandonWaiting } from "./start-resume.js";
 import { findTicketVerification } from "./ticket-binding.js";
@@ -82,7 +82,7 @@ export interface VerificationEngine {
 
 export function createVerificationEngine(deps: EngineDeps, options: { pushPollMs?: number; technicianHistory?: HistoryScope } = {}): VerificationEngine {
   // Under a second between polls, so an answer reaches the technician within a second.
-  const pushes = createPushPoller(deps, { defaultIntervalMs: options.pushPollMs ?? 750 });
+  const pushes = createPushPoller(deps, { defaultIntervalMs: options.pushPollMs ?? DEFAULT_PUSH_POLL_MS });
   const full = { ...deps, pushes };
   const present = (v: Parameters<typeof presentVerification>[1]) => presentVerification(deps, v);
   const history = createHistory(deps, options.technicianHistory ?? "own");

@@ -56,6 +56,35 @@ describe("VIP push: starting and polling", () => {
     );
   });
 
+  it("polls pushes due together as one PollPushStatus, and tells each its own answer", async () => {
+    kit.fake.setCaller("jdoe", { answer: "ignore" });
+    const vip = kit.provider();
+    const refs = [];
+    for (let n = 0; n < 3; n += 1) refs.push((await vip.startPush(pushRequest({ verificationId: `ver_vip_batch_${n}` }))).transactionRef);
+    const ids = refs.map((ref) => decodeTransactionRef(ref) ?? "");
+    kit.fake.answer(ids[0] ?? "", "approve");
+    kit.fake.answer(ids[2] ?? "", "deny");
+    const answers = await Promise.all(refs.map((ref) => vip.pollPush(ref)));
+    assert.deepEqual(
+      answers.map((a) => a.outcome),
+      ["approved", "waiting", "denied"],
+    );
+    const polls = kit.fake.requests.filter((r) => r.operation === "PollPushStatusRequest");
+    assert.equal(polls.length, 1);
+    assert.deepEqual([...polls[0]!.body.matchAll(/<(?:\w+:)?transactionId>([^<]+)</g)].map((m) => m[1]), ids);
+    // More than twenty at once go out twenty to a request.
+    kit.fake.reset();
+    kit.fake.setCaller("jdoe", { answer: "ignore" });
+    const many = [];
+    for (let n = 0; n < 23; n += 1) many.push((await vip.startPush(pushRequest({ verificationId: `ver_vip_many_${n}` }))).transactionRef);
+    const statuses = await Promise.all(many.map((ref) => vip.pollPush(ref)));
+    assert.ok(statuses.every((st) => st.outcome === "waiting"));
+    assert.deepEqual(
+      kit.fake.requests.filter((r) => r.operation === "PollPushStatusRequest").map((r) => r.body.match(/transactionId>/g)!.length / 2),
+      [20, 3],
+    );
+  });
+
   it("sees a caller who approves after a while, polling as the engine does", async () => {
     kit.fake.setCaller("jdoe", { answer: "approve", afterMs: 250 });
     const vip = kit.provider();

@@ -62,10 +62,14 @@ export function authenticateUserWithPush(f: PushRequestFields): string {
   ]);
 }
 
-/** PollPushStatusRequest for one transaction. */
-export function pollPushStatus(requestId: string, transactionId: string): string {
-  return request("PollPushStatusRequest", [leaf("requestId", requestId), leaf("transactionId", transactionId)]);
+/** PollPushStatusRequest for 1 to 20 transactions (the schema's bounds). */
+export function pollPushStatus(requestId: string, transactionIds: readonly string[]): string {
+  if (transactionIds.length < 1 || transactionIds.length > POLL_BATCH_MAX) throw new RangeError(`PollPushStatus takes 1 to ${POLL_BATCH_MAX} transaction ids`);
+  return request("PollPushStatusRequest", [leaf("requestId", requestId), ...transactionIds.map((id) => leaf("transactionId", id))]);
 }
+
+/** The most transaction ids one PollPushStatusRequest may carry. */
+export const POLL_BATCH_MAX = 20;
 
 /** CheckOtpRequest: the security code a user reads from a VIP credential. */
 export function checkOtp(requestId: string, userId: string, otp: string): string {
