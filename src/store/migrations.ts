@@ -327,6 +327,23 @@ const auditPending: Migration = {
   },
 };
 
+/**
+ * HTTP request counts per client and minute (issue 13), so instances behind one balancer share
+ * `server.requestsPerMinute`. Only PostgreSQL writes here; the table exists on SQLite too so the
+ * schema is the same on both. Keys are a bucket kind and a keyed hash, never an address or id.
+ */
+const rateLimitWindows: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("rate_limit_windows")
+      .addColumn("key", "text", (c) => c.notNull())
+      .addColumn("window_start", "bigint", (c) => c.notNull())
+      .addColumn("count", "integer", (c) => c.notNull())
+      .addPrimaryKeyConstraint("rate_limit_windows_pk", ["key", "window_start"])
+      .execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
     Promise.resolve({
@@ -343,5 +360,6 @@ export const migrationProvider: MigrationProvider = {
       "0011_verification_evidence": verificationEvidence,
       "0012_push_poll_lease": pushPollLease,
       "0013_audit_pending": auditPending,
+      "0014_rate_limit_windows": rateLimitWindows,
     }),
 };
