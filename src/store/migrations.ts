@@ -331,11 +331,14 @@ const auditPending: Migration = {
  * HTTP request counts per client and minute (issue 13), so instances behind one balancer share
  * `server.requestsPerMinute`. Only PostgreSQL writes here; the table exists on SQLite too so the
  * schema is the same on both. Keys are a bucket kind and a keyed hash, never an address or id.
+ * On PostgreSQL the table is UNLOGGED: every request writes it, and without WAL its commits wait
+ * for no disk flush. A crash empties it (and standbys do not have it), which costs a minute's
+ * counts at most.
  */
 const rateLimitWindows: Migration = {
   async up(db: Kysely<unknown>) {
-    await db.schema
-      .createTable("rate_limit_windows")
+    const table = db.schema.createTable("rate_limit_windows");
+    await (db.getExecutor().adapter instanceof PostgresAdapter ? table.modifyFront(sql`unlogged`) : table)
       .addColumn("key", "text", (c) => c.notNull())
       .addColumn("window_start", "bigint", (c) => c.notNull())
       .addColumn("count", "integer", (c) => c.notNull())

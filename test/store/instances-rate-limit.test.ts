@@ -69,6 +69,8 @@ describeUnless("HTTP request limits shared by instances on one PostgreSQL", skip
     const remaining = (await get(a, CLIENT)).headers["ratelimit-remaining"];
     assert.equal(remaining, "1", "three of four spent in the new window, across both");
 
+    const persistence = await sql<{ relpersistence: string }>`select relpersistence from pg_class where relname = 'rate_limit_windows'`.execute(a.t.runtime.database.db);
+    assert.equal(persistence.rows[0]?.relpersistence, "u", "unlogged: a count per request waits for no WAL flush");
     const keys = (await sql<{ key: string }>`select key from rate_limit_windows`.execute(a.t.runtime.database.db)).rows.map((r) => r.key);
     assert.ok(keys.length >= 3, keys.join(", "));
     for (const key of keys) {
