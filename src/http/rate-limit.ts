@@ -68,8 +68,10 @@ export function installRateLimit(
   const take = async (reply: FastifyReply, key: string, perMinute: number, scope: "shared" | "instance" = "shared"): Promise<void> => {
     const now = options.clock.now().getTime();
     const windowStart = now - (now % 60_000);
-    const count =
-      scope === "instance" ? local.addNow(key, windowStart) : options.counter.shared ? await sharedCount(key, windowStart, perMinute) : await options.counter.add(key, windowStart);
+    let count: number;
+    if (scope === "instance") count = local.addNow(key, windowStart);
+    else if (options.counter.shared) count = await sharedCount(key, windowStart, perMinute);
+    else count = await options.counter.add(key, windowStart);
     reply.header("ratelimit-limit", String(perMinute));
     reply.header("ratelimit-remaining", String(Math.max(0, perMinute - count)));
     if (count > perMinute) {
