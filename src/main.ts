@@ -247,7 +247,8 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
             (error: unknown) => log.error({ err: error }, "linking pending audit events failed"),
           );
           // Once a minute: the windows before the current and the previous one are done with.
-          const minute = clock.now().getTime() - (clock.now().getTime() % 60_000);
+          const now = clock.now().getTime();
+          const minute = now - (now % 60_000);
           if (minute !== countsSweptFor) {
             countsSweptFor = minute;
             requestCounter.forgetBefore(minute - 60_000).catch((error: unknown) => log.warn({ err: error }, "clearing old request counts failed"));
