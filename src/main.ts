@@ -13,7 +13,7 @@ import { effectiveSettings, type Config, type TenantConfig } from "./config/sche
 import { VerityError } from "./domain/errors.js";
 import { deriveKeyRing } from "./domain/keys.js";
 import { isCallerPageSpec, parseMethod } from "./domain/methods.js";
-import { systemClock, type AnchorSink, type Clock } from "./domain/ports.js";
+import { systemClock, type AnchorSink, type Clock, type RequestCounter } from "./domain/ports.js";
 import type { TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
 import type { IdentityProofingService } from "./domain/face-check.js";
 import { buildDirectory, buildNotifications, buildProviders, buildTicketing, type Adapter, type Closeable, type DevTools, type TicketingSystems } from "./main-adapters.js";
@@ -30,6 +30,7 @@ import { createChangeBus } from "./services/change-bus.js";
 import { createJobQueue, type JobKind, type JobQueue } from "./services/job-queue.js";
 import { createVerificationLinks, type VerificationLinks } from "./services/links.js";
 import { createCodeRevealer } from "./services/reveal.js";
+import { createMemoryRequestCounter, createSharedRequestCounter } from "./services/request-counters.js";
 import { DEFAULT_MESSAGES } from "./services/caller-wording.js";
 import { createTenantRegistry, type CallerPageServices, type MethodBinding, type TenantRegistry, type TenantRuntime } from "./services/tenant-registry.js";
 import { createTicketNotesObserver, NOTE_JOB, ticketNoteJob } from "./services/ticket-notes.js";
@@ -88,6 +89,8 @@ export interface Runtime {
   readonly notifications: NotificationDestinations;
   /** Prometheus metrics, when server.metrics is configured. */
   readonly metrics: Metrics | undefined;
+  /** Counts HTTP requests for server.requestsPerMinute: in memory, or in PostgreSQL shared by every instance. */
+  readonly requestCounter: RequestCounter;
   /** Starts the expiry sweeper, the job workers, audit anchoring, and resumes polling of waiting pushes. */
   startBackground(): Promise<void>;
   close(): Promise<void>;
@@ -198,6 +201,8 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       keys,
       anchorFiles: anchorSinks.flatMap((sink) => (sink.kind === "file" ? [sink.path] : [])),
     });
+    const requestCounter = shared ? createSharedRequestCounter({ db: database.db, key: keys.requestLimit }) : createMemoryRequestCounter();
+    let countsSweptFor = 0;
     let sweeper: NodeJS.Timeout | undefined;
     let stopListening: (() => Promise<void>) | undefined;
     return {
@@ -223,6 +228,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       twilioCallbacks,
       metrics,
       notifications,
+      requestCounter,
       async startBackground() {
         stopListening = await listenToOtherInstances({ database, bus, queue, instanceId, log });
         // Events an instance committed but could not link before it stopped (PostgreSQL).
@@ -240,6 +246,13 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
             (n) => (n > 0 ? log.warn({ linked: n }, "linked audit events left pending") : undefined),
             (error: unknown) => log.error({ err: error }, "linking pending audit events failed"),
           );
+          // Once a minute: the windows before the current and the previous one are done with.
+          const now = clock.now().getTime();
+          const minute = now - (now % 60_000);
+          if (minute !== countsSweptFor) {
+            countsSweptFor = minute;
+            requestCounter.forgetBefore(minute - 60_000).catch((error: unknown) => log.warn({ err: error }, "clearing old request counts failed"));
+          }
         }, 5000);
         sweeper.unref();
       },

@@ -14,6 +14,8 @@ export interface KeyRing {
   readonly csrf: Buffer;
   /** Seals secrets Verity must read back (TOTP secrets) with AES-256-GCM. */
   readonly seal: Buffer;
+  /** Keys the client names (addresses, token and account ids) in the shared request counts. */
+  readonly requestLimit: Buffer;
 }
 
 export function deriveKeyRing(secret: Buffer): KeyRing {
@@ -25,6 +27,7 @@ export function deriveKeyRing(secret: Buffer): KeyRing {
     anchor: derive("audit-anchor"),
     csrf: derive("web-csrf"),
     seal: derive("sealed-secret"),
+    requestLimit: derive("request-limit"),
   });
 }
 

@@ -396,3 +396,25 @@ export interface AnchorSink {
   write(anchor: AnchorRecord): Promise<void>;
   close?(): Promise<void>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Request limits
+
+/**
+ * Counts requests per key in fixed one-minute windows for the HTTP request limits. One
+ * implementation keeps the counts in this process (one instance, SQLite); another keeps them in
+ * PostgreSQL so that instances behind one balancer share them. Keys name a bucket (`addr:…`,
+ * `token:…`); an implementation that stores them keeps no address or id in clear.
+ */
+export interface RequestCounter {
+  /** Whether the counts are shared with other instances (then `add` costs a database round trip). */
+  readonly shared: boolean;
+  /**
+   * Adds one request to `key` in the window that starts at `windowStart` (epoch ms, a whole
+   * minute) and resolves to the window's count so far, this request included.
+   * @throws when the counts cannot be reached (a shared store that is down); the caller decides
+   */
+  add(key: string, windowStart: number): Promise<number>;
+  /** Forgets every window that started before `before` (epoch ms); resolves to how many it dropped. */
+  forgetBefore(before: number): Promise<number>;
+}

@@ -60,15 +60,17 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     // The router's own refusals (a path too long, bad percent-encoding) skip every hook: route
     // them through the same limit, headers and error registry, and never echo the URL.
     frameworkErrors: (error, request, reply) => {
-      let failure = new VerityError(error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "URI_TOO_LONG" : "BAD_URL");
-      try {
-        limits.current?.anonymous(request, reply);
-      } catch (limited) {
-        if (isVerityError(limited)) failure = limited;
-      }
-      reply.type("application/json; charset=utf-8");
-      applySecurityHeaders(request, reply, { https });
-      void sendError(reply, failure);
+      const failure = new VerityError(error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "URI_TOO_LONG" : "BAD_URL");
+      void (limits.current?.anonymous(request, reply) ?? Promise.resolve())
+        .then(
+          () => failure,
+          (limited: unknown) => (isVerityError(limited) ? limited : failure),
+        )
+        .then((answer) => {
+          reply.type("application/json; charset=utf-8");
+          applySecurityHeaders(request, reply, { https });
+          return sendError(reply, answer);
+        });
     },
   });
   app.decorateRequest("actor", null);
@@ -80,6 +82,8 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     perMinute: config.server.requestsPerMinute,
     webhookPerMinute: config.server.webhookRequestsPerMinute,
     clock: runtime.clock,
+    counter: runtime.requestCounter,
+    log: runtime.log,
     tokens: runtime.tokens,
     sessions: runtime.webSessions,
     links: runtime.links,

@@ -327,6 +327,26 @@ const auditPending: Migration = {
   },
 };
 
+/**
+ * HTTP request counts per client and minute (issue 13), so instances behind one balancer share
+ * `server.requestsPerMinute`. Only PostgreSQL writes here; the table exists on SQLite too so the
+ * schema is the same on both. Keys are a bucket kind and a keyed hash, never an address or id.
+ * On PostgreSQL the table is UNLOGGED: every request writes it, and without WAL its commits wait
+ * for no disk flush. A crash empties it (and standbys do not have it), which costs a minute's
+ * counts at most.
+ */
+const rateLimitWindows: Migration = {
+  async up(db: Kysely<unknown>) {
+    const table = db.schema.createTable("rate_limit_windows");
+    await (db.getExecutor().adapter instanceof PostgresAdapter ? table.modifyFront(sql`unlogged`) : table)
+      .addColumn("key", "text", (c) => c.notNull())
+      .addColumn("window_start", "bigint", (c) => c.notNull())
+      .addColumn("count", "integer", (c) => c.notNull())
+      .addPrimaryKeyConstraint("rate_limit_windows_pk", ["key", "window_start"])
+      .execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
     Promise.resolve({
@@ -343,5 +363,6 @@ export const migrationProvider: MigrationProvider = {
       "0011_verification_evidence": verificationEvidence,
       "0012_push_poll_lease": pushPollLease,
       "0013_audit_pending": auditPending,
+      "0014_rate_limit_windows": rateLimitWindows,
     }),
 };

@@ -18,6 +18,7 @@ export interface Database {
   web_sessions: WebSessionRow;
   auth_flows: AuthFlowRow;
   notification_disabled: NotificationDisabledRow;
+  rate_limit_windows: RateLimitWindowRow;
 }
 
 export interface VerificationRow {
@@ -203,4 +204,13 @@ export interface NotificationDisabledRow {
   label: string;
   reason: string;
   disabled_at: string;
+}
+
+/** One client's HTTP requests in one minute, counted by every instance (PostgreSQL only). */
+export interface RateLimitWindowRow {
+  /** The bucket kind and a keyed hash of the client (`addr:…`, `token:…`): no address or id in clear. */
+  key: string;
+  /** The window's first millisecond (epoch ms, a whole minute). */
+  window_start: number;
+  count: number;
 }
