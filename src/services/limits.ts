@@ -3,9 +3,9 @@ import type { Kysely } from "kysely";
 import type { VerificationSettings } from "../config/schema.js";
 import { ERRORS, VerityError, type ErrorCode } from "../domain/errors.js";
 import { decideCount, decideLimit, retryAdvice, type LimitDecision, type LimitRule } from "../domain/rate-limit.js";
-import { lockKey, onPostgres, subjectEventTimes } from "../store/audit-dal.js";
+import { lockKey, onPostgres, subjectEvents, subjectEventTimes } from "../store/audit-dal.js";
 import type { Database } from "../store/schema.js";
-import { recordSend, sendWindow, type SendScope } from "../store/send-dal.js";
+import { recordSend, sendCounts, sendWindow, type SendScope } from "../store/send-dal.js";
 import type { TenantRuntime } from "./tenant-registry.js";
 
 /** Audit actions that count as a failed proof of possession for the per-caller lockout. */
@@ -74,10 +74,14 @@ export async function checkFailureLimit(trx: Kysely<Database>, input: Omit<Limit
     actions: FAILURE_ACTIONS,
     since: since(rule, input.now),
   });
-  const decision = decideLimit(rule, times, input.now);
+  return lockout(rule, times, input.now);
+}
+
+function lockout(rule: LimitRule, failures: readonly Date[], now: Date): VerityError | null {
+  const decision = decideLimit(rule, failures, now);
   if (decision.allowed) return null;
   return new VerityError("SUBJECT_LOCKED", {
-    message: `Too many wrong answers for this caller (${rule.max} in ${Math.round(rule.windowSeconds / 3600)} h); escalate to a supervisor. ${retryAdvice(decision.retryAfterSeconds, input.now)}`,
+    message: `Too many wrong answers for this caller (${rule.max} in ${Math.round(rule.windowSeconds / 3600)} h); escalate to a supervisor. ${retryAdvice(decision.retryAfterSeconds, now)}`,
     retryAfterSeconds: decision.retryAfterSeconds,
   });
 }
@@ -91,13 +95,29 @@ export async function checkFailureLimit(trx: Kysely<Database>, input: Omit<Limit
  */
 export async function checkSubjectLimits(trx: Kysely<Database>, input: LimitInput & { send?: SendContext; method?: string }): Promise<VerityError | null> {
   const { tenant, subjectId, settings, now } = input;
-  const locked = await checkFailureLimit(trx, input);
-  if (locked !== null) return locked;
-  if (input.kind === "passcode") return null;
+  if (input.kind === "passcode") return checkFailureLimit(trx, input);
+  await lockCaller(trx, tenant.id, subjectId);
   const rule = input.kind === "push" ? settings.limits.pushes : settings.limits.sends;
   // A link is a message like a code: both spend the caller's sends budget.
-  const methods = [...tenant.methods.values()].filter((b) => (input.kind === "push") === (b.spec.kind === "push") && b.spec.kind !== "passcode").map((b) => b.spec.id);
-  const times = await subjectEventTimes(trx, { tenantId: tenant.id, subjectId, actions: SEND_ACTIONS, methods, since: since(rule, now) });
+  const methods = new Set([...tenant.methods.values()].filter((b) => (input.kind === "push") === (b.spec.kind === "push") && b.spec.kind !== "passcode").map((b) => b.spec.id));
+  // The caller's failures and sends in one query, each then judged over its own window.
+  const failureRule = settings.limits.failures;
+  const failuresSince = since(failureRule, now);
+  const sendsSince = since(rule, now);
+  const events = await subjectEvents(trx, {
+    tenantId: tenant.id,
+    subjectId,
+    actions: [...FAILURE_ACTIONS, ...SEND_ACTIONS],
+    since: failuresSince < sendsSince ? failuresSince : sendsSince,
+  });
+  const failed = new Set<string>(FAILURE_ACTIONS);
+  const locked = lockout(
+    failureRule,
+    events.filter((e) => failed.has(e.action) && e.at.toISOString() > failuresSince).map((e) => e.at),
+    now,
+  );
+  if (locked !== null) return locked;
+  const times = events.filter((e) => !failed.has(e.action) && e.method !== null && methods.has(e.method) && e.at.toISOString() > sendsSince).map((e) => e.at);
   const decision = decideLimit(rule, times, now);
   if (!decision.allowed) return limitError(input.kind === "push" ? "PUSH_LIMIT_REACHED" : "SEND_LIMIT_REACHED", decision, now, input.hint);
   if (input.send === undefined) return null;
@@ -114,18 +134,23 @@ export async function checkSubjectLimits(trx: Kysely<Database>, input: LimitInpu
         ] as [ErrorCode, SendScope, LimitRule][])),
   ];
   const postgres = onPostgres(trx);
-  for (const [code, scope, cap] of caps) {
-    let window = await sendWindow(trx, scope, since(cap, now), cap.max);
+  // Every cap counted in one query; a cap at its limit is read again for when it frees up.
+  const { counts, connections } = await sendCounts(
+    trx,
+    caps.map(([, scope, cap]) => ({ scope, since: since(cap, now) })),
+  );
+  for (const [i, [code, scope, cap]] of caps.entries()) {
+    let count = counts[i] ?? 0;
+    let nthNewest: Date | undefined;
     // PostgreSQL: other transactions may be spending the same cap right now, each at most one send
     // and at most one per connection the server allows. While the count is that far below the
     // cap none of them can matter; nearer, the cap's own lock makes count-then-record atomic.
     // (Caps are locked in this fixed order, after the caller, so two transactions never wait on
     // each other in a circle.)
-    if (postgres && window.count + (window.connections ?? Infinity) >= cap.max) {
-      await lockKey(trx, `cap:${scope.by}:${scope.value}`);
-      window = await sendWindow(trx, scope, since(cap, now), cap.max);
+    if (postgres && count + (connections ?? Infinity) >= cap.max) await lockKey(trx, `cap:${scope.by}:${scope.value}`);
+    if ((postgres && count + (connections ?? Infinity) >= cap.max) || count >= cap.max) {
+      ({ count, nthNewest } = await sendWindow(trx, scope, since(cap, now), cap.max));
     }
-    const { count, nthNewest } = window;
     const capDecision = decideCount(cap, count, nthNewest, now);
     if (!capDecision.allowed) return limitError(code, capDecision, now, input.hint);
   }

@@ -189,18 +189,18 @@ export async function firstVerificationEvents(
 }
 
 /**
- * When the subject's events of these kinds happened since `since`: the input of rate limits. On
- * PostgreSQL, events committed but not linked yet count too.
+ * The subject's events of these kinds since `since` (when, what, by which method): the input of
+ * rate limits. On PostgreSQL, events committed but not linked yet count too.
  */
-export async function subjectEventTimes(
+export async function subjectEvents(
   db: Db,
   query: { tenantId: string; subjectId: string; actions: readonly string[]; methods?: readonly string[]; since: string },
-): Promise<Date[]> {
+): Promise<{ at: Date; action: string; method: string | null }[]> {
   // audit_pending has every column these filters read; the cast names it as audit_events for Kysely.
   const from = (table: "audit_events" | "audit_pending") => {
     let q = db
       .selectFrom(table as "audit_events")
-      .select("at")
+      .select(["at", "action", "method"])
       .where("subject_id", "=", query.subjectId)
       .where("tenant_id", "=", query.tenantId)
       .where("action", "in", [...query.actions])
@@ -209,7 +209,15 @@ export async function subjectEventTimes(
     return q;
   };
   const rows = onPostgres(db) ? await from("audit_events").unionAll(from("audit_pending")).execute() : await from("audit_events").execute();
-  return rows.map((r) => new Date(r.at));
+  return rows.map((r) => ({ at: new Date(r.at), action: r.action, method: r.method }));
+}
+
+/** When the subject's events of these kinds happened since `since` (see subjectEvents). */
+export async function subjectEventTimes(
+  db: Db,
+  query: { tenantId: string; subjectId: string; actions: readonly string[]; methods?: readonly string[]; since: string },
+): Promise<Date[]> {
+  return (await subjectEvents(db, query)).map((e) => e.at);
 }
 
 function recordColumns(e: AuditRecord): Omit<AuditPendingRow, "pid" | "id"> {

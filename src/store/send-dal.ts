@@ -45,6 +45,27 @@ export async function sendWindow(db: Db, scope: SendScope, since: string, max: n
   return { count, nthNewest: nth === undefined ? undefined : new Date(nth.at), ...connections };
 }
 
+/**
+ * How many sends each scope had after its `since`, in one query (the caps a send must pass, read
+ * together), and on PostgreSQL the server's max_connections, as sendWindow.
+ */
+export async function sendCounts(db: Db, scopes: readonly { readonly scope: SendScope; readonly since: string }[]): Promise<{ counts: number[]; connections?: number }> {
+  if (scopes.length === 0) return { counts: [] };
+  const postgres = onPostgres(db);
+  const earliest = scopes.reduce((min, s) => (s.since < min ? s.since : min), scopes[0]?.since ?? "");
+  const row = (await db
+    .selectFrom("send_log")
+    .select([
+      ...scopes.map(({ scope, since }, i) => sql<number | string | null>`sum(case when ${sql.ref(scope.by)} = ${scope.value} and ${sql.ref("at")} > ${since} then 1 else 0 end)`.as(`c${i}`)),
+      (postgres ? sql<string | null>`current_setting('max_connections')` : sql<string | null>`null`).as("connections"),
+    ])
+    .where("at", ">", earliest)
+    .where((eb) => eb.or(scopes.map(({ scope }) => eb(scope.by, "=", scope.value))))
+    .executeTakeFirstOrThrow()) as Record<string, number | string | null>;
+  const counts = scopes.map((_, i) => Number(row[`c${i}`] ?? 0));
+  return row.connections === null || row.connections === undefined ? { counts } : { counts, connections: Number(row.connections) };
+}
+
 /** Drops rows older than every window can reach back. */
 export async function pruneSends(db: Db, before: string): Promise<number> {
   const result = await db.deleteFrom("send_log").where("at", "<", before).executeTakeFirst();
