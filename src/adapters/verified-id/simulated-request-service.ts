@@ -159,7 +159,7 @@ export function createSimulatedRequestService(options: SimulatedRequestServiceOp
   const tokens = new Map<string, number>();
   const created = new Map<string, SimulatedRequest>();
   const faults: { status: number; count: number; retryAfter?: string }[] = [];
-  const http = createOutboundClient({ name: "the Verified ID callback receiver", timeoutMs: 10_000, maxRetries: 0 });
+  const http = createOutboundClient({ name: "the Verified ID callback receiver", timeoutMs: 10_000, maxRetries: 0, now: () => options.clock.now().getTime() });
   let issued = 0;
   const now = () => options.clock.now().getTime();
 
