@@ -125,7 +125,7 @@ describe("outbound HTTP client: circuit breaker", () => {
       script = ["hang"];
       const probe = outcome(c, "none");
       while (hits < 6) await new Promise((resolve) => setTimeout(resolve, 5));
-      await assert.rejects(call(c), isRefusal(0));
+      await assert.rejects(call(c), isRefusal(200), "refused until the probe has been out for the client's timeout");
       assert.equal(await probe, "ambiguous");
       assert.equal(hits, 6, "one probe only");
       await assert.rejects(call(c), isRefusal(30_000));

@@ -18,6 +18,11 @@ export interface CircuitBreakerOptions {
   readonly windowMs?: number;
   /** How long an open circuit refuses calls before it lets a probe through (default 30 s). */
   readonly openMs?: number;
+  /**
+   * A probe out longer than this no longer holds the others back: the next call probes too (a long
+   * poll that waits for a person must not keep a recovered service refused). Default: never.
+   */
+  readonly probeWaitMs?: number;
   /** Told of each change (opened, probe let through, closed); a listener that throws is ignored. */
   readonly onChange?: (state: CircuitState, previous: CircuitState) => void;
 }
@@ -50,7 +55,8 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   const openMs = options.openMs ?? CIRCUIT_DEFAULTS.openMs;
   let recent: number[] = [];
   let openUntil = 0;
-  let probing = false;
+  /** When the probe now out was let through, or null. */
+  let probeSince: number | null = null;
 
   const state = (): CircuitState => {
     if (openUntil === 0) return "closed";
@@ -80,15 +86,20 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     async run(call, isFailure, refusal, isFailedResult) {
       const current = state();
       if (current === "open") throw refusal(Math.max(0, openUntil - options.now()));
-      if (current === "half-open" && probing) throw refusal(0);
+      const probeWaitMs = options.probeWaitMs ?? Number.POSITIVE_INFINITY;
+      if (current === "half-open" && probeSince !== null && options.now() - probeSince < probeWaitMs) {
+        throw refusal(Number.isFinite(probeWaitMs) ? probeSince + probeWaitMs - options.now() : 0);
+      }
       const probe = current === "half-open";
+      const since = options.now();
       if (probe) {
-        probing = true;
-        changed("half-open", "open");
+        if (probeSince === null) changed("half-open", "open");
+        probeSince = since;
       }
       const failed = () => {
         const now = options.now();
-        if (probe) return open(now, "half-open");
+        // A probe decides only while the circuit waits for one (another probe may have settled it).
+        if (probe && state() === "half-open") return open(now, "half-open");
         recent = [...recent.filter((t) => now - t < windowMs), now];
         if (recent.length >= threshold && state() === "closed") open(now, "closed");
       };
@@ -99,15 +110,15 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
         } else {
           // The upstream answered (even a refusal of this one request): it is there.
           recent = [];
-          if (probe) close();
+          if (probe && state() === "half-open") close();
         }
         return result;
       } catch (error) {
         if (isFailure(error)) failed();
-        else if (probe) close();
+        else if (probe && state() === "half-open") close();
         throw error;
       } finally {
-        if (probe) probing = false;
+        if (probe && probeSince === since) probeSince = null;
       }
     },
   };

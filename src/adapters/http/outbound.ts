@@ -219,7 +219,8 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
     }
   };
 
-  const breaker = options.breaker === false ? null : createOutboundBreaker(options.name, options.breaker ?? {}, options.now ?? Date.now, options.log);
+  // A probe held longer than an ordinary call (a long poll) lets the next call probe too.
+  const breaker = options.breaker === false ? null : createOutboundBreaker(options.name, { probeWaitMs: timeoutMs, ...options.breaker }, options.now ?? Date.now, options.log);
   return {
     request: (req) =>
       breaker === null
@@ -242,7 +243,7 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
 }
 
 /** A client's breaker, registered for /metrics, saying when it opens and closes. */
-function createOutboundBreaker(service: string, settings: CircuitBreakerSettings, now: () => number, log: Pick<Logger, "warn" | "debug"> | undefined) {
+function createOutboundBreaker(service: string, settings: CircuitBreakerSettings & { readonly probeWaitMs?: number }, now: () => number, log: Pick<Logger, "warn" | "debug"> | undefined) {
   const breaker = createCircuitBreaker({
     ...settings,
     now,
