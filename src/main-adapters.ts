@@ -246,7 +246,7 @@ export function buildTicketing(config: Config, deps: { clock: Clock; log: Logger
 /** The notification destinations: the top-level list (every tenant) and each tenant's own. */
 export function buildNotifications(
   config: Config,
-  deps: { keys: KeyRing; log: Logger; closers: Closeable[]; adapters: ReadonlyMap<string, Adapter>; tenants: Pick<TenantRegistry, "get"> },
+  deps: { clock: Clock; keys: KeyRing; log: Logger; closers: Closeable[]; adapters: ReadonlyMap<string, Adapter>; tenants: Pick<TenantRegistry, "get"> },
 ): NotificationDestinations {
   const events = (d: NotificationDestinationConfig) => new Set(d.events ?? (d.kind === "email" ? EMAIL_DEFAULT_EVENTS : NOTIFICATION_EVENT_TYPES));
   const destination = (d: NotificationDestinationConfig, tenantId: string | null, key: string, notifier: Notifier): NotificationDestination => ({
@@ -258,7 +258,8 @@ export function buildNotifications(
   });
   const build = (d: NotificationDestinationConfig, tenantId: string | null): NotificationDestination[] => {
     if (d.kind !== "email") {
-      const notifier = d.kind === "webhook" ? createWebhookNotifier(d, { log: deps.log }) : d.kind === "teams" ? createTeamsNotifier(d, { log: deps.log }) : createSlackNotifier(d, { log: deps.log });
+      const posterDeps = { log: deps.log, now: () => deps.clock.now().getTime() };
+      const notifier = d.kind === "webhook" ? createWebhookNotifier(d, posterDeps) : d.kind === "teams" ? createTeamsNotifier(d, posterDeps) : createSlackNotifier(d, posterDeps);
       return [destination(d, tenantId, destinationKey(deps.keys, d.kind, destinationUrl(d)), notifier)];
     }
     const channel = deps.adapters.get(d.provider);

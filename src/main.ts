@@ -130,7 +130,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       await Promise.all(config.tenants.map((t) => buildTenant(config, t, adapters, proofing, ticketing, { clock, log, closers, entraDirectories, signin }))),
     );
     const links = createVerificationLinks({ publicUrl: config.server.publicUrl, keys, clock });
-    const notifications = buildNotifications(config, { keys, log, closers, adapters, tenants });
+    const notifications = buildNotifications(config, { clock, keys, log, closers, adapters, tenants });
     // Job kinds are registered after the engine exists; the queue reads them when it runs.
     const kinds: Record<string, JobKind> = {};
     // Several instances on one PostgreSQL tell each other of changes and queued jobs.

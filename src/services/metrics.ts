@@ -1,6 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Counter, Histogram, Registry } from "prom-client";
+import type { CircuitState } from "../adapters/http/circuit-breaker.js";
 import { observeOutbound } from "../adapters/http/outbound.js";
+import { observeBreakers, upstreamBreakerStates } from "../adapters/http/upstream-breakers.js";
 import type { ChainedAuditEvent } from "../domain/audit-chain.js";
 import { ENDING_ACTIONS } from "../domain/audit-actions.js";
 import type { Database } from "../store/schema.js";
@@ -26,6 +28,8 @@ export interface Metrics {
 const ENDINGS: ReadonlySet<string> = new Set(ENDING_ACTIONS);
 /** How many ended verifications are remembered so a late second ending event is not counted twice. */
 const REMEMBERED_ENDINGS = 10_000;
+/** A circuit's state as the gauge shows it; several clients of one service show the worst. */
+const BREAKER_STATE_VALUE: Readonly<Record<CircuitState, number>> = { closed: 0, "half-open": 1, open: 2 };
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
@@ -79,8 +83,38 @@ export async function createMetrics(deps: { readonly db: Kysely<Database>; reado
     },
   });
 
+  // Read from the live outbound clients at each scrape, so an open time that has run out shows as half-open.
+  new prom.Gauge({
+    name: "verity_upstream_breaker_state",
+    help: "Each upstream service's circuit breaker: 0 closed, 1 half-open (one probe call goes through), 2 open (calls fail at once). The worst of the service's clients (one per tenant or configured system).",
+    labelNames: ["service"],
+    registers: [registry],
+    collect() {
+      const worst = new Map<string, number>();
+      for (const b of upstreamBreakerStates()) worst.set(b.service, Math.max(worst.get(b.service) ?? 0, BREAKER_STATE_VALUE[b.state]));
+      this.reset();
+      for (const [service, value] of worst) this.set({ service }, value);
+    },
+  });
+  const refused: Counter = new prom.Counter({
+    name: "verity_upstream_breaker_refused_total",
+    help: "Calls to an upstream service refused at once (nothing sent) because its circuit breaker was open, by service.",
+    labelNames: ["service"],
+    registers: [registry],
+  });
+  const opened: Counter = new prom.Counter({
+    name: "verity_upstream_breaker_opened_total",
+    help: "Times an upstream service's circuit breaker opened after repeated outages (a failed probe reopening it not counted), by service.",
+    labelNames: ["service"],
+    registers: [registry],
+  });
+
   const seenEndings = new Set<string>();
   const stopOutbound = observeOutbound((o) => upstream.observe({ service: o.service, status: o.status === null ? "none" : `${Math.floor(o.status / 100)}xx` }, o.seconds));
+  const stopBreakers = observeBreakers((e) => {
+    if (e.kind === "refused") refused.inc({ service: e.service });
+    else if (e.state === "open" && e.previous === "closed") opened.inc({ service: e.service });
+  });
 
   const count = (events: readonly ChainedAuditEvent[]) => {
     for (const e of events) {
@@ -107,6 +141,7 @@ export async function createMetrics(deps: { readonly db: Kysely<Database>; reado
     },
     close() {
       stopOutbound();
+      stopBreakers();
       registry.clear();
     },
   };

@@ -58,6 +58,42 @@ describe("/metrics", () => {
     for (const secret of [TEST_USERS.jane.upn, TEST_USERS.jane.mobile, v.id, TOKEN]) assert.ok(!body.includes(secret), `the metrics hold ${secret}`);
   });
 
+  it("shows an upstream's breaker open during its outage, the calls it refused, and closed again once a probe succeeds", async () => {
+    let down = true;
+    let requests = 0;
+    const upstream = createServer((_request, response) => {
+      requests += 1;
+      response.statusCode = down ? 503 : 200;
+      response.end(down ? "down" : "ok");
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    let now = Date.parse("2026-12-07T09:00:00Z");
+    const client = createOutboundClient({ name: "Flaky upstream", now: () => now, maxRetries: 0 });
+    const call = () => client.request({ method: "GET", url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/`, retry: "idempotent" });
+    const state = async () => /^verity_upstream_breaker_state\{service="Flaky upstream"\} (\d)$/m.exec((await scrape(TOKEN)).body)?.[1];
+    try {
+      assert.equal(await state(), "0", "closed before the outage");
+      for (let i = 0; i < 5; i += 1) assert.equal((await call()).status, 503);
+      assert.equal(await state(), "2", "open after five outages");
+      await assert.rejects(call(), (e: Error) => e.name === "CircuitOpenError");
+      await assert.rejects(call(), (e: Error) => e.name === "CircuitOpenError");
+      assert.equal(requests, 5, "the refused calls never reached the upstream");
+      const body = (await scrape(TOKEN)).body;
+      assert.match(body, /^verity_upstream_breaker_refused_total\{service="Flaky upstream"\} 2$/m);
+      assert.match(body, /^verity_upstream_breaker_opened_total\{service="Flaky upstream"\} 1$/m);
+      assert.match(body, /^# HELP verity_upstream_breaker_state .*0 closed, 1 half-open .*2 open/m);
+      now += 30_000;
+      assert.equal(await state(), "1", "half-open once the open time has run out");
+      down = false;
+      assert.equal((await call()).status, 200);
+      assert.equal(await state(), "0", "closed after the probe succeeded");
+    } finally {
+      await client.close();
+      upstream.close();
+    }
+    assert.equal(await state(), undefined, "a closed client is no longer shown");
+  });
+
   it("serves only /metrics on a listener of its own, behind the token when one is set", async () => {
     const metrics = t.runtime.metrics;
     assert.ok(metrics !== undefined);

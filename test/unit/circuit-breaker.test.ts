@@ -8,7 +8,8 @@ class Refused extends Error {}
 describe("circuit breaker", () => {
   const setup = () => {
     let now = 1_000_000;
-    const breaker = createCircuitBreaker({ now: () => now, failures: 5, windowMs: 10_000, openMs: 30_000 });
+    const changes: string[] = [];
+    const breaker = createCircuitBreaker({ now: () => now, failures: 5, windowMs: 10_000, openMs: 30_000, probeWaitMs: 10_000, onChange: (to, from) => changes.push(`${from}>${to}`) });
     let calls = 0;
     const run = (outcome: "ok" | "outage" | "refused") =>
       breaker.run(
@@ -19,7 +20,7 @@ describe("circuit breaker", () => {
         (e) => e instanceof Outage,
         (ms) => new Refused(`open for ${ms} ms`),
       );
-    return { breaker, run, advance: (ms: number) => (now += ms), calls: () => calls };
+    return { breaker, run, advance: (ms: number) => (now += ms), calls: () => calls, changes };
   };
 
   it("opens after 5 outages within 10 s and then refuses without calling", async () => {
@@ -78,5 +79,26 @@ describe("circuit breaker", () => {
     release();
     assert.equal(await probe, "back");
     assert.equal(b.breaker.state, "closed");
+  });
+
+  it("lets a second probe through once the first has been out for probeWaitMs (a long poll), and the first then decides nothing", async () => {
+    const b = setup();
+    for (let i = 0; i < 5; i += 1) await assert.rejects(b.run("outage"));
+    b.advance(30_000);
+    let fail = () => {};
+    const held = b.breaker.run(
+      () => new Promise<string>((_resolve, reject) => (fail = () => reject(new Outage()))),
+      (e) => e instanceof Outage,
+      () => new Refused(),
+    );
+    b.advance(9_999);
+    await assert.rejects(b.run("ok"), (e: Error) => e instanceof Refused && /open for 1 ms/.test(e.message));
+    b.advance(1);
+    assert.equal(await b.run("ok"), "ok", "a second probe once the first has been out 10 s");
+    assert.equal(b.breaker.state, "closed");
+    fail();
+    await assert.rejects(held, Outage);
+    assert.equal(b.breaker.state, "closed", "the late failure of the first probe does not reopen it");
+    assert.deepEqual(b.changes, ["closed>open", "open>half-open", "half-open>closed"]);
   });
 });

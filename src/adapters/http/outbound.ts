@@ -2,6 +2,8 @@ import { randomInt } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { Agent, errors as undiciErrors, request as undiciRequest } from "undici";
+import { createCircuitBreaker, type CircuitBreakerSettings } from "./circuit-breaker.js";
+import { registerBreaker, tellBreakerListeners } from "./upstream-breakers.js";
 
 /**
  * When a failed call may be repeated.
@@ -36,6 +38,15 @@ export interface OutboundClientOptions {
   /** TLS client certificate and key (PEM) for mutual TLS, and extra trusted CAs. */
   readonly tls?: { readonly cert?: string; readonly key?: string; readonly passphrase?: string; readonly ca?: string | readonly string[] };
   readonly log?: Pick<Logger, "warn" | "debug">;
+  /**
+   * The upstream's circuit breaker (SECURITY.md R2): after `failures` outages (no answer or a 5xx,
+   * counted per call after its retries) within `windowMs`, calls fail at once with
+   * {@link CircuitOpenError} for `openMs`, then one probe goes through. A 4xx, 429 included, is an
+   * answer and never opens it. Defaults: 5 in 10 s, open 30 s. `false`: no breaker.
+   */
+  readonly breaker?: CircuitBreakerSettings | false;
+  /** Milliseconds since the epoch, for the breaker: the app's clock (the system clock by default). */
+  readonly now?: () => number;
 }
 
 export interface OutboundRequest {
@@ -77,6 +88,22 @@ export interface OutboundClient {
   request(request: OutboundRequest): Promise<OutboundResponse>;
   /** Drops every connection at once, aborting requests still out (shutdown). */
   close(): Promise<void>;
+}
+
+/**
+ * A call refused at once because the service failed repeatedly (its circuit is open). Nothing was
+ * sent, so it is `not_sent`: a queued job retries it later, a waiting person is told to try again
+ * or use another method.
+ */
+export class CircuitOpenError extends OutboundError {
+  constructor(
+    service: string,
+    /** When the circuit lets a probe through. */
+    readonly retryAfterMs: number,
+  ) {
+    super(service, "not_sent", `${service} failed repeatedly, so Verity is not calling it for ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`);
+    this.name = "CircuitOpenError";
+  }
 }
 
 /** One attempt of an outbound call, as metrics see it: no URL, no headers, no body. */
@@ -166,35 +193,74 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
     }
   };
 
-  return {
-    async request(req) {
-      for (let attempt = 0; ; attempt += 1) {
-        let outcome: Omit<OutboundResponse, "attempts"> | OutboundError;
-        try {
-          outcome = await once(req);
-        } catch (error) {
-          if (!(error instanceof OutboundError)) throw error;
-          outcome = error;
-        }
-        const retriesLeft = req.retry !== "none" && attempt < maxRetries;
-        if (outcome instanceof OutboundError) {
-          const retryable = retriesLeft && (outcome.kind === "not_sent" || req.retry === "idempotent");
-          if (!retryable) throw outcome;
-          options.log?.debug({ service: options.name, attempt, kind: outcome.kind }, "retrying after a transport failure");
-          await sleep(backoff(attempt));
-          continue;
-        }
-        const retryableStatus = req.retry === "idempotent" ? RETRY_STATUS_IDEMPOTENT.has(outcome.status) : outcome.status === 429;
-        if (!retriesLeft || !retryableStatus) return { ...outcome, attempts: attempt + 1 };
-        const retryAfter = retryAfterMs(outcome.headers["retry-after"]) ?? (outcome.status === 429 ? options.retryDelayFromHeaders?.(outcome.headers) : undefined);
-        if (retryAfter !== undefined && retryAfter > maxRetryAfterMs) return { ...outcome, attempts: attempt + 1 };
-        options.log?.warn({ service: options.name, status: outcome.status, attempt }, "upstream asked us to slow down; retrying");
-        await sleep(retryAfter ?? backoff(attempt));
+  const requestWithRetries = async (req: OutboundRequest): Promise<OutboundResponse> => {
+    for (let attempt = 0; ; attempt += 1) {
+      let outcome: Omit<OutboundResponse, "attempts"> | OutboundError;
+      try {
+        outcome = await once(req);
+      } catch (error) {
+        if (!(error instanceof OutboundError)) throw error;
+        outcome = error;
       }
-    },
-    // Destroy, not close: a held long poll (Duo holds up to a minute) must not delay shutdown.
-    close: () => agent.destroy(),
+      const retriesLeft = req.retry !== "none" && attempt < maxRetries;
+      if (outcome instanceof OutboundError) {
+        const retryable = retriesLeft && (outcome.kind === "not_sent" || req.retry === "idempotent");
+        if (!retryable) throw outcome;
+        options.log?.debug({ service: options.name, attempt, kind: outcome.kind }, "retrying after a transport failure");
+        await sleep(backoff(attempt));
+        continue;
+      }
+      const retryableStatus = req.retry === "idempotent" ? RETRY_STATUS_IDEMPOTENT.has(outcome.status) : outcome.status === 429;
+      if (!retriesLeft || !retryableStatus) return { ...outcome, attempts: attempt + 1 };
+      const retryAfter = retryAfterMs(outcome.headers["retry-after"]) ?? (outcome.status === 429 ? options.retryDelayFromHeaders?.(outcome.headers) : undefined);
+      if (retryAfter !== undefined && retryAfter > maxRetryAfterMs) return { ...outcome, attempts: attempt + 1 };
+      options.log?.warn({ service: options.name, status: outcome.status, attempt }, "upstream asked us to slow down; retrying");
+      await sleep(retryAfter ?? backoff(attempt));
+    }
   };
+
+  // A probe held longer than an ordinary call (a long poll) lets the next call probe too.
+  const breaker = options.breaker === false ? null : createOutboundBreaker(options.name, { probeWaitMs: timeoutMs, ...options.breaker }, options.now ?? Date.now, options.log);
+  return {
+    request: (req) =>
+      breaker === null
+        ? requestWithRetries(req)
+        : breaker.breaker.run(
+            () => requestWithRetries(req),
+            (error) => error instanceof OutboundError,
+            (retryAfter) => {
+              tellBreakerListeners({ kind: "refused", service: options.name });
+              return new CircuitOpenError(options.name, retryAfter);
+            },
+            (response) => response.status >= 500,
+          ),
+    // Destroy, not close: a held long poll (Duo holds up to a minute) must not delay shutdown.
+    close: async () => {
+      breaker?.unregister();
+      await agent.destroy();
+    },
+  };
+}
+
+/** A client's breaker, registered for /metrics, saying when it opens and closes. */
+function createOutboundBreaker(service: string, settings: CircuitBreakerSettings & { readonly probeWaitMs?: number }, now: () => number, log: Pick<Logger, "warn" | "debug"> | undefined) {
+  const breaker = createCircuitBreaker({
+    ...settings,
+    now,
+    onChange(state, previous) {
+      tellBreakerListeners({ kind: "changed", service, state, previous });
+      if (state === "open" && previous === "closed") log?.warn({ service, circuit: state }, "upstream failed repeatedly: circuit open, calls fail at once until a probe succeeds");
+      else if (state === "closed") log?.warn({ service, circuit: state }, "upstream answered the probe: circuit closed");
+      else log?.debug({ service, circuit: state }, state === "open" ? "upstream probe failed: circuit open again" : "circuit half-open: one probe goes through");
+    },
+  });
+  const unregister = registerBreaker({
+    service,
+    get state() {
+      return breaker.state;
+    },
+  });
+  return { breaker, unregister };
 }
 
 /** Retry-After in seconds or as an HTTP date, in milliseconds from now. */

@@ -29,6 +29,8 @@ export function createNotifyPoster(options: {
   readonly successBody?: string;
   readonly timeoutMs?: number;
   readonly log?: Pick<Logger, "warn" | "debug">;
+  /** Milliseconds since the epoch, for the destination's circuit breaker: the app's clock (the system clock by default). */
+  readonly now?: () => number;
 }): NotifyPoster {
   const { label } = options;
   // One attempt per call and no redirects (undici's request follows none): the queue retries,
@@ -39,6 +41,7 @@ export function createNotifyPoster(options: {
     connectTimeoutMs: Math.min(5000, options.timeoutMs ?? NOTIFY_TIMEOUT_MS),
     maxRetries: 0,
     ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   return {
     async post(url, headers, body, now) {

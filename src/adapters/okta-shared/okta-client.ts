@@ -49,6 +49,7 @@ export function createOktaClient(config: OktaConnection, deps: { readonly clock:
     name: "Okta",
     timeoutMs: config.timeoutMs,
     log: deps.log,
+    now: () => deps.clock.now().getTime(),
     // A 429 carries no Retry-After: wait for X-Rate-Limit-Reset when it is near, so retries leave
     // the spent window; a farther reset comes back as PROVIDER_UNAVAILABLE with the time to wait
     // (the push poller honours it) rather than holding a technician's request.

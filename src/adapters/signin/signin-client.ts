@@ -27,7 +27,7 @@ const MAX_TENANTS = 500;
 const SPENT_STATE_MS = 30 * 60_000;
 
 export function createSigninService(config: SigninProviderConfig & { readonly name: string }, deps: { clock: Clock; log?: Pick<Logger, "warn" | "debug"> }): SigninService {
-  const outbound = createOutboundClient({ name: `the identity provider ${config.name}`, timeoutMs: config.timeoutSeconds * 1000, maxRetries: 1, ...(deps.log === undefined ? {} : { log: deps.log }) });
+  const outbound = createOutboundClient({ name: `the identity provider ${config.name}`, timeoutMs: config.timeoutSeconds * 1000, maxRetries: 1, now: () => deps.clock.now().getTime(), ...(deps.log === undefined ? {} : { log: deps.log }) });
   const parties = new Map<string, RelyingParty>();
   const spent = new Map<string, number>();
 

@@ -69,7 +69,7 @@ export function createRelyingParty(
   const unavailable = deps.unavailable ?? "SSO_UNAVAILABLE";
   const outbound =
     deps.outbound ??
-    createOutboundClient({ name: `the identity provider ${options.name}`, timeoutMs: options.timeoutSeconds * 1000, maxRetries: 1, ...(deps.log === undefined ? {} : { log: deps.log }) });
+    createOutboundClient({ name: `the identity provider ${options.name}`, timeoutMs: options.timeoutSeconds * 1000, maxRetries: 1, now: () => deps.clock.now().getTime(), ...(deps.log === undefined ? {} : { log: deps.log }) });
   const discovery: SingleFlightCache<string> = createSingleFlightCache<string>(deps.clock, 1);
   const keySets: SingleFlightCache<string> = createSingleFlightCache<string>(deps.clock, 4);
   let keys: Oidc.ExportedJWKSCache | undefined;

@@ -159,7 +159,8 @@ export function createSimulatedRequestService(options: SimulatedRequestServiceOp
   const tokens = new Map<string, number>();
   const created = new Map<string, SimulatedRequest>();
   const faults: { status: number; count: number; retryAfter?: string }[] = [];
-  const http = createOutboundClient({ name: "the Verified ID callback receiver", timeoutMs: 10_000, maxRetries: 0 });
+  // It stands in for Microsoft's service calling Verity back, which has no breaker of Verity's.
+  const http = createOutboundClient({ name: "the Verified ID callback receiver", timeoutMs: 10_000, maxRetries: 0, breaker: false });
   let issued = 0;
   const now = () => options.clock.now().getTime();
 

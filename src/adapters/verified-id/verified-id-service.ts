@@ -68,7 +68,7 @@ export function presentationRequestBody(config: VerifiedIdConfig, input: { reado
  * ```
  */
 export function createVerifiedIdService(config: VerifiedIdConfig, deps: VerifiedIdDeps): IdentityProofingService {
-  const http = createOutboundClient({ name: "Microsoft Entra Verified ID", timeoutMs: config.timeoutMs, log: deps.log });
+  const http = createOutboundClient({ name: "Microsoft Entra Verified ID", timeoutMs: config.timeoutMs, log: deps.log, now: () => deps.clock.now().getTime() });
   const cache = createSingleFlightCache<string>(deps.clock);
   const tokenEndpoint = `${config.loginUrl}/${config.tenantId}/oauth2/v2.0/token`;
 

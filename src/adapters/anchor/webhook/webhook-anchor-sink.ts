@@ -20,6 +20,7 @@ export function createWebhookAnchorSink(
     name: `anchor webhook ${label}`,
     timeoutMs: config.timeoutMs,
     maxRetries: 2,
+    now: () => deps.clock.now().getTime(),
     ...(deps.log === undefined ? {} : { log: deps.log }),
   });
   return {

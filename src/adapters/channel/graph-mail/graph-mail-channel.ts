@@ -50,7 +50,7 @@ export function sendMailBody(content: EmailContent, saveToSentItems: boolean): s
  * ```
  */
 export function createGraphMailChannel(config: GraphMailConfig, deps: GraphMailChannelDeps): GraphMailChannel {
-  const http = createOutboundClient({ name: "Microsoft Graph (sendMail)", timeoutMs: config.timeoutMs, log: deps.log });
+  const http = createOutboundClient({ name: "Microsoft Graph (sendMail)", timeoutMs: config.timeoutMs, log: deps.log, now: () => deps.clock.now().getTime() });
   const tokens = createTokenProvider({ http, loginUrl: config.loginUrl, graphUrl: config.graphUrl, clientId: config.clientId, credential: config.credential, clock: deps.clock, log: deps.log });
   const mailboxPath = `/v1.0/users/${encodeURIComponent(config.mailbox)}`;
 

@@ -5,8 +5,7 @@ import { maskPhone } from "../../../domain/masking.js";
 import { normalisePhone } from "../../../domain/phone.js";
 import { DESTINATION_SIGNALS as NUMBER_SIGNALS } from "../../../domain/policy.js";
 import type { RiskSignal } from "../../../domain/ports.js";
-import { createCircuitBreaker } from "../../http/circuit-breaker.js";
-import { createOutboundClient, OutboundError } from "../../http/outbound.js";
+import { CircuitOpenError, createOutboundClient, OutboundError } from "../../http/outbound.js";
 import type { TwilioLookupConfig } from "./twilio-config.js";
 import { parseJson } from "../../http/json.js";
 
@@ -85,10 +84,10 @@ function createLineTypeCache(now: () => number) {
  */
 export function createTwilioLookup(config: TwilioLookupConfig, deps: TwilioLookupDeps) {
   const lineTypes = createLineTypeCache(deps.now ?? Date.now);
-  // During a Lookup outage every start would wait out two timeouts before failing closed anyway.
-  const breaker = createCircuitBreaker({ now: deps.now ?? Date.now });
   // The caller is waiting for the text: one retry at most, then the check counts as unavailable.
-  const client = createOutboundClient({ name: "Twilio Lookup", timeoutMs: config.timeoutMs, maxRetries: 1, log: deps.log });
+  // During a Lookup outage every start would wait out two timeouts before failing closed anyway:
+  // the client's breaker (SECURITY.md R2) makes it fail closed at once.
+  const client = createOutboundClient({ name: "Twilio Lookup", timeoutMs: config.timeoutMs, maxRetries: 1, log: deps.log, ...(deps.now === undefined ? {} : { now: deps.now }) });
   const assess = async (to: string): Promise<RiskSignal[]> => {
     const knownLineType = config.lineType ? lineTypes.get(to) : undefined;
     const fields = [...(config.lineType && knownLineType === undefined ? ["line_type_intelligence"] : []), ...(config.simSwap ? ["sim_swap"] : [])];
@@ -97,20 +96,16 @@ export function createTwilioLookup(config: TwilioLookupConfig, deps: TwilioLooku
     const unavailable = (why: string): RiskSignal[] => [{ code: NUMBER_SIGNALS.unavailable, detail: `Twilio Lookup could not check ${shown}: ${why}` }];
     let response;
     try {
-      response = await breaker.run(
-        async () => {
-          const url = `${config.baseUrl}/v2/PhoneNumbers/${encodeURIComponent(to)}?Fields=${fields.join(",")}`;
-          const answer = await client
-            .request({ method: "GET", url, headers: { authorization: deps.authorization(), accept: "application/json" }, retry: "idempotent" })
-            .catch((error: unknown) => {
-              throw error instanceof OutboundError ? new LookupOutage("Twilio did not answer in time.") : error;
-            });
-          if (answer.status >= 500) throw new LookupOutage(`Twilio answered HTTP ${answer.status}.`);
-          return answer;
-        },
-        (error) => error instanceof LookupOutage,
-        (retryAfterMs) => new LookupOutage(`Twilio Lookup failed repeatedly, so Verity is not asking it for ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`),
-      );
+      const url = `${config.baseUrl}/v2/PhoneNumbers/${encodeURIComponent(to)}?Fields=${fields.join(",")}`;
+      response = await client
+        .request({ method: "GET", url, headers: { authorization: deps.authorization(), accept: "application/json" }, retry: "idempotent" })
+        .catch((error: unknown) => {
+          if (error instanceof CircuitOpenError) {
+            throw new LookupOutage(`Twilio Lookup failed repeatedly, so Verity is not asking it for ${Math.max(1, Math.ceil(error.retryAfterMs / 1000))} s.`);
+          }
+          throw error instanceof OutboundError ? new LookupOutage("Twilio did not answer in time.") : error;
+        });
+      if (response.status >= 500) throw new LookupOutage(`Twilio answered HTTP ${response.status}.`);
     } catch (error) {
       if (!(error instanceof LookupOutage)) throw error;
       deps.log.warn({ provider: deps.name, to: shown, reason: error.message }, "Twilio Lookup unavailable");

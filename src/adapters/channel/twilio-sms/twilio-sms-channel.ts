@@ -1,10 +1,9 @@
 import type { Logger } from "pino";
-import { isVerityError, VerityError } from "../../../domain/errors.js";
+import { VerityError } from "../../../domain/errors.js";
 import { maskPhone } from "../../../domain/masking.js";
 import { normalisePhone } from "../../../domain/phone.js";
 import type { DeliveryReceipt, MessageChannel, OutboundMessage } from "../../../domain/ports.js";
-import { createCircuitBreaker } from "../../http/circuit-breaker.js";
-import { createOutboundClient, OutboundError } from "../../http/outbound.js";
+import { CircuitOpenError, createOutboundClient, OutboundError } from "../../http/outbound.js";
 import type { TwilioConfig } from "./twilio-config.js";
 import { errorFromResponse, errorFromTransport, type SendContext } from "./twilio-errors.js";
 import { createTwilioLookup } from "./twilio-lookup.js";
@@ -47,7 +46,8 @@ const VALIDITY_MAX = 36_000;
  * ```
  */
 export function createTwilioSmsChannel(config: TwilioConfig, deps: TwilioSmsChannelDeps): TwilioSmsChannel {
-  const client = createOutboundClient({ name: "Twilio", timeoutMs: config.timeoutMs, log: deps.log });
+  // SECURITY.md R2: during a Twilio outage the client's breaker fails at once instead of making each technician wait.
+  const client = createOutboundClient({ name: "Twilio", timeoutMs: config.timeoutMs, log: deps.log, ...(deps.now === undefined ? {} : { now: deps.now }) });
   const url = `${config.baseUrl}/2010-04-01/Accounts/${config.accountSid}/Messages.json`;
   const sender = config.messagingServiceSid === undefined ? `sender ${config.from ?? ""}` : `Messaging Service ${config.messagingServiceSid}`;
   const validity = clampValidity(deps.validityPeriodSeconds);
@@ -71,8 +71,16 @@ export function createTwilioSmsChannel(config: TwilioConfig, deps: TwilioSmsChan
     return fields.toString();
   };
 
-  // SECURITY.md R2: during a Twilio outage, fail at once instead of making each technician wait.
-  const breaker = createCircuitBreaker({ now: deps.now ?? Date.now });
+  const circuitOpen = (error: CircuitOpenError, ctx: SendContext): VerityError => {
+    const seconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+    deps.log.warn({ provider: deps.name, to: ctx.masked, retryAfterSeconds: seconds }, "Twilio circuit open: text not attempted");
+    return new VerityError("CHANNEL_UNAVAILABLE", {
+      message: `Twilio failed repeatedly in the last few seconds, so Verity is not trying it for ${seconds} s. Nothing was sent: use another method (a push) or escalate.`,
+      retryAfterSeconds: seconds,
+      details: { provider: "twilio", circuit: "open" },
+      cause: error,
+    });
+  };
 
   const sendOnce = async (message: OutboundMessage, ctx: SendContext): Promise<DeliveryReceipt> => {
     if (message.channel !== "sms") {
@@ -93,6 +101,7 @@ export function createTwilioSmsChannel(config: TwilioConfig, deps: TwilioSmsChan
         retry: "not-sent-only",
       });
     } catch (error) {
+      if (error instanceof CircuitOpenError) throw circuitOpen(error, ctx);
       if (!(error instanceof OutboundError)) throw error;
       const mapped = errorFromTransport(error, ctx);
       deps.log.warn({ provider: deps.name, to: ctx.masked, kind: error.kind, verificationId: message.verificationId }, "Twilio send got no answer");
@@ -121,16 +130,7 @@ export function createTwilioSmsChannel(config: TwilioConfig, deps: TwilioSmsChan
     developmentOnly: false,
     channels: ["sms"],
     async send(message): Promise<DeliveryReceipt> {
-      const ctx = describeDestination(message.to, sender);
-      return breaker.run(() => sendOnce(message, ctx), isOutage, (retryAfterMs) => {
-        const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-        deps.log.warn({ provider: deps.name, to: ctx.masked, retryAfterSeconds: seconds }, "Twilio circuit open: text not attempted");
-        return new VerityError("CHANNEL_UNAVAILABLE", {
-          message: `Twilio failed repeatedly in the last few seconds, so Verity is not trying it for ${seconds} s. Nothing was sent: use another method (a push) or escalate.`,
-          retryAfterSeconds: seconds,
-          details: { provider: "twilio", circuit: "open" },
-        });
-      });
+      return sendOnce(message, describeDestination(message.to, sender));
     },
     ...(lookup === null ? {} : { assess: ({ channel, to }) => (channel === "sms" ? lookup.assess(to) : Promise.resolve([])) }),
     probe: () => probeTwilio(config, { client, authorization }),
@@ -140,8 +140,6 @@ export function createTwilioSmsChannel(config: TwilioConfig, deps: TwilioSmsChan
   };
 }
 
-/** An outage, as opposed to a refusal of one text (a bad number, an opted-out recipient). */
-const isOutage = (error: unknown): boolean => isVerityError(error) && (error.code === "DELIVERY_UNKNOWN" || error.code === "CHANNEL_UNAVAILABLE");
 
 function clampValidity(seconds: number | undefined): number | undefined {
   if (seconds === undefined || !Number.isFinite(seconds)) return undefined;

@@ -108,8 +108,8 @@ const MANAGER_QUERY = "?$select=id&$expand=manager($levels=1;$select=id,displayN
  */
 export function createEntraDirectory(config: EntraDirectoryConfig, deps: EntraDirectoryDeps): EntraDirectory {
   const log = deps.log;
-  const login = createOutboundClient({ name: "Microsoft Entra login", timeoutMs: config.timeoutMs, log });
-  const http = createOutboundClient({ name: "Microsoft Graph", timeoutMs: config.timeoutMs, log });
+  const login = createOutboundClient({ name: "Microsoft Entra login", timeoutMs: config.timeoutMs, log, now: () => deps.clock.now().getTime() });
+  const http = createOutboundClient({ name: "Microsoft Graph", timeoutMs: config.timeoutMs, log, now: () => deps.clock.now().getTime() });
   const resolver = createTenantResolver({
     http: login,
     loginUrl: config.loginUrl,

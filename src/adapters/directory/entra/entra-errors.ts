@@ -1,4 +1,4 @@
-import { OutboundError, retryAfterMs } from "../../http/outbound.js";
+import { CircuitOpenError, OutboundError, retryAfterMs } from "../../http/outbound.js";
 import type { OutboundResponse } from "../../http/outbound.js";
 import { VerityError } from "../../../domain/errors.js";
 import { loginErrorSchema } from "./entra-schemas.js";
@@ -26,7 +26,8 @@ export function retryAfterSeconds(response: Pick<OutboundResponse, "headers">): 
 export function unreachable(service: string, error: unknown): VerityError {
   if (error instanceof VerityError) return error;
   const detail = error instanceof OutboundError ? error.message : `${service} could not be reached.`;
-  return new VerityError("DIRECTORY_UNAVAILABLE", { message: detail, cause: error });
+  const after = error instanceof CircuitOpenError ? Math.max(1, Math.ceil(error.retryAfterMs / 1000)) : undefined;
+  return new VerityError("DIRECTORY_UNAVAILABLE", { message: detail, cause: error, ...(after === undefined ? {} : { retryAfterSeconds: after }) });
 }
 
 /** A throttled or failing upstream, once the outbound client's retries are spent. */

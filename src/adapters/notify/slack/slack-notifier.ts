@@ -9,7 +9,7 @@ import { slackMessage } from "./slack-message.js";
  * success as 200 with the plain-text body `ok` and errors by status with a word such as
  * `invalid_payload` (final) or 429 with Retry-After (retried then).
  */
-export function createSlackNotifier(config: ChatDestinationConfig, deps: { timeoutMs?: number; log?: Pick<Logger, "warn" | "debug"> }): Notifier {
+export function createSlackNotifier(config: ChatDestinationConfig, deps: { timeoutMs?: number; log?: Pick<Logger, "warn" | "debug">; now?: () => number }): Notifier {
   const label = destinationLabel(config);
   const poster = createNotifyPoster({
     label,
@@ -17,6 +17,7 @@ export function createSlackNotifier(config: ChatDestinationConfig, deps: { timeo
     successBody: "ok",
     ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }),
     ...(deps.log === undefined ? {} : { log: deps.log }),
+    ...(deps.now === undefined ? {} : { now: deps.now }),
   });
   return {
     kind: "slack",

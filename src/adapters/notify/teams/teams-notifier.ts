@@ -9,13 +9,14 @@ import { teamsMessage } from "./teams-card.js";
  * (its `sig=`), so it is revealed only here. A workflow accepts with 202 (any 2xx is taken); a
  * 4xx will not change by waiting and ends the message; 410 disables the destination.
  */
-export function createTeamsNotifier(config: ChatDestinationConfig, deps: { timeoutMs?: number; log?: Pick<Logger, "warn" | "debug"> }): Notifier {
+export function createTeamsNotifier(config: ChatDestinationConfig, deps: { timeoutMs?: number; log?: Pick<Logger, "warn" | "debug">; now?: () => number }): Notifier {
   const label = destinationLabel(config);
   const poster = createNotifyPoster({
     label,
     clientErrorsAreFinal: true,
     ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }),
     ...(deps.log === undefined ? {} : { log: deps.log }),
+    ...(deps.now === undefined ? {} : { now: deps.now }),
   });
   return {
     kind: "teams",

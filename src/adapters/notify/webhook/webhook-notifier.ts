@@ -13,13 +13,14 @@ import { createNotifyPoster } from "../notify-http.js";
  * const notifier = createWebhookNotifier({ kind: "webhook", url, secret }, {});
  * await notifier.deliver(message, { messageId: "msg_…", now: new Date() }); // "delivered" | "gone"
  */
-export function createWebhookNotifier(config: WebhookDestinationConfig, deps: { timeoutMs?: number; log?: Pick<Logger, "warn" | "debug"> }): Notifier {
+export function createWebhookNotifier(config: WebhookDestinationConfig, deps: { timeoutMs?: number; log?: Pick<Logger, "warn" | "debug">; now?: () => number }): Notifier {
   const label = destinationLabel(config);
   const poster = createNotifyPoster({
     label,
     clientErrorsAreFinal: false,
     ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }),
     ...(deps.log === undefined ? {} : { log: deps.log }),
+    ...(deps.now === undefined ? {} : { now: deps.now }),
   });
   return {
     kind: "webhook",

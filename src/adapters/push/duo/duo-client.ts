@@ -39,7 +39,7 @@ export interface DuoClient {
  * exactly as signed. Duo's own SDK cannot be used: it pins Duo's CA bundle and port 443.
  */
 export function createDuoClient(config: DuoConfig, deps: DuoClientDeps): DuoClient {
-  const http = createOutboundClient({ name: "Duo", timeoutMs: config.timeoutMs, log: deps.log, ...deps.retry });
+  const http = createOutboundClient({ name: "Duo", timeoutMs: config.timeoutMs, log: deps.log, ...deps.retry, now: () => deps.clock.now().getTime() });
   const host = signedHost(config);
 
   return {

@@ -61,7 +61,7 @@ const SYNC_MAX_WAIT_MS = 300_000;
  */
 export function createEntraMfaPushProvider(config: EntraMfaConfig, deps: EntraMfaPushDeps): EntraMfaPushProvider {
   const endpoints = connectorEndpoints(config);
-  const http = createOutboundClient({ name: "Microsoft Entra MFA", timeoutMs: config.timeoutMs, log: deps.log });
+  const http = createOutboundClient({ name: "Microsoft Entra MFA", timeoutMs: config.timeoutMs, log: deps.log, now: () => deps.clock.now().getTime() });
   const tokens = createConnectorTokens({
     http,
     loginUrl: endpoints.loginUrl,

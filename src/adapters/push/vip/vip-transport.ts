@@ -1,6 +1,7 @@
 import { rootCertificates } from "node:tls";
 import type { Logger } from "pino";
 import type { z } from "zod";
+import type { Clock } from "../../../domain/ports.js";
 import { createOutboundClient, OutboundError, type RetryMode } from "../../http/outbound.js";
 import type { VipConfig } from "./vip-config.js";
 import { errorFromFault, errorFromHttp, errorFromTransport, unreadableAnswer, type VipOperation } from "./vip-errors.js";
@@ -32,7 +33,7 @@ const PROBE_AFTER = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE", "UND_ERR_C
  * retry modes), HTTP and SOAP Fault mapping, and, when a connection dies without an answer, a
  * TLS probe to tell a refused VIP certificate from a network fault. Bodies are never logged.
  */
-export function createVipTransport(config: VipConfig, deps: { readonly name: string; readonly log: Pick<Logger, "warn" | "debug"> }): VipTransport {
+export function createVipTransport(config: VipConfig, deps: { readonly name: string; readonly clock: Clock; readonly log: Pick<Logger, "warn" | "debug"> }): VipTransport {
   const material: TlsMaterial = {
     cert: config.certificate,
     key: config.privateKey.reveal(),
@@ -45,6 +46,7 @@ export function createVipTransport(config: VipConfig, deps: { readonly name: str
     timeoutMs: config.timeoutMs,
     tls: { cert: material.cert, key: material.key, ...(material.passphrase === undefined ? {} : { passphrase: material.passphrase }), ...(material.ca === undefined ? {} : { ca: material.ca }) },
     log: deps.log,
+    now: () => deps.clock.now().getTime(),
   });
 
   const diagnose = async (url: URL, error: OutboundError): Promise<TlsVerdict | null> => {

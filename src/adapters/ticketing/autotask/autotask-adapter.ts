@@ -10,7 +10,7 @@ export const autotaskAdapter = defineTicketingAdapter({
   vendor: "Autotask",
   configSchema: autotaskConfigSchema,
   create(name, config, deps) {
-    const client = createAutotaskClient(config, { log: deps.log });
+    const client = createAutotaskClient(config, { log: deps.log, now: () => deps.clock.now().getTime() });
     if (config.triggerField === undefined) {
       deps.log.warn({ system: name }, "Autotask: no triggerField/triggerValue set, so every ticket create or update the webhook reports starts a verification");
     }

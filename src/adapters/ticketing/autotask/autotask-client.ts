@@ -58,6 +58,8 @@ export interface AutotaskClientDeps {
   readonly log: Pick<Logger, "warn" | "debug">;
   /** Tunes the outbound client's retry budget and backoff (defaults: 3 retries, 200 ms base). */
   readonly retry?: Pick<OutboundClientOptions, "maxRetries" | "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs">;
+  /** Milliseconds since the epoch, for the circuit breaker: the app's clock (the system clock by default). */
+  readonly now?: () => number;
 }
 
 interface ApiCall {
@@ -75,7 +77,7 @@ interface ApiCall {
  * database moved to another zone answers there no more.
  */
 export function createAutotaskClient(config: AutotaskConfig, deps: AutotaskClientDeps): AutotaskClient {
-  const http = createOutboundClient({ name: "Autotask", timeoutMs: config.timeoutMs, log: deps.log, ...deps.retry });
+  const http = createOutboundClient({ name: "Autotask", timeoutMs: config.timeoutMs, log: deps.log, ...deps.retry, ...(deps.now === undefined ? {} : { now: deps.now }) });
   const zones = createZoneSource(config, { http, log: deps.log });
   const headers = {
     ApiIntegrationCode: config.integrationCode.reveal(),

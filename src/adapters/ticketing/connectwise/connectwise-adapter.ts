@@ -12,9 +12,9 @@ export const connectwiseAdapter = defineTicketingAdapter({
   vendor: "ConnectWise PSA",
   configSchema: connectwiseConfigSchema,
   create(name, config, deps) {
-    const client = createConnectWiseClient(config, { log: deps.log });
+    const client = createConnectWiseClient(config, { log: deps.log, now: () => deps.clock.now().getTime() });
     // ConnectWise gives a callback 5 s: the signing key must come back well within that.
-    const keyHttp = createOutboundClient({ name: "ConnectWise callback key", timeoutMs: 2000, connectTimeoutMs: 1000, maxRetries: 1, log: deps.log });
+    const keyHttp = createOutboundClient({ name: "ConnectWise callback key", timeoutMs: 2000, connectTimeoutMs: 1000, maxRetries: 1, log: deps.log, now: () => deps.clock.now().getTime() });
     const keys = createCallbackKeySource({ http: keyHttp, clock: deps.clock, log: deps.log, cacheSeconds: config.callback.keyCacheSeconds });
     return {
       system: createConnectWiseTicketing(name, client),

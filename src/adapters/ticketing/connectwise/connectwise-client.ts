@@ -50,6 +50,8 @@ export interface ConnectWiseClient {
 export interface ConnectWiseClientDeps {
   readonly log: Pick<Logger, "warn" | "debug">;
   readonly retry?: Pick<OutboundClientOptions, "maxRetries" | "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs">;
+  /** Milliseconds since the epoch, for the circuit breaker: the app's clock (the system clock by default). */
+  readonly now?: () => number;
 }
 
 const list = z.array(z.unknown()).max(1000);
@@ -66,7 +68,7 @@ const created = z.object({ id: z.number().int().positive().safe() });
  * ```
  */
 export function createConnectWiseClient(config: ConnectWiseConfig, deps: ConnectWiseClientDeps): ConnectWiseClient {
-  const http = createOutboundClient({ name: "ConnectWise", timeoutMs: config.timeoutMs, log: deps.log, ...deps.retry });
+  const http = createOutboundClient({ name: "ConnectWise", timeoutMs: config.timeoutMs, log: deps.log, ...deps.retry, ...(deps.now === undefined ? {} : { now: deps.now }) });
   const authorization = `Basic ${Buffer.from(`${config.companyId}+${config.publicKey}:${config.privateKey.reveal()}`, "utf8").toString("base64")}`;
 
   const { call, read } = createJsonApi<CwOperation>({

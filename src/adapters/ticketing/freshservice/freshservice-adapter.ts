@@ -10,7 +10,7 @@ export const freshserviceAdapter = defineTicketingAdapter({
   vendor: "Freshservice",
   configSchema: freshserviceConfigSchema,
   create(name, config, deps) {
-    const client = createFreshserviceClient(config, { log: deps.log });
+    const client = createFreshserviceClient(config, { log: deps.log, now: () => deps.clock.now().getTime() });
     return {
       system: createFreshserviceTicketing(name, client),
       trigger: createFreshserviceTrigger(config.webhook, { log: deps.log }),

@@ -48,6 +48,8 @@ export interface FreshserviceClient {
 export interface FreshserviceClientDeps {
   readonly log: Pick<Logger, "warn" | "debug">;
   readonly retry?: Pick<OutboundClientOptions, "maxRetries" | "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs">;
+  /** Milliseconds since the epoch, for the circuit breaker: the app's clock (the system clock by default). */
+  readonly now?: () => number;
 }
 
 /**
@@ -61,7 +63,7 @@ export interface FreshserviceClientDeps {
  * ```
  */
 export function createFreshserviceClient(config: FreshserviceConfig, deps: FreshserviceClientDeps): FreshserviceClient {
-  const http = createOutboundClient({ name: "Freshservice", timeoutMs: config.timeoutMs, log: deps.log, ...deps.retry });
+  const http = createOutboundClient({ name: "Freshservice", timeoutMs: config.timeoutMs, log: deps.log, ...deps.retry, ...(deps.now === undefined ? {} : { now: deps.now }) });
   const authorization = `Basic ${Buffer.from(`${config.apiKey.reveal()}:X`, "utf8").toString("base64")}`;
 
   const { call, readWithResponse: read } = createJsonApi<FreshserviceOperation>({

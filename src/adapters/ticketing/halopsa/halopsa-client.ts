@@ -92,7 +92,7 @@ export interface HaloClientDeps {
  * ```
  */
 export function createHaloClient(config: HaloConfig, deps: HaloClientDeps): HaloClient {
-  const http = createOutboundClient({ name: "HaloPSA", timeoutMs: config.timeoutMs, log: deps.log, ...deps.retry });
+  const http = createOutboundClient({ name: "HaloPSA", timeoutMs: config.timeoutMs, log: deps.log, ...deps.retry, now: () => deps.clock.now().getTime() });
   const tokens = createHaloTokenSource(config, { http, clock: deps.clock, log: deps.log });
   const ctx: HaloErrorContext = { outcome: config.outcome, scope: config.scope, apiUrl: config.apiUrl };
 

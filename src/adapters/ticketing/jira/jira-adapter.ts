@@ -10,7 +10,7 @@ export const jsmAdapter = defineTicketingAdapter({
   vendor: "Jira Service Management",
   configSchema: jsmConfigSchema,
   create(name, config, deps) {
-    const client = createJsmClient(config, { log: deps.log });
+    const client = createJsmClient(config, { log: deps.log, now: () => deps.clock.now().getTime() });
     return {
       system: createJsmTicketing(name, client),
       trigger: createJsmTrigger(config.webhook, { log: deps.log }),

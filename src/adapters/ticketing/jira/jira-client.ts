@@ -50,6 +50,8 @@ export interface JsmClientDeps {
   readonly log: Pick<Logger, "warn" | "debug">;
   /** Tunes the outbound client's retry budget and backoff (defaults: 3 retries, 200 ms base). */
   readonly retry?: Pick<OutboundClientOptions, "maxRetries" | "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs">;
+  /** Milliseconds since the epoch, for the circuit breaker: the app's clock (the system clock by default). */
+  readonly now?: () => number;
 }
 
 /**
@@ -79,6 +81,7 @@ export function createJsmClient(config: JsmConfig, deps: JsmClientDeps): JsmClie
     log: deps.log,
     retryDelayFromHeaders: rateLimitReset,
     ...deps.retry,
+    ...(deps.now === undefined ? {} : { now: deps.now }),
   });
   const authorization = `Basic ${Buffer.from(`${config.auth.email}:${config.auth.apiToken.reveal()}`, "utf8").toString("base64")}`;
 

@@ -81,7 +81,7 @@ interface ApiCall {
  * ```
  */
 export function createSnowClient(config: SnowConfig, deps: SnowClientDeps): SnowClient {
-  const http = createOutboundClient({ name: "ServiceNow", timeoutMs: config.timeoutMs, log: deps.log, ...deps.retry });
+  const http = createOutboundClient({ name: "ServiceNow", timeoutMs: config.timeoutMs, log: deps.log, ...deps.retry, now: () => deps.clock.now().getTime() });
   const auth = createSnowAuth(config.instanceUrl, config.auth, { http, clock: deps.clock, log: deps.log });
   const pageSize = deps.journalPageSize ?? 100;
 

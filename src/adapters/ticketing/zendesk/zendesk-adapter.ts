@@ -10,7 +10,7 @@ export const zendeskAdapter = defineTicketingAdapter({
   vendor: "Zendesk",
   configSchema: zendeskConfigSchema,
   create(name, config, deps) {
-    const client = createZendeskClient(config, { log: deps.log });
+    const client = createZendeskClient(config, { log: deps.log, now: () => deps.clock.now().getTime() });
     return {
       system: createZendeskTicketing(name, client),
       trigger: createZendeskTrigger(config.webhook, { log: deps.log }),

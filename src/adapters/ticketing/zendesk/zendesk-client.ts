@@ -45,6 +45,8 @@ export interface ZendeskClient {
 export interface ZendeskClientDeps {
   readonly log: Pick<Logger, "warn" | "debug">;
   readonly retry?: Pick<OutboundClientOptions, "maxRetries" | "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs">;
+  /** Milliseconds since the epoch, for the circuit breaker: the app's clock (the system clock by default). */
+  readonly now?: () => number;
 }
 
 /**
@@ -58,7 +60,7 @@ export interface ZendeskClientDeps {
  * ```
  */
 export function createZendeskClient(config: ZendeskConfig, deps: ZendeskClientDeps): ZendeskClient {
-  const http = createOutboundClient({ name: "Zendesk", timeoutMs: config.timeoutMs, log: deps.log, ...deps.retry });
+  const http = createOutboundClient({ name: "Zendesk", timeoutMs: config.timeoutMs, log: deps.log, ...deps.retry, ...(deps.now === undefined ? {} : { now: deps.now }) });
   const authorization =
     config.auth.kind === "token"
       ? `Basic ${Buffer.from(`${config.auth.email}/token:${config.auth.apiToken.reveal()}`, "utf8").toString("base64")}`
