@@ -3,9 +3,6 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino, type Logger, type DestinationStream } from "pino";
 import type { AnchorSinkConfig } from "./adapters/anchor/anchor-config.js";
-import { createFileAnchorSink } from "./adapters/anchor/file/file-anchor-sink.js";
-import { createSyslogAnchorSink } from "./adapters/anchor/syslog/syslog-anchor-sink.js";
-import { createWebhookAnchorSink } from "./adapters/anchor/webhook/webhook-anchor-sink.js";
 import type { EntraDirectory } from "./adapters/directory/entra/entra-directory.js";
 import { sqliteFileOf, withDataFolder } from "./config/data-folder.js";
 import type { LoadedConfig } from "./config/load.js";
@@ -121,13 +118,13 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const entraDirectories: EntraDirectory[] = [];
   try {
     await migrate(database.db);
-    const { adapters, signin, proofing, dev, twilioCallbacks } = buildProviders(config, { clock, log, print, closers, entraDirectories, demo: loaded.demo });
-    const ticketing = buildTicketing(config, { clock, log, closers });
+    const { adapters, signin, proofing, dev, twilioCallbacks } = await buildProviders(config, { clock, log, print, closers, entraDirectories, demo: loaded.demo });
+    const ticketing = await buildTicketing(config, { clock, log, closers });
     const tenants = createTenantRegistry(
       await Promise.all(config.tenants.map((t) => buildTenant(config, t, adapters, proofing, ticketing, { clock, log, closers, entraDirectories, signin }))),
     );
     const links = createVerificationLinks({ publicUrl: config.server.publicUrl, keys, clock });
-    const notifications = buildNotifications(config, { keys, log, closers, adapters, tenants });
+    const notifications = await buildNotifications(config, { keys, log, closers, adapters, tenants });
     // Job kinds are registered after the engine exists; the queue reads them when it runs.
     const kinds: Record<string, JobKind> = {};
     // Several instances on one PostgreSQL tell each other of changes and queued jobs.
@@ -190,7 +187,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       keys,
       clock,
       log,
-      sinks: anchorSinks.map((sink) => buildAnchorSink(sink, { clock, log })),
+      sinks: await Promise.all(anchorSinks.map((sink) => buildAnchorSink(sink, { clock, log }))),
       intervalMs: config.audit.anchor.intervalSeconds * 1000,
     });
     const auditVerifier = createAuditVerifier({
@@ -261,10 +258,11 @@ function callerLinkBaseOf(config: Config, demo: boolean): { callerLinkBase?: str
   return base === undefined ? {} : { callerLinkBase: base.replace(/\/+$/, "") };
 }
 
-function buildAnchorSink(sink: AnchorSinkConfig, deps: { clock: Clock; log: Logger }): AnchorSink {
-  if (sink.kind === "file") return createFileAnchorSink(sink);
-  if (sink.kind === "syslog") return createSyslogAnchorSink(sink);
-  return createWebhookAnchorSink(sink, deps);
+/** Each sink's module is loaded only when a sink of its kind is configured. */
+async function buildAnchorSink(sink: AnchorSinkConfig, deps: { clock: Clock; log: Logger }): Promise<AnchorSink> {
+  if (sink.kind === "file") return (await import("./adapters/anchor/file/file-anchor-sink.js")).createFileAnchorSink(sink);
+  if (sink.kind === "syslog") return (await import("./adapters/anchor/syslog/syslog-anchor-sink.js")).createSyslogAnchorSink(sink);
+  return (await import("./adapters/anchor/webhook/webhook-anchor-sink.js")).createWebhookAnchorSink(sink, deps);
 }
 
 /**
