@@ -32,7 +32,7 @@ import { createTenantRegistry, type CallerPageServices, type MethodBinding, type
 import { createTicketNotesObserver, NOTE_JOB, ticketNoteJob } from "./services/ticket-notes.js";
 import { TICKET_TRIGGER_JOB, ticketTriggerJob, type TriggerPayload } from "./services/ticket-triggers.js";
 import { confirmTicketLater } from "./services/ticket-binding.js";
-import { createSsoClient } from "./adapters/sso/sso-client.js";
+import type { SsoClient } from "./adapters/sso/sso-client.js";
 import { createSsoSignin, type SsoSignin } from "./services/sso-signin.js";
 import { createWebSessionService, type WebSessionService } from "./services/web-sessions.js";
 import { createWebUserService, type WebUserService } from "./services/web-users.js";
@@ -178,7 +178,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     const tokens = createTokenService({ db: database.db, clock, audit });
     const webUsers = createWebUserService({ db: database.db, clock, keys, audit, issuer: "Verity" });
     const webSessions = createWebSessionService({ db: database.db, clock, keys, audit });
-    const ssoClients = config.web.sso.map((provider) => createSsoClient(provider, { clock, log }));
+    const ssoClients = await buildSsoClients(config, { clock, log });
     closers.push(...ssoClients);
     const ssoSignin = createSsoSignin({ db: database.db, clock, audit, users: webUsers, providers: ssoClients });
     const anchorSinks = config.audit.anchor.sinks ?? [];
@@ -256,6 +256,13 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
 function callerLinkBaseOf(config: Config, demo: boolean): { callerLinkBase?: string } {
   const base = config.server.publicUrl ?? (demo ? `http://127.0.0.1:${config.server.port}` : undefined);
   return base === undefined ? {} : { callerLinkBase: base.replace(/\/+$/, "") };
+}
+
+/** The OpenID Connect clients of web.sso; their module is loaded only when single sign-on is configured. */
+async function buildSsoClients(config: Config, deps: { clock: Clock; log: Logger }): Promise<SsoClient[]> {
+  if (config.web.sso.length === 0) return [];
+  const { createSsoClient } = await import("./adapters/sso/sso-client.js");
+  return config.web.sso.map((provider) => createSsoClient(provider, deps));
 }
 
 /** Each sink's module is loaded only when a sink of its kind is configured. */
