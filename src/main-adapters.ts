@@ -7,7 +7,7 @@ import type { SimulatedPushProvider } from "./adapters/push/simulated/simulated-
 import type { SimulatedRequestService } from "./adapters/verified-id/simulated-request-service.js";
 import type { IdentityProofingService } from "./domain/face-check.js";
 import { ticketingAdapterFor } from "./adapters/ticketing/registry.js";
-import type { Config, ProviderConfig, TenantConfig } from "./config/schema.js";
+import type { Config, TenantConfig } from "./config/schema.js";
 import { maskEmail, maskPhone } from "./domain/masking.js";
 import { normalisePhone } from "./domain/phone.js";
 import type { Clock, Directory, DirectoryUser, MessageChannel, PushProvider, TicketingSystem } from "./domain/ports.js";
@@ -19,45 +19,7 @@ import { usableManager } from "./domain/manager.js";
 import { NOTIFICATION_EVENT_TYPES, type NotificationEventType, type Notifier } from "./domain/notifications.js";
 import { createNotificationDestinations, destinationKey, type NotificationDestination, type NotificationDestinations } from "./services/notifications.js";
 import type { TenantRegistry } from "./services/tenant-registry.js";
-
-/**
- * Each adapter's module by the configuration `kind` that names it. Only the kinds a
- * configuration names are loaded (issue 13: a CLI run with Twilio and Entra does not load Okta,
- * Duo, VIP, the mailers or their libraries); a module is loaded once however many blocks use it.
- */
-const PROVIDER_MODULES = {
-  console: () => import("./adapters/channel/console/console-channel.js"),
-  simulated: () => import("./adapters/push/simulated/simulated-push.js"),
-  twilio: () => import("./adapters/channel/twilio-sms/twilio-sms-channel.js"),
-  smtp: () => import("./adapters/channel/smtp/smtp-email-channel.js"),
-  "graph-mail": () => import("./adapters/channel/graph-mail/graph-mail-channel.js"),
-  vip: () => import("./adapters/push/vip/vip-push-provider.js"),
-  duo: () => import("./adapters/push/duo/duo-push-provider.js"),
-  okta: () => import("./adapters/push/okta/okta-push-provider.js"),
-  entra: () => import("./adapters/push/entra-mfa/entra-mfa-push.js"),
-  "entra-signin": () => import("./adapters/signin/signin-client.js"),
-  "okta-signin": () => import("./adapters/signin/signin-client.js"),
-  "simulated-signin": () => import("./adapters/signin/signin-client.js"),
-  "verified-id": () => import("./adapters/verified-id/verified-id-service.js"),
-} satisfies Record<ProviderConfig["kind"], () => Promise<unknown>>;
-
-const DIRECTORY_MODULES = {
-  file: () => import("./adapters/directory/file/file-directory.js"),
-  entra: () => import("./adapters/directory/entra/entra-directory.js"),
-  okta: () => import("./adapters/directory/okta/okta-directory.js"),
-} satisfies Record<TenantConfig["directory"]["kind"], () => Promise<unknown>>;
-
-const NOTIFIER_MODULES = {
-  email: () => import("./adapters/notify/email/email-notifier.js"),
-  webhook: () => import("./adapters/notify/webhook/webhook-notifier.js"),
-  teams: () => import("./adapters/notify/teams/teams-notifier.js"),
-  slack: () => import("./adapters/notify/slack/slack-notifier.js"),
-} satisfies Record<NotificationDestinationConfig["kind"], () => Promise<unknown>>;
-
-/** Loads, in parallel, the modules of the kinds named (before the sequential build uses them). */
-async function preload<K extends string>(modules: Record<K, () => Promise<unknown>>, kinds: Iterable<K>): Promise<void> {
-  await Promise.all([...new Set(kinds)].map((kind) => modules[kind]()));
-}
+import { DIRECTORY_MODULES, NOTIFIER_MODULES, preload, PROVIDER_MODULES } from "./main-modules.js";
 
 /**
  * The concrete adapters a configuration names. Part of the composition root (with main.ts): the

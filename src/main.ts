@@ -14,6 +14,7 @@ import { systemClock, type AnchorSink, type Clock } from "./domain/ports.js";
 import type { TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
 import type { IdentityProofingService } from "./domain/face-check.js";
 import { buildDirectory, buildNotifications, buildProviders, buildTicketing, type Adapter, type Closeable, type DevTools, type TicketingSystems } from "./main-adapters.js";
+import { ANCHOR_SINK_MODULES, SSO_MODULE } from "./main-modules.js";
 import { signinServices } from "./main-signin.js";
 import type { SigninService } from "./adapters/signin/signin-client.js";
 import { CHAT_NOTIFY_JOB, createNotificationsObserver, notifyJob, WEBHOOK_NOTIFY_JOB, type NotificationDestinations } from "./services/notifications.js";
@@ -258,18 +259,17 @@ function callerLinkBaseOf(config: Config, demo: boolean): { callerLinkBase?: str
   return base === undefined ? {} : { callerLinkBase: base.replace(/\/+$/, "") };
 }
 
-/** The OpenID Connect clients of web.sso; their module is loaded only when single sign-on is configured. */
+/** The OpenID Connect clients of web.sso (none, and nothing loaded, without single sign-on). */
 async function buildSsoClients(config: Config, deps: { clock: Clock; log: Logger }): Promise<SsoClient[]> {
   if (config.web.sso.length === 0) return [];
-  const { createSsoClient } = await import("./adapters/sso/sso-client.js");
+  const { createSsoClient } = await SSO_MODULE();
   return config.web.sso.map((provider) => createSsoClient(provider, deps));
 }
 
-/** Each sink's module is loaded only when a sink of its kind is configured. */
 async function buildAnchorSink(sink: AnchorSinkConfig, deps: { clock: Clock; log: Logger }): Promise<AnchorSink> {
-  if (sink.kind === "file") return (await import("./adapters/anchor/file/file-anchor-sink.js")).createFileAnchorSink(sink);
-  if (sink.kind === "syslog") return (await import("./adapters/anchor/syslog/syslog-anchor-sink.js")).createSyslogAnchorSink(sink);
-  return (await import("./adapters/anchor/webhook/webhook-anchor-sink.js")).createWebhookAnchorSink(sink, deps);
+  if (sink.kind === "file") return (await ANCHOR_SINK_MODULES.file()).createFileAnchorSink(sink);
+  if (sink.kind === "syslog") return (await ANCHOR_SINK_MODULES.syslog()).createSyslogAnchorSink(sink);
+  return (await ANCHOR_SINK_MODULES.webhook()).createWebhookAnchorSink(sink, deps);
 }
 
 /**
