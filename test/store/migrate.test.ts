@@ -28,8 +28,6 @@ const DIALECTS: { name: string; skip: string | false; newUrl: () => Promise<stri
 const known = async () => Object.keys(await migrationProvider.getMigrations()).sort();
 const applied = async (db: Kysely<Database>) =>
   (await sql<{ name: string }>`select name from ${sql.table(DEFAULT_MIGRATION_TABLE)} order by name`.execute(db)).rows.map((r) => r.name);
-/** The newest migration's column: present only once it has run. */
-const hasPollLease = (db: Kysely<Database>) => sql`select poll_owner from verifications where 1 = 0`.execute(db).then(() => true, () => false);
 
 /**
  * Every command opens the store, so a current schema costs one query (issue 13); anything else
@@ -50,7 +48,6 @@ for (const dialect of DIALECTS) {
       withStore(async ({ db }) => {
         await migrate(db);
         assert.deepEqual(await applied(db), await known());
-        assert.equal(await hasPollLease(db), true);
         await migrate(db);
         assert.deepEqual(await applied(db), await known());
       }));
@@ -62,10 +59,9 @@ for (const dialect of DIALECTS) {
         assert.ok(previous !== undefined);
         const { error } = await new Migrator({ db, provider: migrationProvider }).migrateTo(previous);
         assert.equal(error, undefined);
-        assert.equal(await hasPollLease(db), false);
+        assert.deepEqual(await applied(db), names.slice(0, -1));
         await migrate(db);
         assert.deepEqual(await applied(db), names);
-        assert.equal(await hasPollLease(db), true);
       }));
 
     it("refuses a store that a newer Verity migrated", () =>
