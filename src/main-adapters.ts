@@ -1,21 +1,10 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { createSigninService, type SigninService } from "./adapters/signin/signin-client.js";
-import { createConsoleChannel } from "./adapters/channel/console/console-channel.js";
+import type { SigninService } from "./adapters/signin/signin-client.js";
 import { statusCallbackAuthToken } from "./adapters/channel/twilio-sms/twilio-config.js";
-import { createTwilioSmsChannel } from "./adapters/channel/twilio-sms/twilio-sms-channel.js";
-import { createSmtpEmailChannel } from "./adapters/channel/smtp/smtp-email-channel.js";
-import { createGraphMailChannel } from "./adapters/channel/graph-mail/graph-mail-channel.js";
-import { createEntraDirectory, type EntraDirectory } from "./adapters/directory/entra/entra-directory.js";
-import { createDuoPushProvider } from "./adapters/push/duo/duo-push-provider.js";
-import { createEntraMfaPushProvider } from "./adapters/push/entra-mfa/entra-mfa-push.js";
-import { createOktaPushProvider } from "./adapters/push/okta/okta-push-provider.js";
-import { createVipPushProvider } from "./adapters/push/vip/vip-push-provider.js";
-import { createFileDirectory } from "./adapters/directory/file/file-directory.js";
-import { createOktaDirectory } from "./adapters/directory/okta/okta-directory.js";
-import { createSimulatedPushProvider, type SimulatedPushProvider } from "./adapters/push/simulated/simulated-push.js";
-import { createSimulatedRequestService, type SimulatedRequestService } from "./adapters/verified-id/simulated-request-service.js";
-import { createVerifiedIdService } from "./adapters/verified-id/verified-id-service.js";
+import type { EntraDirectory } from "./adapters/directory/entra/entra-directory.js";
+import type { SimulatedPushProvider } from "./adapters/push/simulated/simulated-push.js";
+import type { SimulatedRequestService } from "./adapters/verified-id/simulated-request-service.js";
 import type { IdentityProofingService } from "./domain/face-check.js";
 import { ticketingAdapterFor } from "./adapters/ticketing/registry.js";
 import type { Config, TenantConfig } from "./config/schema.js";
@@ -24,16 +13,13 @@ import { normalisePhone } from "./domain/phone.js";
 import type { Clock, Directory, DirectoryUser, MessageChannel, PushProvider, TicketingSystem } from "./domain/ports.js";
 import { TWILIO_STATUS_PATH, type TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
 import type { TriggerRoute } from "./http/routes/hooks-ticketing.js";
-import { createEmailNotifier } from "./adapters/notify/email/email-notifier.js";
 import { destinationUrl, emailLabel, type NotificationDestinationConfig } from "./adapters/notify/notify-config.js";
-import { createSlackNotifier } from "./adapters/notify/slack/slack-notifier.js";
-import { createTeamsNotifier } from "./adapters/notify/teams/teams-notifier.js";
-import { createWebhookNotifier } from "./adapters/notify/webhook/webhook-notifier.js";
 import type { KeyRing } from "./domain/keys.js";
 import { usableManager } from "./domain/manager.js";
 import { NOTIFICATION_EVENT_TYPES, type NotificationEventType, type Notifier } from "./domain/notifications.js";
 import { createNotificationDestinations, destinationKey, type NotificationDestination, type NotificationDestinations } from "./services/notifications.js";
 import type { TenantRegistry } from "./services/tenant-registry.js";
+import { DIRECTORY_MODULES, NOTIFIER_MODULES, preload, PROVIDER_MODULES } from "./main-modules.js";
 
 /**
  * The concrete adapters a configuration names. Part of the composition root (with main.ts): the
@@ -76,16 +62,17 @@ async function authenticatorMethodsOf(directories: readonly EntraDirectory[], us
   return undefined;
 }
 
-export function buildProviders(
+export async function buildProviders(
   config: Config,
   deps: { clock: Clock; log: Logger; print: (line: string) => void; closers: Closeable[]; entraDirectories: readonly EntraDirectory[]; demo?: boolean },
-): {
+): Promise<{
   adapters: ReadonlyMap<string, Adapter>;
   signin: ReadonlyMap<string, SigninService>;
   proofing: ReadonlyMap<string, IdentityProofingService>;
   dev: DevTools;
   twilioCallbacks: TwilioCallbackAccount[];
-} {
+}> {
+  await preload(PROVIDER_MODULES, Object.values(config.providers).map((p) => p.kind));
   const adapters = new Map<string, Adapter>();
   const signin = new Map<string, SigninService>();
   const proofing = new Map<string, IdentityProofingService>();
@@ -99,6 +86,7 @@ export function buildProviders(
     switch (provider.kind) {
       case "console": {
         outboxPath = join(config.dataDir, "dev-outbox.jsonl");
+        const { createConsoleChannel } = await PROVIDER_MODULES.console();
         adapters.set(
           name,
           createConsoleChannel({
@@ -113,6 +101,7 @@ export function buildProviders(
         break;
       }
       case "simulated": {
+        const { createSimulatedPushProvider } = await PROVIDER_MODULES.simulated();
         const adapter = createSimulatedPushProvider({ name, dir: join(config.dataDir, "dev-simulated", name), clock: deps.clock });
         adapters.set(name, adapter);
         simulated.set(name, adapter);
@@ -120,6 +109,7 @@ export function buildProviders(
       }
       case "twilio": {
         const callbacks = provider.statusCallbacks && publicUrl !== undefined;
+        const { createTwilioSmsChannel } = await PROVIDER_MODULES.twilio();
         const channel = createTwilioSmsChannel(provider, {
           name,
           log: deps.log,
@@ -133,22 +123,33 @@ export function buildProviders(
         if (callbacks && token !== null) twilioCallbacks.push({ accountSid: provider.accountSid, authToken: token.reveal() });
         break;
       }
-      case "smtp":
+      case "smtp": {
+        const { createSmtpEmailChannel } = await PROVIDER_MODULES.smtp();
         adapters.set(name, keep(deps.closers, createSmtpEmailChannel(provider, { name, log: deps.log })));
         break;
-      case "graph-mail":
+      }
+      case "graph-mail": {
+        const { createGraphMailChannel } = await PROVIDER_MODULES["graph-mail"]();
         adapters.set(name, keep(deps.closers, createGraphMailChannel(provider, { name, clock: deps.clock, log: deps.log })));
         break;
-      case "vip":
+      }
+      case "vip": {
+        const { createVipPushProvider } = await PROVIDER_MODULES.vip();
         adapters.set(name, keep(deps.closers, createVipPushProvider(provider, { name, clock: deps.clock, log: deps.log })));
         break;
-      case "duo":
+      }
+      case "duo": {
+        const { createDuoPushProvider } = await PROVIDER_MODULES.duo();
         adapters.set(name, keep(deps.closers, createDuoPushProvider(provider, { name, clock: deps.clock, log: deps.log })));
         break;
-      case "okta":
+      }
+      case "okta": {
+        const { createOktaPushProvider } = await PROVIDER_MODULES.okta();
         adapters.set(name, keep(deps.closers, createOktaPushProvider(provider, { name, clock: deps.clock, log: deps.log })));
         break;
-      case "entra":
+      }
+      case "entra": {
+        const { createEntraMfaPushProvider } = await PROVIDER_MODULES.entra();
         adapters.set(
           name,
           keep(
@@ -162,17 +163,21 @@ export function buildProviders(
           ),
         );
         break;
+      }
       case "entra-signin":
       case "okta-signin":
-      case "simulated-signin":
+      case "simulated-signin": {
         // An identity service, not a channel: a tenant method names it as `service` (caller sign-in verification).
+        const { createSigninService } = await PROVIDER_MODULES[provider.kind]();
         signin.set(name, keep(deps.closers, createSigninService({ ...provider, name }, { clock: deps.clock, log: deps.log })));
         break;
+      }
       case "verified-id": {
         // In the built-in demo the Request Service and the wallet are simulated on the demo
         // server's own loopback address (demoConfig points the provider's URLs there).
         const demo = deps.demo === true;
         if (demo) {
+          const { createSimulatedRequestService } = await import("./adapters/verified-id/simulated-request-service.js");
           const base = provider.requestServiceUrl;
           simulatedVerifiedId.set(
             name,
@@ -182,6 +187,7 @@ export function buildProviders(
             ),
           );
         }
+        const { createVerifiedIdService } = await PROVIDER_MODULES["verified-id"]();
         proofing.set(name, keep(deps.closers, createVerifiedIdService(provider, { name, clock: deps.clock, log: deps.log, developmentOnly: demo })));
         break;
       }
@@ -196,6 +202,7 @@ export async function buildDirectory(
 ): Promise<Directory> {
   const config = tenant.directory;
   if (config.kind === "entra") {
+    const { createEntraDirectory } = await DIRECTORY_MODULES.entra();
     const catchAll = tenant.domains.includes("*");
     const directory = createEntraDirectory(config, {
       clock: deps.clock,
@@ -207,10 +214,12 @@ export async function buildDirectory(
     return directory;
   }
   if (config.kind === "okta") {
+    const { createOktaDirectory } = await DIRECTORY_MODULES.okta();
     const directory = createOktaDirectory(config, { clock: deps.clock, log: deps.log });
     deps.closers.push(directory);
     return directory;
   }
+  const { createFileDirectory } = await DIRECTORY_MODULES.file();
   const directory = createFileDirectory({ path: config.path, defaultCountry: config.defaultCountry });
   await directory.load();
   return directory;
@@ -224,14 +233,14 @@ export interface TicketingSystems {
 }
 
 /** Each `ticketing.<name>` block, built by the adapter its kind names (adapters/ticketing/registry.ts). */
-export function buildTicketing(config: Config, deps: { clock: Clock; log: Logger; closers: Closeable[] }): TicketingSystems {
+export async function buildTicketing(config: Config, deps: { clock: Clock; log: Logger; closers: Closeable[] }): Promise<TicketingSystems> {
   const systems = new Map<string, TicketingSystem>();
   const triggers: TriggerRoute[] = [];
   const entries = Object.entries(config.ticketing);
   for (const [name, block] of entries) {
     const adapter = ticketingAdapterFor(block.kind);
     if (adapter === undefined) throw new Error(`no adapter for ticketing kind ${block.kind}`);
-    const built = adapter.create(name, block, {
+    const built = await adapter.create(name, block, {
       clock: deps.clock,
       log: deps.log.child({ ticketing: name }),
       sameKind: entries.filter(([, other]) => other.kind === block.kind).length,
@@ -244,10 +253,12 @@ export function buildTicketing(config: Config, deps: { clock: Clock; log: Logger
 }
 
 /** The notification destinations: the top-level list (every tenant) and each tenant's own. */
-export function buildNotifications(
+export async function buildNotifications(
   config: Config,
   deps: { clock: Clock; keys: KeyRing; log: Logger; closers: Closeable[]; adapters: ReadonlyMap<string, Adapter>; tenants: Pick<TenantRegistry, "get"> },
-): NotificationDestinations {
+): Promise<NotificationDestinations> {
+  const configured = [...config.notifications.map((d) => ({ d, tenantId: null })), ...config.tenants.flatMap((t) => t.notifications.map((d) => ({ d, tenantId: t.id })))];
+  await preload(NOTIFIER_MODULES, configured.map(({ d }) => d.kind));
   const events = (d: NotificationDestinationConfig) => new Set(d.events ?? (d.kind === "email" ? EMAIL_DEFAULT_EVENTS : NOTIFICATION_EVENT_TYPES));
   const destination = (d: NotificationDestinationConfig, tenantId: string | null, key: string, notifier: Notifier): NotificationDestination => ({
     key,
@@ -256,12 +267,15 @@ export function buildNotifications(
     outcomes: d.outcomes === undefined ? null : new Set(d.outcomes),
     tenantId,
   });
-  const build = (d: NotificationDestinationConfig, tenantId: string | null): NotificationDestination[] => {
-    if (d.kind !== "email") {
-      const posterDeps = { log: deps.log, now: () => deps.clock.now().getTime() };
-      const notifier = d.kind === "webhook" ? createWebhookNotifier(d, posterDeps) : d.kind === "teams" ? createTeamsNotifier(d, posterDeps) : createSlackNotifier(d, posterDeps);
-      return [destination(d, tenantId, destinationKey(deps.keys, d.kind, destinationUrl(d)), notifier)];
-    }
+  const urlNotifier = async (d: Exclude<NotificationDestinationConfig, { kind: "email" }>): Promise<Notifier> => {
+    const posterDeps = { log: deps.log, now: () => deps.clock.now().getTime() };
+    if (d.kind === "webhook") return (await NOTIFIER_MODULES.webhook()).createWebhookNotifier(d, posterDeps);
+    if (d.kind === "teams") return (await NOTIFIER_MODULES.teams()).createTeamsNotifier(d, posterDeps);
+    return (await NOTIFIER_MODULES.slack()).createSlackNotifier(d, posterDeps);
+  };
+  const build = async (d: NotificationDestinationConfig, tenantId: string | null): Promise<NotificationDestination[]> => {
+    if (d.kind !== "email") return [destination(d, tenantId, destinationKey(deps.keys, d.kind, destinationUrl(d)), await urlNotifier(d))];
+    const { createEmailNotifier } = await NOTIFIER_MODULES.email();
     const channel = deps.adapters.get(d.provider);
     // referenceProblems refused the configuration already; this guards a programming error.
     if (channel === undefined || !("send" in channel) || !channel.channels.includes("email")) throw new Error(`notification provider ${d.provider} does not carry email`);
@@ -276,7 +290,8 @@ export function buildNotifications(
         : []),
     ];
   };
-  return createNotificationDestinations([...config.notifications.flatMap((d) => build(d, null)), ...config.tenants.flatMap((t) => t.notifications.flatMap((d) => build(d, t.id)))]);
+  const built = await Promise.all(configured.map(({ d, tenantId }) => build(d, tenantId)));
+  return createNotificationDestinations(built.flat());
 }
 
 /** An email destination without `events` hears of fraud reports only. */

@@ -3,9 +3,6 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino, type Logger, type DestinationStream } from "pino";
 import type { AnchorSinkConfig } from "./adapters/anchor/anchor-config.js";
-import { createFileAnchorSink } from "./adapters/anchor/file/file-anchor-sink.js";
-import { createSyslogAnchorSink } from "./adapters/anchor/syslog/syslog-anchor-sink.js";
-import { createWebhookAnchorSink } from "./adapters/anchor/webhook/webhook-anchor-sink.js";
 import type { EntraDirectory } from "./adapters/directory/entra/entra-directory.js";
 import { sqliteFileOf, withDataFolder } from "./config/data-folder.js";
 import type { LoadedConfig } from "./config/load.js";
@@ -17,6 +14,7 @@ import { systemClock, type AnchorSink, type Clock, type RequestCounter } from ".
 import type { TwilioCallbackAccount } from "./http/routes/hooks-twilio.js";
 import type { IdentityProofingService } from "./domain/face-check.js";
 import { buildDirectory, buildNotifications, buildProviders, buildTicketing, type Adapter, type Closeable, type DevTools, type TicketingSystems } from "./main-adapters.js";
+import { ANCHOR_SINK_MODULES, SSO_MODULE } from "./main-modules.js";
 import { signinServices } from "./main-signin.js";
 import type { SigninService } from "./adapters/signin/signin-client.js";
 import { CHAT_NOTIFY_JOB, createNotificationsObserver, notifyJob, WEBHOOK_NOTIFY_JOB, type NotificationDestinations } from "./services/notifications.js";
@@ -36,7 +34,7 @@ import { createTenantRegistry, type CallerPageServices, type MethodBinding, type
 import { createTicketNotesObserver, NOTE_JOB, ticketNoteJob } from "./services/ticket-notes.js";
 import { TICKET_TRIGGER_JOB, ticketTriggerJob, type TriggerPayload } from "./services/ticket-triggers.js";
 import { confirmTicketLater } from "./services/ticket-binding.js";
-import { createSsoClient } from "./adapters/sso/sso-client.js";
+import type { SsoClient } from "./adapters/sso/sso-client.js";
 import { createSsoSignin, type SsoSignin } from "./services/sso-signin.js";
 import { createWebSessionService, type WebSessionService } from "./services/web-sessions.js";
 import { createWebUserService, type WebUserService } from "./services/web-users.js";
@@ -124,13 +122,13 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const entraDirectories: EntraDirectory[] = [];
   try {
     await migrate(database.db);
-    const { adapters, signin, proofing, dev, twilioCallbacks } = buildProviders(config, { clock, log, print, closers, entraDirectories, demo: loaded.demo });
-    const ticketing = buildTicketing(config, { clock, log, closers });
+    const { adapters, signin, proofing, dev, twilioCallbacks } = await buildProviders(config, { clock, log, print, closers, entraDirectories, demo: loaded.demo });
+    const ticketing = await buildTicketing(config, { clock, log, closers });
     const tenants = createTenantRegistry(
       await Promise.all(config.tenants.map((t) => buildTenant(config, t, adapters, proofing, ticketing, { clock, log, closers, entraDirectories, signin }))),
     );
     const links = createVerificationLinks({ publicUrl: config.server.publicUrl, keys, clock });
-    const notifications = buildNotifications(config, { clock, keys, log, closers, adapters, tenants });
+    const notifications = await buildNotifications(config, { clock, keys, log, closers, adapters, tenants });
     // Job kinds are registered after the engine exists; the queue reads them when it runs.
     const kinds: Record<string, JobKind> = {};
     // Several instances on one PostgreSQL tell each other of changes and queued jobs.
@@ -184,7 +182,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     const tokens = createTokenService({ db: database.db, clock, audit });
     const webUsers = createWebUserService({ db: database.db, clock, keys, audit, issuer: "Verity" });
     const webSessions = createWebSessionService({ db: database.db, clock, keys, audit });
-    const ssoClients = config.web.sso.map((provider) => createSsoClient(provider, { clock, log }));
+    const ssoClients = await buildSsoClients(config, { clock, log });
     closers.push(...ssoClients);
     const ssoSignin = createSsoSignin({ db: database.db, clock, audit, users: webUsers, providers: ssoClients });
     const anchorSinks = config.audit.anchor.sinks ?? [];
@@ -193,7 +191,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
       keys,
       clock,
       log,
-      sinks: anchorSinks.map((sink) => buildAnchorSink(sink, { clock, log })),
+      sinks: await Promise.all(anchorSinks.map((sink) => buildAnchorSink(sink, { clock, log }))),
       intervalMs: config.audit.anchor.intervalSeconds * 1000,
     });
     const auditVerifier = createAuditVerifier({
@@ -281,10 +279,17 @@ function callerLinkBaseOf(config: Config, demo: boolean): { callerLinkBase?: str
   return base === undefined ? {} : { callerLinkBase: base.replace(/\/+$/, "") };
 }
 
-function buildAnchorSink(sink: AnchorSinkConfig, deps: { clock: Clock; log: Logger }): AnchorSink {
-  if (sink.kind === "file") return createFileAnchorSink(sink);
-  if (sink.kind === "syslog") return createSyslogAnchorSink(sink);
-  return createWebhookAnchorSink(sink, deps);
+/** The OpenID Connect clients of web.sso (none, and nothing loaded, without single sign-on). */
+async function buildSsoClients(config: Config, deps: { clock: Clock; log: Logger }): Promise<SsoClient[]> {
+  if (config.web.sso.length === 0) return [];
+  const { createSsoClient } = await SSO_MODULE();
+  return config.web.sso.map((provider) => createSsoClient(provider, deps));
+}
+
+async function buildAnchorSink(sink: AnchorSinkConfig, deps: { clock: Clock; log: Logger }): Promise<AnchorSink> {
+  if (sink.kind === "file") return (await ANCHOR_SINK_MODULES.file()).createFileAnchorSink(sink);
+  if (sink.kind === "syslog") return (await ANCHOR_SINK_MODULES.syslog()).createSyslogAnchorSink(sink);
+  return (await ANCHOR_SINK_MODULES.webhook()).createWebhookAnchorSink(sink, deps);
 }
 
 /**

@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { Writable } from "node:stream";
-import { demoConfig } from "../config/demo.js";
-import { loadConfigFile, resolveConfigPath, type LoadedConfig } from "../config/load.js";
-import { createRuntime, type Runtime } from "../main.js";
+import type { LoadedConfig } from "../config/load.js";
+import type { Runtime } from "../main.js";
 import { formatLogLine } from "./log-lines.js";
 import type { Actor } from "../services/actor.js";
 import type { VerityClient } from "./client.js";
@@ -18,14 +17,23 @@ export interface CommonValues {
   "token-file"?: string | undefined;
 }
 
+// The configuration schema (zod) and the runtime (the store, every service) are loaded when a
+// command uses them: `--help`, argument errors and commands that talk to a server never do.
+
 /** The configuration a command runs with: --demo, else --config / VERITY_CONFIG / ./verity.yaml. */
-export function loadCliConfig(values: CommonValues, io: CliIo): LoadedConfig {
-  return values.demo === true ? demoConfig(io.env, io.cwd) : loadConfigFile(resolveConfigPath(values.config, io.env), io.env);
+export async function loadCliConfig(values: CommonValues, io: CliIo): Promise<LoadedConfig> {
+  if (values.demo === true) return (await import("../config/demo.js")).demoConfig(io.env, io.cwd);
+  const { loadConfigFile, resolveConfigPath } = await import("../config/load.js");
+  return loadConfigFile(resolveConfigPath(values.config, io.env), io.env);
 }
 
 /** A runtime for commands that work on the local store; dev-channel output goes to stderr. */
 export async function openLocalRuntime(values: CommonValues, io: CliIo): Promise<Runtime> {
-  const loaded = loadCliConfig(values, io);
+  // The runtime's modules load while the configuration is read and checked.
+  const runtimeModule = import("../main.js");
+  runtimeModule.catch(() => undefined);
+  const loaded = await loadCliConfig(values, io);
+  const { createRuntime } = await runtimeModule;
   // Commands keep their stdout for results; operational logs go to stderr at warn and above, as
   // lines a person reads (pino writes one JSON object per line).
   const quiet = new Writable({

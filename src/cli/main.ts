@@ -1,4 +1,4 @@
-import { configProblems } from "../config/load.js";
+import { configProblems } from "../config/problems.js";
 import { isVerityError } from "../domain/errors.js";
 import { VERSION } from "../version.js";
 import { CliExit, EXIT, line, type CliIo } from "./io.js";

@@ -8,11 +8,9 @@ import { interpolate } from "./interpolate.js";
 import { configSchema, referenceProblems, type Config } from "./schema.js";
 import { configWarnings } from "./warnings.js";
 import { YAML_ALIAS_PROBLEM, yamlProblem } from "./yaml-errors.js";
+import type { ConfigProblem } from "./problems.js";
 
-export interface ConfigProblem {
-  readonly path: string;
-  readonly message: string;
-}
+export { configProblems, type ConfigProblem } from "./problems.js";
 
 export interface LoadedConfig {
   readonly config: Config;
@@ -28,11 +26,6 @@ export const DEFAULT_CONFIG_PATH = "./verity.yaml";
 /** `--config` wins, then VERITY_CONFIG, then ./verity.yaml. */
 export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   return resolve(flag ?? env.VERITY_CONFIG ?? DEFAULT_CONFIG_PATH);
-}
-
-export function configProblems(error: unknown): ConfigProblem[] | undefined {
-  if (error instanceof VerityError && error.code === "CONFIG_INVALID") return error.details as ConfigProblem[];
-  return undefined;
 }
 
 const invalid = (problems: ConfigProblem[], source: string) =>

@@ -1,11 +1,19 @@
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
-import BetterSqlite3 from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from "kysely";
-import pg from "pg";
+import type BetterSqlite3 from "better-sqlite3";
+import { DEFAULT_MIGRATION_TABLE, Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from "kysely";
+import type pg from "pg";
 import { VerityError } from "../domain/errors.js";
 import { migrationProvider } from "./migrations.js";
 import type { Database } from "./schema.js";
+
+// Each driver is loaded when a URL names its database, not before: loading the PostgreSQL driver
+// took about a third of the CLI's start on SQLite. Both are CommonJS, so `require` keeps
+// openDatabase synchronous.
+const require = createRequire(import.meta.url);
+const sqliteDriver = () => require("better-sqlite3") as typeof BetterSqlite3;
+const postgresDriver = () => require("pg") as typeof pg;
 
 export type DialectName = "sqlite" | "postgres";
 
@@ -34,7 +42,8 @@ function openSqlite(path: string): DatabaseHandle {
   const memory = path === ":memory:";
   const file = memory ? path : resolve(path);
   if (!memory) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const sqlite = new BetterSqlite3(file);
+  const Sqlite = sqliteDriver();
+  const sqlite = new Sqlite(file);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 5000");
@@ -66,16 +75,18 @@ function withStatementCache(sqlite: BetterSqlite3.Database, limit = 500): Sqlite
 
 const INT8_OID = 20;
 
-const int8AsNumber = ((oid: number, format?: "text" | "binary"): unknown =>
-  oid === INT8_OID ? (value: string) => Number(value) : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser;
+const int8AsNumber = (types: typeof pg.types) =>
+  ((oid: number, format?: "text" | "binary"): unknown =>
+    oid === INT8_OID ? (value: string) => Number(value) : (types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser;
 
 function openPostgres(url: string): DatabaseHandle {
+  const pg = postgresDriver();
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
     connectionTimeoutMillis: 10_000,
     // int8 is a JS-safe counter here (audit sequence numbers); parse it for this pool only.
-    types: { getTypeParser: int8AsNumber },
+    types: { getTypeParser: int8AsNumber(pg.types) },
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const parsed = new URL(url);
@@ -109,6 +120,7 @@ async function listenPostgres(
       connect().then(() => onReconnect?.(), retryLater);
     }, delay).unref();
   };
+  const pg = postgresDriver();
   const connect = async (): Promise<void> => {
     const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
     next.on("notification", (n) => onNotify(n.channel, n.payload ?? ""));
@@ -139,10 +151,29 @@ async function listenPostgres(
 
 /** Brings the schema up to date; safe to run from several instances at once. */
 export async function migrate(db: Kysely<Database>): Promise<void> {
+  if (await schemaIsCurrent(db)) return;
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
     throw new VerityError("INTERNAL_ERROR", { message: `Database migration ${failed} failed.`, cause: error });
+  }
+}
+
+/**
+ * One cheap query instead of the migrator's table checks and lock on every start (each CLI
+ * command opens the store): the schema is current when the applied migrations are exactly the
+ * ones this version knows. Anything else (a new store, a pending or an unknown migration) goes
+ * through the migrator, which applies or refuses as before.
+ */
+async function schemaIsCurrent(db: Kysely<Database>): Promise<boolean> {
+  const known = Object.keys(await migrationProvider.getMigrations()).sort();
+  try {
+    const { rows } = await sql<{ applied: number | string; latest: string | null }>`select count(*) as applied, max(name) as latest from ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(db);
+    const row = rows[0];
+    return row !== undefined && Number(row.applied) === known.length && row.latest === known.at(-1);
+  } catch {
+    // No migration table yet: a new store.
+    return false;
   }
 }

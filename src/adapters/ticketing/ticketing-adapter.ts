@@ -14,7 +14,10 @@ import type { Clock, TicketingSystem, TicketTrigger } from "../../domain/ports.j
  *   kind: "zendesk",
  *   vendor: "Zendesk",
  *   configSchema: zendeskConfigSchema,
- *   create: (name, config, deps) => ({ system: …, trigger: …, close: … }),
+ *   async create(name, config, deps) {
+ *     const { createZendeskClient } = await import("./zendesk-client.js");
+ *     return { system: …, trigger: …, close: … };
+ *   },
  * });
  * ```
  */
@@ -25,7 +28,12 @@ export interface TicketingAdapter<Schema extends z.ZodType = z.ZodType> {
   readonly vendor: string;
   /** The configuration block, a strict object whose `kind` is the literal above. */
   readonly configSchema: Schema;
-  create(name: string, config: z.output<Schema>, deps: TicketingAdapterDeps): BuiltTicketing;
+  /**
+   * Builds the configured system. The client, system and trigger are loaded here (`import()`),
+   * not with the registry, which the configuration schema reads: a command pays only for the
+   * products its configuration names.
+   */
+  create(name: string, config: z.output<Schema>, deps: TicketingAdapterDeps): Promise<BuiltTicketing>;
 }
 
 export interface TicketingAdapterDeps {

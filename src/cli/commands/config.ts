@@ -45,7 +45,7 @@ export async function configCommand(argv: string[], io: CliIo): Promise<number> 
   const file = values.demo === true ? undefined : resolveConfigPath(values.config, io.env);
   let loaded;
   try {
-    loaded = loadCliConfig(values, io);
+    loaded = await loadCliConfig(values, io);
   } catch (error) {
     const problems = configProblems(error);
     if (problems === undefined) throw error;

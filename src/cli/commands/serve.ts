@@ -60,7 +60,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     line(io.stdout, SERVE_HELP.trim());
     return EXIT.ok;
   }
-  const loaded = loadCliConfig(values, io);
+  const loaded = await loadCliConfig(values, io);
   const runtime = await createRuntime(loaded);
   for (const warning of loaded.warnings) runtime.log.warn({ setting: warning.path }, `configuration warning: ${warning.path}: ${warning.message}`);
   const port = portOf(values.port, SERVE_HELP) ?? loaded.config.server.port;

@@ -1,17 +1,13 @@
-import { createOutboundClient } from "../../http/outbound.js";
 import { defineTicketingAdapter } from "../ticketing-adapter.js";
-import { createCallbackKeySource } from "./connectwise-callback-key.js";
-import { createConnectWiseClient } from "./connectwise-client.js";
 import { connectwiseConfigSchema } from "./connectwise-config.js";
-import { createConnectWiseTicketing } from "./connectwise-ticketing.js";
-import { createConnectWiseTrigger } from "./connectwise-trigger.js";
 
 /** ConnectWise PSA, formerly Manage (docs/integrations/connectwise.md). */
 export const connectwiseAdapter = defineTicketingAdapter({
   kind: "connectwise",
   vendor: "ConnectWise PSA",
   configSchema: connectwiseConfigSchema,
-  create(name, config, deps) {
+  async create(name, config, deps) {
+    const [{ createOutboundClient }, { createCallbackKeySource }, { createConnectWiseClient }, { createConnectWiseTicketing }, { createConnectWiseTrigger }] = await Promise.all([import("../../http/outbound.js"), import("./connectwise-callback-key.js"), import("./connectwise-client.js"), import("./connectwise-ticketing.js"), import("./connectwise-trigger.js")]);
     const client = createConnectWiseClient(config, { log: deps.log, now: () => deps.clock.now().getTime() });
     // ConnectWise gives a callback 5 s: the signing key must come back well within that.
     const keyHttp = createOutboundClient({ name: "ConnectWise callback key", timeoutMs: 2000, connectTimeoutMs: 1000, maxRetries: 1, log: deps.log, now: () => deps.clock.now().getTime() });

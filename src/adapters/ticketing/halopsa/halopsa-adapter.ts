@@ -1,15 +1,13 @@
 import { defineTicketingAdapter } from "../ticketing-adapter.js";
-import { createHaloClient } from "./halopsa-client.js";
 import { haloConfigSchema } from "./halopsa-config.js";
-import { createHaloTicketing } from "./halopsa-ticketing.js";
-import { createHaloTrigger } from "./halopsa-trigger.js";
 
 /** HaloPSA (docs/integrations/halopsa.md). */
 export const haloAdapter = defineTicketingAdapter({
   kind: "halopsa",
   vendor: "HaloPSA",
   configSchema: haloConfigSchema,
-  create(name, config, deps) {
+  async create(name, config, deps) {
+    const [{ createHaloClient }, { createHaloTicketing }, { createHaloTrigger }] = await Promise.all([import("./halopsa-client.js"), import("./halopsa-ticketing.js"), import("./halopsa-trigger.js")]);
     const client = createHaloClient(config, { clock: deps.clock, log: deps.log });
     return {
       system: createHaloTicketing(name, client),

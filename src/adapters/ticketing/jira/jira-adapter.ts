@@ -1,15 +1,13 @@
 import { defineTicketingAdapter } from "../ticketing-adapter.js";
-import { createJsmClient } from "./jira-client.js";
 import { JSM_KIND, jsmConfigSchema } from "./jira-config.js";
-import { createJsmTicketing } from "./jira-ticketing.js";
-import { createJsmTrigger } from "./jira-trigger.js";
 
 /** Jira Service Management Cloud (docs/integrations/jira-service-management.md). */
 export const jsmAdapter = defineTicketingAdapter({
   kind: JSM_KIND,
   vendor: "Jira Service Management",
   configSchema: jsmConfigSchema,
-  create(name, config, deps) {
+  async create(name, config, deps) {
+    const [{ createJsmClient }, { createJsmTicketing }, { createJsmTrigger }] = await Promise.all([import("./jira-client.js"), import("./jira-ticketing.js"), import("./jira-trigger.js")]);
     const client = createJsmClient(config, { log: deps.log, now: () => deps.clock.now().getTime() });
     return {
       system: createJsmTicketing(name, client),

@@ -1,15 +1,13 @@
 import { defineTicketingAdapter } from "../ticketing-adapter.js";
-import { createSnowClient } from "./servicenow-client.js";
 import { snowConfigSchema } from "./servicenow-config.js";
-import { createSnowTicketing } from "./servicenow-ticketing.js";
-import { createSnowTrigger } from "./servicenow-trigger.js";
 
 /** ServiceNow (docs/integrations/servicenow.md). */
 export const snowAdapter = defineTicketingAdapter({
   kind: "servicenow",
   vendor: "ServiceNow",
   configSchema: snowConfigSchema,
-  create(name, config, deps) {
+  async create(name, config, deps) {
+    const [{ createSnowClient }, { createSnowTicketing }, { createSnowTrigger }] = await Promise.all([import("./servicenow-client.js"), import("./servicenow-ticketing.js"), import("./servicenow-trigger.js")]);
     const client = createSnowClient(config, { clock: deps.clock, log: deps.log });
     return {
       system: createSnowTicketing(name, client, config.tables),

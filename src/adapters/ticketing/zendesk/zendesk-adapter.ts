@@ -1,15 +1,13 @@
 import { defineTicketingAdapter } from "../ticketing-adapter.js";
-import { createZendeskClient } from "./zendesk-client.js";
 import { zendeskConfigSchema } from "./zendesk-config.js";
-import { createZendeskTicketing } from "./zendesk-ticketing.js";
-import { createZendeskTrigger } from "./zendesk-trigger.js";
 
 /** Zendesk Support (docs/integrations/zendesk.md). */
 export const zendeskAdapter = defineTicketingAdapter({
   kind: "zendesk",
   vendor: "Zendesk",
   configSchema: zendeskConfigSchema,
-  create(name, config, deps) {
+  async create(name, config, deps) {
+    const [{ createZendeskClient }, { createZendeskTicketing }, { createZendeskTrigger }] = await Promise.all([import("./zendesk-client.js"), import("./zendesk-ticketing.js"), import("./zendesk-trigger.js")]);
     const client = createZendeskClient(config, { log: deps.log, now: () => deps.clock.now().getTime() });
     return {
       system: createZendeskTicketing(name, client),
