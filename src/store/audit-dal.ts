@@ -262,23 +262,5 @@ function toRow(e: ChainedAuditEvent): AuditEventRow {
 }
 
 function fromRow(r: AuditEventRow): ChainedAuditEvent {
-  return {
-    seq: Number(r.seq),
-    id: r.id,
-    at: r.at,
-    tenantId: r.tenant_id,
-    actor: r.actor,
-    action: r.action,
-    subjectId: r.subject_id,
-    verificationId: r.verification_id,
-    ticket: r.ticket,
-    method: r.method,
-    destinationMasked: r.destination_masked,
-    destinationHash: r.destination_hash,
-    outcome: r.outcome,
-    reason: r.reason,
-    data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>),
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
+  return { ...pendingRecord(r), seq: Number(r.seq), prevHash: r.prev_hash, hash: r.hash };
 }
