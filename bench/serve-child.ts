@@ -28,6 +28,8 @@ export interface Server {
   readonly child: ChildProcess;
   /** Peak resident set (VmHWM) so far, in MB. */
   peakRssMb(): number;
+  /** Resident set (VmRSS) now, in MB. */
+  rssMb(): number;
   /** CPU seconds (user + system) so far. */
   cpuSeconds(): number;
   /** SIGTERM; resolves with the milliseconds it took to exit. */
@@ -56,6 +58,7 @@ export async function startServer(configPath: string, port: number, env: NodeJS.
     base,
     child,
     peakRssMb: () => Number(/VmHWM:\s+(\d+) kB/.exec(proc("status"))?.[1] ?? 0) / 1024,
+    rssMb: () => Number(/VmRSS:\s+(\d+) kB/.exec(proc("status"))?.[1] ?? 0) / 1024,
     cpuSeconds: () => {
       const fields = proc("stat").split(") ")[1]?.split(" ") ?? [];
       return (Number(fields[11]) + Number(fields[12])) / 100;
