@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
-import { DEFAULT_MIGRATION_TABLE, Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from "kysely";
+import { DEFAULT_MIGRATION_TABLE, Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Driver, type SqliteDatabase } from "kysely";
 import type pg from "pg";
 import { VerityError } from "../domain/errors.js";
 import { migrationProvider } from "./migrations.js";
@@ -48,8 +48,64 @@ function openSqlite(path: string): DatabaseHandle {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new FairSqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: "sqlite", location: file, close: () => db.destroy() };
+}
+
+/**
+ * Kysely's SQLite driver guards its one connection with a lock that wakes every waiter at each
+ * release, and the first to run takes it: under load (a hundred requests waiting for the
+ * connection) each release costs a hundred wake-ups, and a waiter can lose many times running.
+ * This dialect queues for the connection first-come first-served, so the driver's own lock is
+ * never contended (`npm run bench`: about 5 % more verifications a second at 100 at once).
+ */
+class FairSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    return fairDriver(super.createDriver());
+  }
+}
+
+function fairDriver(inner: Driver): Driver {
+  const waiting: (() => void)[] = [];
+  let held = false;
+  const take = (): Promise<void> => {
+    if (!held) {
+      held = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+  const give = (): void => {
+    const next = waiting.shift();
+    if (next === undefined) held = false;
+    else next();
+  };
+  return {
+    init: () => inner.init(),
+    async acquireConnection() {
+      await take();
+      try {
+        return await inner.acquireConnection();
+      } catch (error) {
+        give();
+        throw error;
+      }
+    },
+    beginTransaction: (connection, settings) => inner.beginTransaction(connection, settings),
+    commitTransaction: (connection) => inner.commitTransaction(connection),
+    rollbackTransaction: (connection) => inner.rollbackTransaction(connection),
+    ...(inner.savepoint === undefined ? {} : { savepoint: inner.savepoint.bind(inner) }),
+    ...(inner.rollbackToSavepoint === undefined ? {} : { rollbackToSavepoint: inner.rollbackToSavepoint.bind(inner) }),
+    ...(inner.releaseSavepoint === undefined ? {} : { releaseSavepoint: inner.releaseSavepoint.bind(inner) }),
+    async releaseConnection(connection) {
+      try {
+        await inner.releaseConnection(connection);
+      } finally {
+        give();
+      }
+    },
+    destroy: () => inner.destroy(),
+  };
 }
 
 /**
