@@ -36,9 +36,9 @@ RUN sh scripts/container-build.sh /src /app
 # ---- runtime ----
 FROM ${NODE_IMAGE}
 # VERITY_CONFIG: where every command looks for the configuration, so `docker exec … verity token
-# create` and the like find the same file as serve. NODE_OPTIONS: a 1 MB young generation keeps
-# the server's memory under a burst of verifications about 25 MB lower for a few per cent of
-# throughput (docs/benchmarks.md measures both; docs/operations.md, "Memory").
+# create` and the like find the same file as serve. NODE_OPTIONS: a 1 MB young generation lowers
+# the server's memory peak under a burst of verifications, with more frequent garbage collection
+# (docs/benchmarks.md measures both; docs/operations.md, "Memory").
 ENV NODE_ENV=production \
     VERITY_CONFIG=/etc/verity/verity.yaml \
     NODE_OPTIONS=--max-semi-space-size=1
