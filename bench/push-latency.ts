@@ -9,6 +9,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { JANE, startPushWorld, type PushWorld } from "../test/e2e/push-providers.js";
+import { waitFor } from "../test/helpers/engine.js";
 import { freePort } from "../test/helpers/net.js";
 import { OKTA_POLL_INTERVAL_MS } from "../src/adapters/push/okta/okta-push-provider.js";
 import { VIP_POLL_INTERVAL_MS } from "../src/adapters/push/vip/vip-push-provider.js";
@@ -81,14 +82,6 @@ const w = await startPushWorld();
 const token = await createToken(w.configPath);
 const server = await startServer(w.configPath, await freePort());
 const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-const waitUntil = async (done: () => boolean, what: string) => {
-  const deadline = Date.now() + 10_000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-};
-
 const results: { provider: Provider; delays: number[] }[] = [];
 try {
   for (const provider of PROVIDERS) {
@@ -113,12 +106,12 @@ try {
           }
         }
       })().catch(() => undefined);
-      await waitUntil(() => provider.count(w) > before, `${provider.method} to reach the fake`);
+      await waitFor(() => provider.count(w) > before, 10_000);
       // A caller answers at any point of the polling cycle.
       await new Promise((r) => setTimeout(r, 200 + randomInt(0, 800)));
       const answeredAt = performance.now();
       provider.approve(w);
-      await waitUntil(() => !Number.isNaN(verifiedAt), `${provider.method}'s approval on the stream`);
+      await waitFor(() => !Number.isNaN(verifiedAt), 10_000);
       abort.abort();
       await seen;
       delays.push(verifiedAt - answeredAt);

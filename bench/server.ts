@@ -301,22 +301,17 @@ say(`CLI \`verity verify --method sms\`, launch → first upstream request: medi
 
 // Each target of issue 13 with this run's figure, and what limits it where it is not met (the
 // reasons come from profiling and the code; the figures from this run).
-const best = (store: string) => Math.max(0, ...(stores.find((s) => s.store === store)?.levels.map((l) => l.perSecond) ?? [0]));
+/** The level with the best rate for a store, if it was measured. */
+const bestLevel = (store: string) =>
+  stores.find((s) => s.store === store)?.levels.reduce<LevelResult | undefined>((b, l) => (b === undefined || l.perSecond > b.perSecond ? l : b), undefined);
+const best = (store: string) => bestLevel(store)?.perSecond ?? 0;
 const peakRss = Math.max(0, ...stores.map((s) => s.peakRssMb));
 const cliFirst = pct(cli.map((r) => r.firstMs), 50);
 /** How busy the machine was at the level with the best rate (0–1). */
-const busyFraction = (store: string) => {
-  const levels = stores.find((s) => s.store === store)?.levels ?? [];
-  return levels.reduce<LevelResult | undefined>((b, l) => (b === undefined || l.perSecond > b.perSecond ? l : b), undefined)?.machineBusy ?? 0;
-};
-/** How busy the machine was at the level with the best rate. */
+const busyFraction = (store: string) => bestLevel(store)?.machineBusy ?? 0;
 const busyAtBest = (store: string) => `${(busyFraction(store) * 100).toFixed(0)} %`;
 /** The server's CPU per verification at the level with the best rate. */
-const cpuAtBest = (store: string) => {
-  const levels = stores.find((s) => s.store === store)?.levels ?? [];
-  const top = levels.reduce<LevelResult | undefined>((b, l) => (b === undefined || l.perSecond > b.perSecond ? l : b), undefined);
-  return top === undefined ? "?" : top.cpuMs.toFixed(1);
-};
+const cpuAtBest = (store: string) => bestLevel(store)?.cpuMs.toFixed(1) ?? "?";
 const verdict = (met: boolean) => (met ? "met" : "**not met**");
 say();
 say("### Targets");

@@ -147,10 +147,9 @@ export async function checkSubjectLimits(trx: Kysely<Database>, input: LimitInpu
     // cap none of them can matter; nearer, the cap's own lock makes count-then-record atomic.
     // (Caps are locked in this fixed order, after the caller, so two transactions never wait on
     // each other in a circle.)
-    if (postgres && count + (connections ?? Infinity) >= cap.max) await lockKey(trx, `cap:${scope.by}:${scope.value}`);
-    if ((postgres && count + (connections ?? Infinity) >= cap.max) || count >= cap.max) {
-      ({ count, nthNewest } = await sendWindow(trx, scope, since(cap, now), cap.max));
-    }
+    const contended = postgres && count + (connections ?? Infinity) >= cap.max;
+    if (contended) await lockKey(trx, `cap:${scope.by}:${scope.value}`);
+    if (contended || count >= cap.max) ({ count, nthNewest } = await sendWindow(trx, scope, since(cap, now), cap.max));
     const capDecision = decideCount(cap, count, nthNewest, now);
     if (!capDecision.allowed) return limitError(code, capDecision, now, input.hint);
   }

@@ -18,21 +18,17 @@ export async function recordSend(db: Db, send: Omit<SendLogRow, "id">): Promise<
 
 /**
  * How many sends in `scope` happened after `since`, and, when there are at least `max`, the time
- * of the `max`-th newest (which must leave the window before another send is allowed). On
- * PostgreSQL also `connections`: how many connections the server allows, the most transactions
- * that can be spending the same cap at once (read in the same round trip).
+ * of the `max`-th newest (which must leave the window before another send is allowed).
  */
-export async function sendWindow(db: Db, scope: SendScope, since: string, max: number): Promise<{ count: number; nthNewest: Date | undefined; connections?: number }> {
-  const postgres = onPostgres(db);
+export async function sendWindow(db: Db, scope: SendScope, since: string, max: number): Promise<{ count: number; nthNewest: Date | undefined }> {
   const row = await db
     .selectFrom("send_log")
-    .select((eb) => [eb.fn.countAll<number | string>().as("n"), (postgres ? sql<string | null>`current_setting('max_connections')` : sql<string | null>`null`).as("connections")])
+    .select((eb) => eb.fn.countAll<number | string>().as("n"))
     .where(scope.by, "=", scope.value)
     .where("at", ">", since)
     .executeTakeFirstOrThrow();
   const count = Number(row.n);
-  const connections = row.connections === null ? {} : { connections: Number(row.connections) };
-  if (count < max) return { count, nthNewest: undefined, ...connections };
+  if (count < max) return { count, nthNewest: undefined };
   const nth = await db
     .selectFrom("send_log")
     .select("at")
@@ -42,12 +38,13 @@ export async function sendWindow(db: Db, scope: SendScope, since: string, max: n
     .offset(max - 1)
     .limit(1)
     .executeTakeFirst();
-  return { count, nthNewest: nth === undefined ? undefined : new Date(nth.at), ...connections };
+  return { count, nthNewest: nth === undefined ? undefined : new Date(nth.at) };
 }
 
 /**
  * How many sends each scope had after its `since`, in one query (the caps a send must pass, read
- * together), and on PostgreSQL the server's max_connections, as sendWindow.
+ * together), and on PostgreSQL `connections`: how many connections the server allows, the most
+ * transactions that can be spending the same cap at once (read in the same round trip).
  */
 export async function sendCounts(db: Db, scopes: readonly { readonly scope: SendScope; readonly since: string }[]): Promise<{ counts: number[]; connections?: number }> {
   if (scopes.length === 0) return { counts: [] };

@@ -2,10 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { buildApp } from "../../src/http/build-app.js";
 import { DEFAULT_PASSWORD } from "../fakes/oidc/local-idp.js";
 import { startLocalOktaSignin, type LocalOktaSignin } from "../fakes/oidc/local-signin-idp.js";
-import { browserMissing, launchBrowser, openDemoDesk, startOnVerifyScreen } from "../helpers/browser.js";
+import { browserMissing, serveDemoDesk, startOnVerifyScreen } from "../helpers/browser.js";
 import { createFakeClock } from "../helpers/clock.js";
 import { linkSentFor } from "../helpers/confirm-link.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
@@ -43,10 +42,7 @@ describeUnless("sign-in verification with a replayed ID token", browserMissing, 
       }),
       demo: true,
     });
-    app = await buildApp(t.runtime);
-    await app.listen({ host: "127.0.0.1", port });
-    browser = await launchBrowser();
-    ({ desk, phone } = await openDemoDesk(browser, base));
+    ({ app, browser, desk, phone } = await serveDemoDesk(t.runtime, port));
   });
   after(async () => {
     await browser?.close();

@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { buildApp } from "../../src/http/build-app.js";
-import { browserMissing, launchBrowser, openDemoDesk, startOnVerifyScreen, tapLinkOnDemoPhone } from "../helpers/browser.js";
+import { browserMissing, serveDemoDesk, startOnVerifyScreen, tapLinkOnDemoPhone } from "../helpers/browser.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
 import { freePort } from "../helpers/net.js";
 import { acmeTenant, createTestRuntime, ROOMY_LIMITS, type TestRuntime } from "../helpers/runtime.js";
@@ -39,10 +38,7 @@ describeUnless("sign-in verification, technician and caller", browserMissing, ()
       }),
       demo: true,
     });
-    app = await buildApp(t.runtime);
-    await app.listen({ host: "127.0.0.1", port });
-    browser = await launchBrowser();
-    ({ desk, phone } = await openDemoDesk(browser, base));
+    ({ app, browser, desk, phone } = await serveDemoDesk(t.runtime, port));
   });
   after(async () => {
     await browser?.close();

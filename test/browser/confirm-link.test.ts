@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { buildApp } from "../../src/http/build-app.js";
-import { browserMissing, launchBrowser, openDemoDesk, startOnVerifyScreen, tapLinkOnDemoPhone } from "../helpers/browser.js";
+import { browserMissing, serveDemoDesk, startOnVerifyScreen, tapLinkOnDemoPhone } from "../helpers/browser.js";
 import { acmeWithLinks } from "../helpers/confirm-link.js";
 import { TEST_USERS } from "../helpers/fixtures.js";
 import { freePort } from "../helpers/net.js";
@@ -27,11 +26,7 @@ describeUnless("confirmation link, technician and caller", browserMissing, () =>
     // The demo's links point at its own address, so the server must listen where the config says.
     const port = await freePort();
     t = await createTestRuntime({ overrides: (dir) => ({ ...ROOMY_LIMITS, server: { port }, tenants: [acmeWithLinks(dir)] }), demo: true });
-    app = await buildApp(t.runtime);
-    await app.listen({ host: "127.0.0.1", port });
-    base = `http://127.0.0.1:${port}`;
-    browser = await launchBrowser();
-    ({ desk, phone } = await openDemoDesk(browser, base));
+    ({ app, base, browser, desk, phone } = await serveDemoDesk(t.runtime, port));
   });
   after(async () => {
     await browser?.close();

@@ -6,9 +6,8 @@ import { after, before, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { demoConfig } from "../../src/config/demo.js";
-import { buildApp } from "../../src/http/build-app.js";
 import { createRuntime, type Runtime } from "../../src/main.js";
-import { browserMissing, launchBrowser, openDemoDesk, startOnVerifyScreen } from "../helpers/browser.js";
+import { browserMissing, serveDemoDesk, startOnVerifyScreen, tapLinkOnDemoPhone } from "../helpers/browser.js";
 import { captureLogs } from "../helpers/logs.js";
 import { freePort } from "../helpers/net.js";
 import { describeUnless } from "../helpers/skip.js";
@@ -33,11 +32,7 @@ describeUnless("Face Check on the demo, technician and caller", browserMissing, 
     dir = mkdtempSync(join(tmpdir(), "verity-faceid-browser-"));
     const port = await freePort();
     runtime = await createRuntime(demoConfig({}, dir, port), { logDestination: captureLogs().stream, print: () => {} });
-    app = await buildApp(runtime);
-    await app.listen({ host: "127.0.0.1", port });
-    base = `http://127.0.0.1:${port}`;
-    browser = await launchBrowser();
-    ({ desk, phone } = await openDemoDesk(browser, base));
+    ({ app, base, browser, desk, phone } = await serveDemoDesk(runtime, port));
   });
   after(async () => {
     await browser?.close();
@@ -52,12 +47,7 @@ describeUnless("Face Check on the demo, technician and caller", browserMissing, 
 
   /** The caller opens the link from the demo phone's messages and presses the button. */
   const pressOnPhone = async (id: string) => {
-    const inbox = await phone.newPage();
-    await inbox.goto(`${base}/demo/phone`);
-    const link = inbox.locator(`li[data-verification="${id}"] a.confirm-link`);
-    await link.waitFor({ timeout: 5000 });
-    const [caller] = await Promise.all([phone.waitForEvent("page"), link.click()]);
-    await caller.waitForLoadState();
+    const caller = await tapLinkOnDemoPhone(phone, base, id);
     assert.match(await caller.locator("main").innerText(), /Microsoft Authenticator will ask you to share your work credential/);
     const fits = await caller.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
     assert.ok(fits, "nothing scrolls sideways on a phone");
@@ -66,7 +56,7 @@ describeUnless("Face Check on the demo, technician and caller", browserMissing, 
     const href = await caller.locator("#wallet-link").getAttribute("href");
     assert.match(href ?? "", /^openid-vc:\/\/\?request_uri=/);
     assert.equal(await caller.locator("#wallet-qr").evaluate((img) => (img as HTMLImageElement).naturalWidth > 0), true, "the QR code renders");
-    return { inbox, caller };
+    return caller;
   };
 
   /** The simulated wallet on the demo phone answers the newest request. */
@@ -85,8 +75,7 @@ describeUnless("Face Check on the demo, technician and caller", browserMissing, 
   it("verifies the caller whose face matches, and the technician sees VERIFIED at level proofing live", async () => {
     const id = await startFaceCheck("jane.doe@acme.example");
     assert.match(await desk.locator("#panel").innerText(), /Waiting for Jane Doe to present their Verified ID with Face Check/);
-    const { inbox, caller } = await pressOnPhone(id);
-    await inbox.close();
+    const caller = await pressOnPhone(id);
     await desk.locator("#faceid-progress").filter({ hasText: /pressed "Open Microsoft Authenticator"/ }).waitFor({ timeout: 5000 });
     await presentOnPhone(/face matches \(score 92\)/);
     await desk.locator(".outcome.verified").waitFor({ timeout: 5000 });
@@ -101,8 +90,7 @@ describeUnless("Face Check on the demo, technician and caller", browserMissing, 
 
   it("someone else's credential shows as FRAUD REPORTED", async () => {
     const id = await startFaceCheck("chris.lee@acme.example");
-    const { inbox, caller } = await pressOnPhone(id);
-    await inbox.close();
+    const caller = await pressOnPhone(id);
     await presentOnPhone(/someone else's credential/);
     await desk.locator(".outcome.fraud").waitFor({ timeout: 5000 });
     assert.match(await desk.locator(".outcome .big").innerText(), /^FRAUD REPORTED$/);

@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { buildApp } from "../../src/http/build-app.js";
-import { browserMissing, launchBrowser, openDemoDesk, startOnVerifyScreen } from "../helpers/browser.js";
+import { browserMissing, serveDemoDesk, startOnVerifyScreen } from "../helpers/browser.js";
 import { acmeWithApproval } from "../helpers/manager-approval.js";
 import { freePort } from "../helpers/net.js";
 import { createTestRuntime, ROOMY_LIMITS, type TestRuntime } from "../helpers/runtime.js";
@@ -25,11 +24,7 @@ describeUnless("manager approval, technician and manager", browserMissing, () =>
   before(async () => {
     const port = await freePort();
     t = await createTestRuntime({ overrides: (dir) => ({ ...ROOMY_LIMITS, server: { port }, tenants: [acmeWithApproval(dir)] }), demo: true });
-    app = await buildApp(t.runtime);
-    await app.listen({ host: "127.0.0.1", port });
-    base = `http://127.0.0.1:${port}`;
-    browser = await launchBrowser();
-    ({ desk, phone } = await openDemoDesk(browser, base));
+    ({ app, base, browser, desk, phone } = await serveDemoDesk(t.runtime, port));
   });
   after(async () => {
     await browser?.close();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { listAuditEvents } from "../../src/store/audit-dal.js";
-import { startFakeSmtp, type FakeSmtp } from "../fakes/smtp/fake-smtp.js";
+import { smtpProviderConfig, startFakeSmtp, type FakeSmtp } from "../fakes/smtp/fake-smtp.js";
 import { linkSentFor } from "../helpers/confirm-link.js";
 import { acmeWithApproval, approvalSentFor } from "../helpers/manager-approval.js";
 import { createTestRuntime, ROOMY_LIMITS, type TestRuntime } from "../helpers/runtime.js";
@@ -27,17 +27,7 @@ describe("fraud alerts by email", () => {
         providers: {
           console: { kind: "console" },
           phone: { kind: "simulated" },
-          mail: {
-            kind: "smtp",
-            host: smtp.host,
-            port: smtp.port,
-            auth: { user: "verity@acme.test", pass: PASSWORD },
-            from: "verity@acme.test",
-            tls: { ca: smtp.ca },
-            connectionTimeoutMs: 2000,
-            greetingTimeoutMs: 2000,
-            socketTimeoutMs: 2000,
-          },
+          mail: smtpProviderConfig(smtp, "verity@acme.test", PASSWORD),
         },
         tenants: [acmeWithApproval(dir, { notifications: [{ kind: "email", provider: "mail", to: [SECURITY], notifyManager: true }] })],
       }),

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startFakeSmtp, type FakeSmtp } from "../fakes/smtp/fake-smtp.js";
+import { smtpProviderConfig, startFakeSmtp, type FakeSmtp } from "../fakes/smtp/fake-smtp.js";
 import { listen } from "../helpers/server.js";
 import { acmeTenant, createTestRuntime, ROOMY_LIMITS, type TestRuntime } from "../helpers/runtime.js";
 
@@ -52,17 +52,7 @@ describe("email codes over SMTP, end to end", () => {
           providers: {
             console: { kind: "console" },
             phone: { kind: "simulated" },
-            relay: {
-              kind: "smtp",
-              host: smtp.host,
-              port: smtp.port,
-              auth: { user: "verity@acme.test", pass: PASSWORD },
-              from: "verity@acme.test",
-              tls: { ca: smtp.ca },
-              connectionTimeoutMs: 2000,
-              greetingTimeoutMs: 2000,
-              socketTimeoutMs: 2000,
-            },
+            relay: smtpProviderConfig(smtp, "verity@acme.test", PASSWORD),
           },
           tenants: [acmeTenant(dir, { directory: { kind: "file", path: join(dir, "email-directory.yaml") }, methods: { email: "relay", sms: "console" } })],
         };

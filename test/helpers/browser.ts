@@ -1,5 +1,8 @@
 import { existsSync } from "node:fs";
+import type { FastifyInstance } from "fastify";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { buildApp } from "../../src/http/build-app.js";
+import type { Runtime } from "../../src/main.js";
 
 /** Debian's chromium (or $VERITY_CHROMIUM); never a downloaded browser. */
 export const CHROMIUM = process.env.VERITY_CHROMIUM ?? "/usr/bin/chromium";
@@ -27,6 +30,18 @@ export async function openDemoDesk(browser: Browser, base: string): Promise<{ de
   await desk.waitForURL(`${base}/verify`);
   const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
   return { desk, phone };
+}
+
+/**
+ * Serves `runtime` on `port` (built for that port: the demo's links point at it), launches the
+ * browser and opens the demo desk there. The caller closes the browser, then the app.
+ */
+export async function serveDemoDesk(runtime: Runtime, port: number): Promise<{ app: FastifyInstance; base: string; browser: Browser; desk: Page; phone: BrowserContext }> {
+  const app = await buildApp(runtime);
+  await app.listen({ host: "127.0.0.1", port });
+  const base = `http://127.0.0.1:${port}`;
+  const browser = await launchBrowser();
+  return { app, base, browser, ...(await openDemoDesk(browser, base)) };
 }
 
 /** Starts `method` for `upn` on the verify screen; returns the new verification's id. */

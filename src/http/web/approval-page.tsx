@@ -1,6 +1,6 @@
 import type { ApprovalOutcome } from "../../services/approval.js";
 import type { CallerLinkPage } from "../../services/caller-link.js";
-import { CallerFacts, Frame } from "./caller-link-page.js";
+import { AnsweredPage, CallerFacts, Frame } from "./caller-link-page.js";
 
 /**
  * The manager's approval page (manager-approval): who asks, for whom, for which ticket and why,
@@ -46,11 +46,5 @@ const DONE: Record<ApprovalOutcome, { title: string; text: string }> = {
 };
 
 export function ApprovalDonePage(props: { outcome: ApprovalOutcome }) {
-  const done = DONE[props.outcome];
-  return (
-    <Frame title={done.title}>
-      <h1 data-outcome={props.outcome}>{done.title}</h1>
-      <p>{done.text}</p>
-    </Frame>
-  );
+  return <AnsweredPage outcome={props.outcome} words={DONE[props.outcome]} />;
 }

@@ -101,14 +101,18 @@ const DONE: Record<CallerOutcome, { title: string; text: string }> = {
   },
 };
 
-export function DonePage(props: { outcome: CallerOutcome }) {
-  const done = DONE[props.outcome];
+/** What a caller (or a manager) sees once their answer is recorded: the outcome in words. */
+export function AnsweredPage(props: { outcome: string; words: { readonly title: string; readonly text: string } }) {
   return (
-    <Frame title={done.title}>
-      <h1 data-outcome={props.outcome}>{done.title}</h1>
-      <p>{done.text}</p>
+    <Frame title={props.words.title}>
+      <h1 data-outcome={props.outcome}>{props.words.title}</h1>
+      <p>{props.words.text}</p>
     </Frame>
   );
+}
+
+export function DonePage(props: { outcome: CallerOutcome }) {
+  return <AnsweredPage outcome={props.outcome} words={DONE[props.outcome]} />;
 }
 
 /** Used, expired, cancelled, resent, unknown or tampered: one page, one code. */

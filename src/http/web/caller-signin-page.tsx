@@ -1,6 +1,6 @@
 import type { CallerLinkPage } from "../../services/caller-link.js";
 import type { CallerSigninOutcome } from "../../services/caller-signin.js";
-import { CallerFacts, Frame } from "./caller-link-page.js";
+import { AnsweredPage, CallerFacts, Frame } from "./caller-link-page.js";
 
 /**
  * A sign-in link's page: who is asking, and one button. The button is a POST from this page (its
@@ -41,13 +41,7 @@ const DONE: Record<CallerSigninOutcome["outcome"], { title: string; text: string
 };
 
 export function SigninDonePage(props: { outcome: CallerSigninOutcome }) {
-  const done = DONE[props.outcome.outcome];
-  return (
-    <Frame title={done.title}>
-      <h1 data-outcome={props.outcome.outcome}>{done.title}</h1>
-      <p>{done.text}</p>
-    </Frame>
-  );
+  return <AnsweredPage outcome={props.outcome.outcome} words={DONE[props.outcome.outcome]} />;
 }
 
 /**

@@ -5,7 +5,7 @@ import { smtpConfigSchema, type SmtpConfig } from "../../../src/adapters/channel
 import { createSmtpEmailChannel } from "../../../src/adapters/channel/smtp/smtp-email-channel.js";
 import { isVerityError } from "../../../src/domain/errors.js";
 import type { OutboundMessage } from "../../../src/domain/ports.js";
-import { startFakeSmtp, type FakeSmtp } from "../../fakes/smtp/fake-smtp.js";
+import { smtpProviderConfig, startFakeSmtp, type FakeSmtp } from "../../fakes/smtp/fake-smtp.js";
 import { captureLogs } from "../../helpers/logs.js";
 
 const PASSWORD = "s3cret-smtp-Pa55word";
@@ -23,19 +23,7 @@ const message = (overrides: Partial<OutboundMessage> = {}): OutboundMessage => (
 });
 
 function configFor(fake: FakeSmtp, overrides: Record<string, unknown> = {}): SmtpConfig {
-  return smtpConfigSchema.parse({
-    kind: "smtp",
-    host: fake.host,
-    port: fake.port,
-    auth: { user: "verity@contoso.com", pass: PASSWORD },
-    from: "verity@contoso.com",
-    fromName: "Contoso Service Desk",
-    tls: { ca: fake.ca },
-    connectionTimeoutMs: 2000,
-    greetingTimeoutMs: 2000,
-    socketTimeoutMs: 2000,
-    ...overrides,
-  });
+  return smtpConfigSchema.parse(smtpProviderConfig(fake, "verity@contoso.com", PASSWORD, { fromName: "Contoso Service Desk", ...overrides }));
 }
 
 function channelFor(config: SmtpConfig) {

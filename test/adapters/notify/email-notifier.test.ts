@@ -11,7 +11,7 @@ import { createEmailNotifier } from "../../../src/adapters/notify/email/email-no
 import { isVerityError, type VerityError } from "../../../src/domain/errors.js";
 import type { MessageChannel } from "../../../src/domain/ports.js";
 import type { NotificationMessage } from "../../../src/domain/notifications.js";
-import { startFakeSmtp, type FakeSmtp } from "../../fakes/smtp/fake-smtp.js";
+import { smtpProviderConfig, startFakeSmtp, type FakeSmtp } from "../../fakes/smtp/fake-smtp.js";
 import { createFakeClock } from "../../helpers/clock.js";
 import { captureLogs } from "../../helpers/logs.js";
 
@@ -54,17 +54,7 @@ describe("email alerts (kind: email) over a real SMTP server and the console cha
   let smtp: MessageChannel & { close(): Promise<void> };
   before(async () => {
     fake = await startFakeSmtp({ users: { "verity@acme.test": PASSWORD } });
-    const config = smtpConfigSchema.parse({
-      kind: "smtp",
-      host: fake.host,
-      port: fake.port,
-      auth: { user: "verity@acme.test", pass: PASSWORD },
-      from: "verity@acme.test",
-      tls: { ca: fake.ca },
-      connectionTimeoutMs: 2000,
-      greetingTimeoutMs: 2000,
-      socketTimeoutMs: 2000,
-    });
+    const config = smtpConfigSchema.parse(smtpProviderConfig(fake, "verity@acme.test", PASSWORD));
     smtp = createSmtpEmailChannel(config, { name: "mail", log: pino({ level: "silent" }, captureLogs().stream) });
   });
   after(async () => {

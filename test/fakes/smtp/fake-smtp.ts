@@ -48,6 +48,25 @@ export interface FakeSmtp {
   close(): Promise<void>;
 }
 
+/**
+ * A `kind: smtp` provider block for this relay, signing in as `user` (also the sender) over TLS
+ * trusted by its CA, with short timeouts; `extra` adds or overrides keys.
+ */
+export function smtpProviderConfig(fake: Pick<FakeSmtp, "host" | "port" | "ca">, user: string, pass: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    kind: "smtp",
+    host: fake.host,
+    port: fake.port,
+    auth: { user, pass },
+    from: user,
+    tls: { ca: fake.ca },
+    connectionTimeoutMs: 2000,
+    greetingTimeoutMs: 2000,
+    socketTimeoutMs: 2000,
+    ...extra,
+  };
+}
+
 const replyError = (code: number, text: string) => Object.assign(new Error(text), { responseCode: code });
 
 /**
